@@ -1,0 +1,178 @@
+"""Challenge records -> Discord embeds, files and message text (no I/O here)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.db.models import ChallengeKind, ChallengeState
+from bot.db.repository import (
+    ChallengeRecord,
+    CloseOutcome,
+    LeaderboardRow,
+    Scoring,
+    SubmissionRecord,
+)
+
+COLOUR = discord.Colour.from_rgb(88, 101, 242)
+GOLD = discord.Colour.gold()
+PLACE_NAMES = {1: "🥇 Winner", 2: "🥈 Runner-up"}
+TEXT_PREVIEW_CHARS = 1500
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def timestamp(when: datetime) -> str:
+    """Discord's full date and relative forms: ``<t:unix:F> (<t:unix:R>)``."""
+    unix = int(when.timestamp())
+    return f"<t:{unix}:F> (<t:{unix}:R>)"
+
+
+def clean(text: str, limit: int) -> str:
+    """Markdown-escaped, mention-neutral and clipped user text."""
+    text = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rules_text(challenge: ChallengeRecord, scoring: Scoring) -> str:
+    entry = "a wikimuse clip from your `/history`, or your own MIDI" if (
+        challenge.kind is ChallengeKind.MUSIC
+    ) else "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)"
+    return (
+        f"• Submit with `/challenge submit`: {entry}, with an optional link to your code.\n"
+        "• One entry per member; submitting again replaces your entry until the deadline.\n"
+        "• Voting: one vote per member, never for yourself; you may change your vote.\n"
+        "• Tallies stay hidden until voting closes.\n"
+        f"• Winner {scoring.win} points, runner-up {scoring.runner_up}."
+    )
+
+
+def announcement_embed(challenge: ChallengeRecord, scoring: Scoring) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"🎯 Challenge #{challenge.id}: {clean(challenge.title, 200)}",
+        description=clean(challenge.prompt, 3000),
+        colour=COLOUR,
+    )
+    embed.add_field(name="Kind", value=challenge.kind.value)
+    if challenge.genre:
+        embed.add_field(name="Genre", value=clean(challenge.genre, 100))
+    embed.add_field(
+        name="Submissions close", value=timestamp(challenge.submission_deadline), inline=False
+    )
+    embed.add_field(name="Voting closes", value=timestamp(challenge.voting_deadline), inline=False)
+    embed.add_field(name="Rules", value=rules_text(challenge, scoring), inline=False)
+    embed.set_footer(text=f"Challenge #{challenge.id}")
+    return embed
+
+
+def voting_header(challenge: ChallengeRecord, entries: int) -> str:
+    return (
+        f"🗳️ **Voting is open** for challenge #{challenge.id}, "
+        f"*{clean(challenge.title, 200)}*: {entries} "
+        f"{'entry' if entries == 1 else 'entries'} below. One vote per member, never for "
+        f"yourself; press another entry's button to change your vote. Voting closes "
+        f"{timestamp(challenge.voting_deadline)}."
+    )
+
+
+def submission_text(
+    challenge: ChallengeRecord, submission: SubmissionRecord, number: int
+) -> str:
+    lines = [f"**Entry {number}** for challenge #{challenge.id}, by <@{submission.user_id}>"]
+    if submission.summary:
+        lines.append(clean(submission.summary, 300))
+    if submission.job_id and submission.jump_url:
+        lines.append(f"wikimuse result: {submission.jump_url}")
+    if submission.code_url:
+        lines.append(f"Code: <{submission.code_url}>")
+    if submission.content is not None and challenge.kind is ChallengeKind.TEXT:
+        preview = submission.content.decode("utf-8", "replace")
+        preview = preview if len(preview) <= TEXT_PREVIEW_CHARS else preview[:TEXT_PREVIEW_CHARS] + "…"
+        lines.append(">>> " + discord.utils.escape_mentions(preview))
+    return "\n".join(lines)[:2000]
+
+
+def submission_file(submission: SubmissionRecord) -> discord.File | None:
+    if submission.content is None:
+        return None
+    name = submission.filename or f"entry-{submission.id}"
+    return discord.File(io.BytesIO(submission.content), filename=name)
+
+
+def results_embed(
+    outcome: CloseOutcome, tallies: Sequence[tuple[int, int, int]], numbers: dict[int, int]
+) -> discord.Embed:
+    challenge = outcome.challenge
+    embed = discord.Embed(
+        title=f"🏆 Results of challenge #{challenge.id}: {clean(challenge.title, 200)}",
+        colour=GOLD,
+    )
+    if not outcome.results:
+        embed.description = (
+            "No entries, so no winner this time."
+            if outcome.submissions == 0
+            else "Nobody voted, so no winner this time."
+        )
+    for result in outcome.results:
+        embed.add_field(
+            name=PLACE_NAMES[result.place],
+            value=(
+                f"<@{result.user_id}>, entry {numbers.get(result.submission_id, '?')}: "
+                f"{result.votes} {'vote' if result.votes == 1 else 'votes'}, "
+                f"+{result.points} points"
+            ),
+            inline=False,
+        )
+    if tallies:
+        lines = [
+            f"Entry {numbers.get(sid, '?')} (<@{uid}>): {votes}" for sid, uid, votes in tallies
+        ]
+        embed.add_field(name="All votes", value="\n".join(lines)[:1024], inline=False)
+    embed.set_footer(
+        text=f"{outcome.submissions} entries, {outcome.voters} voters · /challenge leaderboard"
+    )
+    return embed
+
+
+def leaderboard_embed(rows: Sequence[LeaderboardRow], guild_name: str) -> discord.Embed:
+    embed = discord.Embed(title=f"🏅 Challenge leaderboard: {clean(guild_name, 100)}", colour=GOLD)
+    if not rows:
+        embed.description = "No challenge has been decided yet."
+        return embed
+    embed.description = "\n".join(
+        f"{rank}. <@{row.user_id}>: **{row.points}** points "
+        f"({row.wins} {'win' if row.wins == 1 else 'wins'}, {row.runner_ups} runner-up)"
+        for rank, row in enumerate(rows, start=1)
+    )
+    return embed
+
+
+STATE_LABELS = {
+    ChallengeState.OPEN: "open for entries",
+    ChallengeState.VOTING: "voting",
+    ChallengeState.CLOSED: "closed",
+    ChallengeState.CANCELLED: "cancelled",
+}
+
+
+def list_embed(challenges: Sequence[ChallengeRecord]) -> discord.Embed:
+    embed = discord.Embed(title="Challenges", colour=COLOUR)
+    if not challenges:
+        embed.description = "No challenges yet. Admins start one with `/challenge create`."
+        return embed
+    for challenge in challenges[:25]:
+        if challenge.state is ChallengeState.OPEN:
+            when = f"entries until {timestamp(challenge.submission_deadline)}"
+        elif challenge.state is ChallengeState.VOTING:
+            when = f"voting until {timestamp(challenge.voting_deadline)}"
+        else:
+            when = STATE_LABELS[challenge.state]
+        genre = f", {clean(challenge.genre, 60)}" if challenge.genre else ""
+        embed.add_field(
+            name=f"#{challenge.id} {clean(challenge.title, 200)}"[:256],
+            value=f"{challenge.kind.value}{genre} · {STATE_LABELS[challenge.state]} · {when} · <#{challenge.channel_id}>"[:1024],
+            inline=False,
+        )
+    return embed

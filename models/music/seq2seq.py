@@ -1,0 +1,282 @@
+"""The encoder-decoder that continues a piece (seeds 000 and 002).
+
+A bidirectional LSTM encoder reads a primer window of piano-roll steps; its final
+states, forward and backward concatenated, initialise an LSTM decoder (twice the
+encoder width) that writes the continuation one step at a time, a sigmoid per
+key. Training uses teacher forcing: decoder input ``t`` is the true frame
+``t - 1`` (the last primer frame for the first step). Generation feeds back the
+decoder's own sampled frame, inside one ``tf.function``.
+
+The NLL covers the frames after a fixed primer window of ``primer_steps``:
+for a piece of T frames, frames ``primer_steps .. T-1`` (pieces no longer than
+the window are skipped), which ``frame_nll`` reports as ``primer_steps``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from models.music.datasets import NUM_KEYS
+from models.music.lstm import (
+    length_batches,
+    pad_stack,
+    prepare_primer,
+    random_transpose,
+    sample_keys,
+    train_loop,
+)
+
+KIND = "seq2seq"
+
+
+@dataclass
+class Config:
+    """Hyper-parameters of the encoder-decoder (JSON-able)."""
+
+    encoder_units: int = 128  # per direction; the decoder has 2 * encoder_units
+    dropout: float = 0.3
+    primer_steps: int = 16  # encoder window (and the NLL's fixed primer)
+    target_steps: int = 64  # decoder length in training
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    clip_norm: float = 1.0
+    batch_size: int = 32
+    windows_per_epoch: float = 1.0  # windows per epoch, as a multiple of frames / target_steps
+    max_epochs: int = 500
+    patience: int = 10
+    transpose: int = 0
+    steps_per_beat: int = 1
+    checkpoint_minutes: float = 5.0
+
+    @property
+    def decoder_units(self) -> int:
+        return 2 * self.encoder_units
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @classmethod
+    def tiny(cls) -> Config:
+        return cls(encoder_units=4, primer_steps=4, target_steps=8, batch_size=4,
+                   max_epochs=2, patience=1)
+
+
+def config_for_genre(genre: str) -> Config:
+    """Default sizes per genre: a 4-bar primer on each grid."""
+    if genre == "chorale":  # quarter-note grid: 16 steps = 4 bars of 4/4
+        return Config(encoder_units=128, dropout=0.4, primer_steps=16, target_steps=48,
+                      batch_size=16, windows_per_epoch=2.0, patience=12)
+    if genre in ("folk", "classical", "classical_piano"):  # eighth-note grid
+        return Config(encoder_units=192, dropout=0.3, primer_steps=32, target_steps=96,
+                      batch_size=32, patience=6)
+    return Config(encoder_units=128, primer_steps=32, target_steps=96, batch_size=16)
+
+
+def build_model(config: Config) -> keras.Model:
+    """[primer (B, P, 88), decoder inputs (B, L, 88)] -> logits (B, L, 88)."""
+    primer = keras.Input((None, NUM_KEYS), name="primer")
+    dec_inputs = keras.Input((None, NUM_KEYS), name="decoder_inputs")
+    encoder = keras.layers.Bidirectional(
+        keras.layers.LSTM(config.encoder_units, return_state=True), name="encoder"
+    )
+    _, h_fw, c_fw, h_bw, c_bw = encoder(primer)
+    h = keras.layers.Concatenate(name="init_h")([h_fw, h_bw])  # (B, 2 * units)
+    c = keras.layers.Concatenate(name="init_c")([c_fw, c_bw])
+    x = keras.layers.LSTM(config.decoder_units, return_sequences=True, name="decoder")(
+        dec_inputs, initial_state=[h, c]
+    )
+    x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    logits = keras.layers.Dense(NUM_KEYS, name="logits")(x)  # (B, L, 88)
+    return keras.Model([primer, dec_inputs], logits, name="seq2seq_composer")
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+def _window(roll: np.ndarray, start: int, primer_steps: int, length: int):
+    """Primer frames [start, start+P), decoder inputs and targets after it."""
+    p_end = start + primer_steps
+    end = min(p_end + length, roll.shape[0])
+    return roll[start:p_end], roll[p_end - 1 : end - 1], roll[p_end:end]
+
+
+def _epoch(rolls: Sequence[np.ndarray], config: Config, rng: np.random.Generator) -> list[tuple]:
+    """Random (primer, continuation) windows, about frames / target_steps of them."""
+    p, length = config.primer_steps, config.target_steps
+    usable = [r for r in rolls if r.shape[0] > p]
+    weights = np.array([r.shape[0] - p for r in usable], np.float64)
+    count = int(np.ceil(config.windows_per_epoch * weights.sum() / length))
+    pieces = rng.choice(len(usable), size=count, p=weights / weights.sum())
+    items = []
+    for i in pieces:
+        roll = usable[i]
+        start = int(rng.integers(0, max(roll.shape[0] - p - length, 0) + 1))
+        items.append(_window(random_transpose(roll, rng, config.transpose), start, p, length))
+    batches = []
+    for idx in length_batches([it[2].shape[0] for it in items], config.batch_size, rng):
+        primer, _ = pad_stack([items[i][0] for i in idx], p)
+        dec_in, mask = pad_stack([items[i][1] for i in idx])
+        targets, _ = pad_stack([items[i][2] for i in idx])
+        batches.append((primer, dec_in, targets, mask))
+    return batches
+
+
+def _loss(model: keras.Model, batch: tuple, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    primer, dec_in, targets, mask = batch
+    logits = model([primer, dec_in], training=training)  # (B, L, 88)
+    nll = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(targets, logits), axis=-1)
+    return tf.reduce_sum(nll * mask), tf.reduce_sum(mask)
+
+
+_EVAL_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def frame_nll(
+    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32
+) -> dict[str, Any]:
+    """NLL over frames ``primer_steps .. T-1`` of each piece longer than the primer."""
+    if model not in _EVAL_FNS:
+
+        @tf.function(reduce_retracing=True)
+        def run(primer, dec_in, targets, mask):
+            return _loss(model, (primer, dec_in, targets, mask), False)
+
+        _EVAL_FNS[model] = run
+    run = _EVAL_FNS[model]
+    p = config.primer_steps
+    usable = [r for r in rolls if r.shape[0] > p]
+    total, frames = 0.0, 0
+    for idx in length_batches([r.shape[0] for r in usable], batch_size, np.random.default_rng(0)):
+        items = [_window(usable[i], 0, p, usable[i].shape[0]) for i in idx]
+        primer, _ = pad_stack([it[0] for it in items], p)
+        dec_in, mask = pad_stack([it[1] for it in items])
+        targets, _ = pad_stack([it[2] for it in items])
+        s, n = run(*(tf.constant(a) for a in (primer, dec_in, targets, mask)))
+        total += float(s)
+        frames += int(round(float(n)))
+    return {
+        "nll": total / max(frames, 1),
+        "frames": frames,
+        "estimate": False,
+        "primer_steps": p,
+        "skipped_pieces": len(rolls) - len(usable),
+    }
+
+
+def fit(
+    model: keras.Model,
+    config: Config,
+    train_rolls: Sequence[np.ndarray],
+    valid_rolls: Sequence[np.ndarray],
+    *,
+    seed: int,
+    max_minutes: float | None,
+    state: dict[str, Any] | None = None,
+    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Teacher-forced training with validation early stopping (shared loop of lstm.py)."""
+    return train_loop(
+        model,
+        config,
+        train_rolls,
+        valid_rolls,
+        make_epoch=_epoch,
+        loss_fn=_loss,
+        nll_fn=frame_nll,
+        seed=seed,
+        max_minutes=max_minutes,
+        state=state,
+        on_checkpoint=on_checkpoint,
+        progress=progress,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Generation
+
+
+_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _generator(model: keras.Model) -> Callable:
+    if model in _GENERATORS:
+        return _GENERATORS[model]
+    encoder = model.get_layer("encoder")
+    cell = model.get_layer("decoder").cell
+    dense = model.get_layer("logits")
+    units = cell.units
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, NUM_KEYS], tf.float32),
+            tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([], tf.int64),
+        ]
+    )
+    def run(primer, steps, temperature, seed):
+        _, h_fw, c_fw, h_bw, c_bw = encoder(primer[None], training=False)
+        states = [tf.concat([h_fw, h_bw], -1), tf.concat([c_fw, c_bw], -1)]
+        x = primer[-1:]  # (1, 88): the last primer frame starts the decoder
+        out = tf.TensorArray(tf.float32, size=steps)
+        for t in tf.range(steps):
+            h, states = cell(x, states, training=False)
+            states = [tf.ensure_shape(s, (1, units)) for s in states]
+            x = sample_keys(dense(h), temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
+            x = tf.ensure_shape(x, (1, NUM_KEYS))
+            out = out.write(t, x[0])
+        return out.stack()  # (steps, 88)
+
+    _GENERATORS[model] = run
+    return run
+
+
+def fit_primer(primer: np.ndarray | None, primer_steps: int) -> np.ndarray:
+    """The last ``primer_steps`` frames, left-padded with silence when shorter."""
+    roll = prepare_primer(primer)[-primer_steps:]
+    if roll.shape[0] < primer_steps:
+        pad = np.zeros((primer_steps - roll.shape[0], NUM_KEYS), np.float32)
+        roll = np.concatenate([pad, roll], axis=0)
+    return roll
+
+
+def generate(
+    model: keras.Model,
+    config: Config,
+    steps: int,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    primer: np.ndarray | None = None,
+) -> np.ndarray:
+    """Continue ``primer`` by ``steps`` frames, (steps, 88) uint8 (new frames only).
+
+    The encoder reads the last ``config.primer_steps`` frames of the primer
+    (silence-padded on the left when shorter; silence when there is none).
+    """
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    if steps <= 0:
+        return np.zeros((0, NUM_KEYS), np.uint8)
+    out = _generator(model)(
+        tf.constant(fit_primer(primer, config.primer_steps)),
+        tf.constant(int(steps), tf.int32),
+        tf.constant(float(temperature), tf.float32),
+        tf.constant(int(seed), tf.int64),
+    )
+    return out.numpy().astype(np.uint8)

@@ -1,0 +1,248 @@
+"""Train one music model for one genre and ship its checkpoint.
+
+    python -m models.music.train --model lstm --genre chorale [--max-minutes 30]
+        [--resume] [--out models/checkpoints] [--config tiny|default|FILE.json]
+        [--set units=512 --set dropout=0.3] [--seed 0] [--data-dir DIR]
+
+Dispatches by kind (``models.music.<kind>``, see ``registry.py``). The genre's
+grid and transposition range come from the genre registry. While training, the
+resumable state lives under ``runs/music/<kind>_<genre>/`` (git-ignored):
+``resume.keras`` (model with optimizer slots), ``state.json`` and
+``state.npz`` (best weights). At the end the best weights are written, without
+optimizer state, to ``<out>/music_<kind>_<genre>.keras`` with a JSON sidecar
+(kind, genre, dataset, grid, config, train/valid/test NLL and their gap, steps,
+wall time, hardware, date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.music import registry
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RUNS_DIR = REPO_ROOT / "runs" / "music"
+
+
+def hardware() -> str:
+    """CPU model and core count (and GPUs, if TensorFlow sees any)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    desc = f"{cpu}, {os.cpu_count()} cores"
+    try:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            desc += f", {len(gpus)} GPU"
+    except ImportError:
+        pass
+    return desc
+
+
+def parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def make_config(mod: Any, genre: str, spec: str, overrides: list[str], info: dict[str, Any]) -> Any:
+    """Module defaults (per genre when the module has ``config_for_genre``), then the
+    genre registry's grid and transposition, then ``--set key=value`` overrides."""
+    if spec == "tiny":
+        config = mod.Config.tiny()
+    elif spec == "default":
+        config = mod.config_for_genre(genre) if hasattr(mod, "config_for_genre") else mod.Config()
+    else:
+        config = mod.Config.from_dict(json.loads(Path(spec).read_text(encoding="utf-8")))
+    names = {f.name for f in dataclasses.fields(config)}
+    updates: dict[str, Any] = {}
+    if "steps_per_beat" in names and "steps_per_beat" in info:
+        updates["steps_per_beat"] = int(info["steps_per_beat"])
+    if "transpose" in names and "transpose" in info:
+        updates["transpose"] = int(info["transpose"])
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in names:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY in {sorted(names)}")
+        updates[key] = parse_value(value)
+    return dataclasses.replace(config, **updates)
+
+
+# ---------------------------------------------------------------------------
+# Resumable state on disk: JSON for scalars, npz (no pickle) for arrays
+
+
+def save_state(run_dir: Path, model: Any, config: Any, state: dict[str, Any]) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    plain: dict[str, Any] = {}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            arrays[key] = value
+        elif isinstance(value, list | tuple) and value and isinstance(value[0], np.ndarray):
+            plain[f"{key}__count"] = len(value)
+            for i, a in enumerate(value):
+                arrays[f"{key}__{i}"] = a
+        else:
+            plain[key] = value
+    tmp = Path(tempfile.mkdtemp(dir=run_dir))
+    model.save(tmp / "resume.keras")
+    np.savez(tmp / "state.npz", **arrays)
+    (tmp / "state.json").write_text(json.dumps(plain, default=float), encoding="utf-8")
+    (tmp / "config.json").write_text(json.dumps(config.to_dict(), indent=1), encoding="utf-8")
+    for name in ("resume.keras", "state.npz", "state.json", "config.json"):
+        os.replace(tmp / name, run_dir / name)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_state(run_dir: Path) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """(compiled model, config dict, state) from a run folder."""
+    import keras
+
+    plain = json.loads((run_dir / "state.json").read_text(encoding="utf-8"))
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    with np.load(run_dir / "state.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    state: dict[str, Any] = {}
+    for key, value in plain.items():
+        if key.endswith("__count"):
+            base = key[: -len("__count")]
+            state[base] = [arrays[f"{base}__{i}"] for i in range(int(value))]
+        else:
+            state[key] = value
+    for key, value in arrays.items():
+        if "__" not in key:
+            state[key] = value
+    model = keras.saving.load_model(run_dir / "resume.keras", compile=True)
+    return model, config, state
+
+
+def save_clean(model: Any, path: Path) -> None:
+    """Write the model without optimizer slots (shipped checkpoints stay small)."""
+    import keras
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "model.keras"
+        model.save(staged)
+        clean = keras.saving.load_model(staged, compile=False)
+        clean.save(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, choices=sorted(registry.KINDS))
+    parser.add_argument("--genre", required=True)
+    parser.add_argument("--resume", action="store_true", help="continue runs/music/<kind>_<genre>")
+    parser.add_argument("--max-minutes", type=float, default=None, help="training time budget")
+    parser.add_argument("--out", type=Path, default=registry.CHECKPOINT_DIR)
+    parser.add_argument("--config", default="default", help="tiny, default or a JSON file")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--run-dir", type=Path, default=None, help="default runs/music/<kind>_<genre>")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    mod = registry.module(args.model)
+    info = registry.genre_info(args.genre)
+    data = registry.load_genre_data(args.genre, args.data_dir)
+    run_dir = args.run_dir or RUNS_DIR / f"{args.model}_{args.genre}"
+
+    state = None
+    if args.resume and (run_dir / "state.json").exists():
+        model, config_dict, state = load_state(run_dir)
+        config = mod.Config.from_dict(config_dict)
+        if args.set:  # e.g. --set max_epochs=800 or --set patience=20 to go further
+            names = {f.name for f in dataclasses.fields(config)}
+            updates = {}
+            for item in args.set:
+                key, _, value = item.partition("=")
+                if key not in names:
+                    raise SystemExit(f"--set {item!r}: unknown key")
+                updates[key] = parse_value(value)
+            config = dataclasses.replace(config, **updates)
+        print(f"resuming {run_dir} at epoch {state.get('epoch')}", file=sys.stderr)
+    else:
+        config = make_config(mod, args.genre, args.config, args.set, info)
+        keras.utils.set_random_seed(args.seed)
+        model = mod.build_model(config)
+
+    def on_checkpoint(m: Any, st: dict[str, Any]) -> None:
+        save_state(run_dir, m, config, st)
+
+    metrics = mod.fit(
+        model,
+        config,
+        data["train"],
+        data["valid"],
+        seed=args.seed,
+        max_minutes=args.max_minutes,
+        state=state,
+        on_checkpoint=on_checkpoint,
+        progress=not args.no_progress,
+    )
+    test = mod.frame_nll(model, config, data["test"])
+    history = metrics.pop("history", [])
+    metrics.update(
+        test_nll=test["nll"],
+        test_frames=test["frames"],
+        train_valid_gap=metrics["valid_nll"] - metrics["train_nll"],
+    )
+    metrics.pop("gap", None)
+    for key, value in test.items():
+        if key not in ("nll", "frames"):
+            metrics[f"test_{key}"] = value
+
+    name = registry.checkpoint_name(args.model, args.genre)
+    path = args.out / f"{name}.keras"
+    save_clean(model, path)
+    sidecar = {
+        "kind": args.model,
+        "genre": args.genre,
+        "dataset": info.get("dataset"),
+        "steps_per_beat": getattr(config, "steps_per_beat", info.get("steps_per_beat")),
+        "config": config.to_dict(),
+        "metrics": metrics,
+        "steps": metrics.get("steps"),
+        "wall_seconds": metrics.get("wall_seconds"),
+        "params": int(model.count_params()),
+        "history": history,
+        "seed": args.seed,
+        "command": "python -m models.music.train " + " ".join(sys.argv[1:] if argv is None else argv),
+        "hardware": hardware(),
+        "versions": {"tensorflow": __import__("tensorflow").__version__, "keras": keras.__version__},
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "size_bytes": path.stat().st_size,
+    }
+    registry.sidecar_path(path).write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+    print(json.dumps({"checkpoint": str(path), **{k: v for k, v in metrics.items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

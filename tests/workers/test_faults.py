@@ -1,0 +1,96 @@
+"""Faults, each against a real worker process: SIGKILL mid-job, a poison job, a time limit.
+
+Each test starts its own worker on its own queue, so killing it cannot disturb
+the session's shared worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+import redis
+
+from workers import contracts
+from workers.contracts import ErrorResult, WikiJob, WikiResult, result_from_dict
+
+pytestmark = pytest.mark.e2e
+
+
+def _deliveries(client: redis.Redis, task_id: str) -> int:
+    return int(client.get(f"wikimuse:deliveries:{task_id}") or 0)
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _send(celery_app, queue: str, **job_fields):
+    job = WikiJob(job_id=contracts.new_job_id(), seed="The old bridge", **job_fields)
+    return job, celery_app.send_task(contracts.TASK_WIKI, args=[job.to_dict()], queue=queue)
+
+
+def _kill_running_child(worker, client: redis.Redis, task_id: str, delivery: int) -> int:
+    """Wait until delivery number ``delivery`` of the task is running, then SIGKILL its child."""
+    _wait(lambda: _deliveries(client, task_id) >= delivery, 120, f"delivery {delivery}")
+    child = _wait(worker.child_pids, 30, "a pool child")[0]
+    os.kill(child, signal.SIGKILL)
+    _wait(lambda: child not in worker.child_pids() and worker.child_pids(), 30, "a fresh child")
+    return child
+
+
+def test_sigkill_mid_job_is_redelivered_and_finished_once(start_celery_worker, celery_app, redis_url):
+    worker = start_celery_worker(queues=("faults_kill",))
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_kill", length=contracts.WIKI_LENGTH_MAX, rng_seed=9)
+    _kill_running_child(worker, client, sent.id, delivery=1)
+
+    result = result_from_dict(sent.get(timeout=240))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert _deliveries(client, sent.id) == 2
+    log = worker.log_tail(1_000_000)
+    finished = [line for line in log.splitlines() if job.job_id in line and "job finished" in line]
+    assert len(finished) == 1, finished
+    assert worker.alive()
+
+
+def test_poison_job_is_capped(start_celery_worker, celery_app, redis_url):
+    worker = start_celery_worker(queues=("faults_poison",), env={"MAX_DELIVERIES": "2"})
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_poison", length=contracts.WIKI_LENGTH_MAX)
+    for delivery in (1, 2):  # the job "kills" its worker every time it runs
+        _kill_running_child(worker, client, sent.id, delivery)
+
+    result = result_from_dict(sent.get(timeout=120))
+    assert isinstance(result, ErrorResult) and result.job_id == job.job_id
+    assert result.code == contracts.ERR_INTERNAL and "repeatedly" in result.message
+    assert _deliveries(client, sent.id) == 3
+    # The queue is empty: no endless redelivery loop.
+    time.sleep(1.0)
+    assert client.llen("faults_poison") == 0 and _deliveries(client, sent.id) == 3
+
+
+def test_soft_time_limit_gives_timeout_and_worker_keeps_serving(start_celery_worker, celery_app):
+    worker = start_celery_worker(queues=("faults_timeout",))
+    _, warm = _send(celery_app, "faults_timeout", length=100)
+    assert isinstance(result_from_dict(warm.get(timeout=180)), WikiResult)  # TensorFlow and model loaded
+    child = worker.child_pids()
+
+    job = WikiJob(job_id=contracts.new_job_id(), seed="The old bridge", length=contracts.WIKI_LENGTH_MAX)
+    slow = celery_app.send_task(contracts.TASK_WIKI, args=[job.to_dict()], queue="faults_timeout",
+                                soft_time_limit=0.05, time_limit=120)
+    result = result_from_dict(slow.get(timeout=180))
+    assert isinstance(result, ErrorResult) and result.code == contracts.ERR_TIMEOUT, result
+    assert "too long" in result.message
+
+    _, after = _send(celery_app, "faults_timeout", length=100)
+    assert isinstance(result_from_dict(after.get(timeout=60)), WikiResult)
+    assert worker.child_pids() == child  # the same child served on

@@ -1,0 +1,80 @@
+"""The pipeline, without Celery: job -> tiny model -> result."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers import contracts, pipeline
+from workers.contracts import ErrorResult, Progress, WikiJob, WikiResult
+from workers.settings import load_settings
+
+SEED = "The river flows"
+
+
+@pytest.fixture(scope="module")
+def settings(tiny_model_dir):
+    return load_settings({"MODEL_DIR": str(tiny_model_dir)})
+
+
+def _job(**overrides) -> WikiJob:
+    base = {"job_id": contracts.new_job_id(), "seed": SEED, "length": 200, "temperature": 0.8, "rng_seed": 3}
+    return WikiJob(**{**base, **overrides})
+
+
+def test_run_wiki_writes_an_article_and_reports_progress(settings):
+    seen: list[Progress] = []
+    result = pipeline.run_wiki(_job(), settings, seen.append)
+    assert isinstance(result, WikiResult)
+    assert result.text.startswith(SEED) and result.chars == len(SEED) + 200 == len(result.text)
+    assert result.title and result.markdown and result.batch_size == 1 and result.rng_seed == 3
+    assert [p.phase for p in seen] == ["loading", "writing", "formatting"]
+    assert [p.fraction for p in seen] == sorted(p.fraction for p in seen)
+
+
+def test_same_seed_same_article(settings):
+    first = pipeline.run_wiki(_job(rng_seed=11), settings)
+    again = pipeline.run_wiki(_job(rng_seed=11), settings)
+    other = pipeline.run_wiki(_job(rng_seed=12, length=400), settings)
+    assert first.text == again.text
+    assert other.text != first.text
+
+
+def test_result_round_trips_through_json(settings):
+    result = pipeline.run_wiki(_job(), settings)
+    assert WikiResult.from_json(result.to_json()) == result
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        ({"seed": ""}, "empty"),
+        ({"seed": "x" * (contracts.WIKI_SEED_MAX_CHARS + 1)}, "longer"),
+        ({"length": contracts.WIKI_LENGTH_MAX + 1}, "length"),
+        ({"length": 5}, "length"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"top_k": -1}, "top_k"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"rng_seed": -5}, "seed"),
+        ({"model": "../../etc/passwd"}, "model"),
+    ],
+)
+def test_bad_input_is_rejected_before_loading(overrides, words, settings):
+    result = pipeline.run_wiki(_job(**overrides), settings)
+    assert isinstance(result, ErrorResult) and result.code == contracts.ERR_BAD_INPUT
+    assert words in result.message.lower()
+
+
+def test_missing_checkpoint_is_a_model_missing_error(tmp_path):
+    result = pipeline.run_wiki(_job(), load_settings({"MODEL_DIR": str(tmp_path)}))
+    assert isinstance(result, ErrorResult) and result.code == contracts.ERR_MODEL_MISSING
+
+
+def test_batch_groups_compatible_jobs_and_keeps_order(settings):
+    jobs = [_job(length=100), _job(length=300, temperature=1.2), _job(length=250), _job(seed="")]
+    results = pipeline.run_wiki_batch(jobs, settings)
+    assert [r.job_id for r in results] == [j.job_id for j in jobs]
+    assert [type(r) for r in results] == [WikiResult, WikiResult, WikiResult, ErrorResult]
+    assert [r.batch_size for r in results[:3]] == [2, 1, 2]
+    for job, result in zip(jobs[:3], results[:3], strict=True):
+        assert result.chars == len(SEED) + job.length

@@ -1,0 +1,111 @@
+"""Thin Celery tasks with stable names: decode the job, call the pipeline, return the result.
+
+Everything that crosses the queue is a contract dict (JSON). This module is the
+one boundary where exceptions become user-safe :class:`ErrorResult` s: bad
+input, a soft time limit (``timeout``), a job that keeps killing its worker
+(capped redeliveries), and anything unexpected (``internal``, logged with its
+traceback, never shown to the user).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import signals
+from celery.exceptions import SoftTimeLimitExceeded
+
+from workers import contracts, metrics
+from workers.app import app
+from workers.batching import get_batcher, set_worker_concurrency
+from workers.contracts import ContractError, ErrorResult, Progress, WikiJob
+from workers.logs import job_context
+from workers.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_DELIVERIES_KEY = "wikimuse:deliveries:{}"
+
+
+def _count_delivery(task: Any) -> int:
+    """How many times this task id has started, this one included (stored in Redis)."""
+    client = task.backend.client
+    key = _DELIVERIES_KEY.format(task.request.id)
+    pipe = client.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, get_settings().visibility_timeout * 2)
+    count, _ = pipe.execute()
+    return int(count)
+
+
+def _job_id_of(payload: Any) -> str:
+    if isinstance(payload, dict) and isinstance(payload.get("job_id"), str):
+        return payload["job_id"][:64]
+    return "unknown"
+
+
+def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
+    deliveries = _count_delivery(task)
+    if deliveries > get_settings().max_deliveries:
+        log.error("job delivered %d times; giving up", deliveries)
+        return ErrorResult(
+            job_id=job_id,
+            code=contracts.ERR_INTERNAL,
+            message="This job crashed its worker repeatedly and was stopped. Try other settings.",
+        )
+    log.info("job started", extra={"task": task.name, "delivery": deliveries})
+    task_id = task.request.id  # the request is thread-local; the batcher reports from its thread
+
+    def report(progress: Progress) -> None:
+        task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
+
+    return runner(payload, report)
+
+
+def _run(task: Any, kind: str, payload: Any, runner: Any) -> dict[str, Any]:
+    job_id = _job_id_of(payload)
+    with job_context(job_id), metrics.job_timer(kind) as outcome:
+        try:
+            result = _execute(task, job_id, payload, runner)
+        except ContractError as exc:
+            result = ErrorResult(job_id=job_id, code=contracts.ERR_BAD_INPUT,
+                                 message=f"Malformed job: {str(exc)[:200]}")
+        except (SoftTimeLimitExceeded, TimeoutError):
+            log.warning("job hit its time limit")
+            result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT,
+                                 message="The job took too long and was stopped. Try a shorter length.")
+        except Exception:
+            log.exception("job failed")
+            result = ErrorResult(job_id=job_id, code=contracts.ERR_INTERNAL,
+                                 message="Something went wrong on our side. Please try again.")
+        outcome.code = getattr(result, "code", "ok")
+        log.info("job finished", extra={"result": result.kind, "code": outcome.code})
+        return result.to_dict()
+
+
+def _wiki(payload: Any, report: Any) -> Any:
+    job = WikiJob.from_dict(payload)
+    return get_batcher().submit(job, report, timeout=get_settings().soft_time_limit)
+
+
+@app.task(name=contracts.TASK_WIKI, bind=True)
+def wiki(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Write a Wikipedia-style article for a :class:`WikiJob` dict."""
+    return _run(self, "wiki", job, _wiki)
+
+
+@signals.worker_init.connect
+def _on_worker_init(sender: Any = None, **_: Any) -> None:
+    # Runs in the main worker process before any fork: record the pool size so
+    # the batcher knows whether concurrent jobs can share this process.
+    pool = getattr(sender, "pool_cls", None)
+    pool_name = f"{getattr(pool, '__module__', '')}.{getattr(pool, '__name__', pool)}".lower()
+    concurrency = int(getattr(sender, "concurrency", 1) or 1)
+    runs_tasks_here = "prefork" not in pool_name  # threads, solo, gevent, eventlet
+    set_worker_concurrency(concurrency if runs_tasks_here else 1)
+    metrics.start_exporter_in_main(get_settings(), runs_tasks_here)
+
+
+@signals.worker_process_init.connect
+def _on_worker_process_init(**_: Any) -> None:
+    metrics.start_exporter_in_child(get_settings())
