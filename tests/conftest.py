@@ -12,6 +12,8 @@ Fixture names other test packages rely on (keep them stable):
   restart tests); each is stopped at the end of the session.
 - ``tiny_model_dir`` (session): a MODEL_DIR holding a tiny ``wiki_writer.keras`` trained by
   ``python -m models.text.train --config tiny``, cached across sessions by source hash.
+- ``tiny_music_model_dir`` (session): a tiny ``music_lstm_chorale.keras`` (``models.music.train
+  --config tiny``); ``tiny_all_models_dir``: both in one MODEL_DIR.
 - ``start_celery_worker`` (session): factory for ``celery -A workers.app worker`` processes;
   ``celery_worker`` (session): one prefork ``-c 1`` worker on queues text and music.
 - ``celery_app`` (session): a client Celery app for ``redis_url`` to ``send_task`` with.
@@ -128,35 +130,64 @@ def redis_client(_redis_dbs: tuple[str, str]) -> Iterator[redis.Redis]:
     client.close()
 
 
-def _text_source_hash() -> str:
+def _source_hash(part: str) -> str:
+    """Hash of the model sources for ``part`` ("text" or "music"): the training cache key."""
     digest = hashlib.sha256()
     for path in sorted((REPO_ROOT / "models").rglob("*.py")):
-        if "music" not in path.parts:
+        rel = path.relative_to(REPO_ROOT / "models").parts
+        if rel[0] == part or len(rel) == 1:
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir() -> Path:
-    """A MODEL_DIR with a tiny wiki_writer, trained in seconds and cached by source hash."""
-    cache = Path(tempfile.gettempdir()) / "wikimuse-test-cache" / f"tiny-wiki-{_text_source_hash()}"
-    if (cache / "wiki_writer.keras").is_file() and (cache / "wiki_writer.json").is_file():
+def _train_cached(name: str, part: str, files: tuple[str, ...], args: list[str]) -> Path:
+    """Run a training CLI once per source hash; the output directory is cached in the temp dir."""
+    cache = Path(tempfile.gettempdir()) / "wikimuse-test-cache" / f"{name}-{_source_hash(part)}"
+    if all((cache / f).is_file() for f in files):
         return cache
     cache.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="tiny-wiki-", dir=cache.parent))
+    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=cache.parent))
     proc = subprocess.run(
-        [sys.executable, "-m", "models.text.train", "--config", "tiny", "--out", str(work)],
+        [sys.executable, "-m", *args, "--out", str(work)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
-    if proc.returncode != 0 or not (work / "wiki_writer.keras").is_file():
+    if proc.returncode != 0 or not all((work / f).is_file() for f in files):
         shutil.rmtree(work, ignore_errors=True)
-        pytest.fail(f"training the tiny text model failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+        pytest.fail(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     try:
         work.rename(cache)  # atomic; a concurrent session may have won the race
     except OSError:
         shutil.rmtree(work, ignore_errors=True)
     return cache
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir() -> Path:
+    """A MODEL_DIR with a tiny wiki_writer, trained in seconds and cached by source hash."""
+    return _train_cached("tiny-wiki", "text", ("wiki_writer.keras", "wiki_writer.json"),
+                         ["models.text.train", "--config", "tiny"])
+
+
+@pytest.fixture(scope="session")
+def tiny_music_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MODEL_DIR with a tiny LSTM composer for the chorale genre (music_lstm_chorale.keras)."""
+    run_dir = tmp_path_factory.mktemp("tiny-music-run")
+    return _train_cached("tiny-music", "music", ("music_lstm_chorale.keras", "music_lstm_chorale.json"),
+                         ["models.music.train", "--model", "lstm", "--genre", "chorale", "--config", "tiny",
+                          "--no-progress", "--run-dir", str(run_dir)])
+
+
+@pytest.fixture(scope="session")
+def tiny_all_models_dir(tiny_model_dir: Path, tiny_music_model_dir: Path,
+                        tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One MODEL_DIR holding both tiny text and tiny music checkpoints (links)."""
+    out = tmp_path_factory.mktemp("all-models")
+    for source in (tiny_model_dir, tiny_music_model_dir):
+        for f in source.iterdir():
+            if f.suffix in (".keras", ".json"):
+                (out / f.name).symlink_to(f)
+    return out
 
 
 class CeleryWorkerHandle:
@@ -197,7 +228,7 @@ class CeleryWorkerHandle:
 
 @pytest.fixture(scope="session")
 def start_celery_worker(
-    redis_url: str, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    redis_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., CeleryWorkerHandle]]:
     """Factory: ``start_celery_worker(queues=("text",), env={...}, pool="prefork", concurrency=1)``.
 
@@ -210,7 +241,9 @@ def start_celery_worker(
     def start(queues: tuple[str, ...] = ("text", "music"), env: dict[str, str] | None = None,
               pool: str = "prefork", concurrency: int = 1, redis_url_override: str | None = None,
               timeout: float = 90.0) -> CeleryWorkerHandle:
-        full_env = {"MODEL_DIR": str(tiny_model_dir), "LOG_LEVEL": "INFO", **(env or {})}
+        full_env = {"LOG_LEVEL": "INFO", **(env or {})}
+        if "MODEL_DIR" not in full_env:  # train the tiny text model only when needed
+            full_env["MODEL_DIR"] = str(request.getfixturevalue("tiny_model_dir"))
         log_path = logs / f"worker-{len(handles)}.log"
         process = WorkerProcess(redis_url_override or redis_url, queues=queues, pool=pool,
                                 concurrency=concurrency, env=full_env, log_path=log_path)

@@ -225,4 +225,17 @@ def job_from_dict(data: dict[str, Any]) -> WikiJob | ComposeJob | ContinueJob:
     return _JOBS[data["kind"]].from_dict(data)  # type: ignore[return-value]
 
 
+# Genres the bot offers (autocomplete) without importing models: keep in step with
+# models/music/genres.py (a test checks). name -> one-line description.
+GENRE_DESCRIPTIONS = {
+    "chorale": "Four-part Bach chorales, on a church organ",
+    "folk": "British and American folk tunes, fiddle over guitar",
+    "classical_piano": "Classical and romantic piano music",
+    "classical": "Orchestral and keyboard classics, on strings",
+    "jazz": "Improvised jazz solo lines, on tenor saxophone",
+    "ragtime": "Scott Joplin piano rags",
+}
+GENRE_NAMES = tuple(GENRE_DESCRIPTIONS)
+
+
 __all__ = [name for name in dir() if not name.startswith("_")] + ["field"]

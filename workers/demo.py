@@ -71,18 +71,18 @@ def run_demo(seed: str, length: int, temperature: float, rng_seed: int | None, o
 
 
 def _wait(app, task_id: str, timeout: float) -> WikiResult | ErrorResult:
-    handle = app.AsyncResult(task_id)
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        state = handle.state
-        if state == contracts.STATE_PROGRESS and isinstance(handle.info, dict):
-            shown = (handle.info.get("phase"), round(float(handle.info.get("fraction", 0)), 2))
+        meta = app.backend.get_task_meta(task_id)  # state and info in one read
+        state, info = meta["status"], meta.get("result")
+        if state == contracts.STATE_PROGRESS and isinstance(info, dict):
+            shown = (info.get("phase"), round(float(info.get("fraction", 0)), 2))
             if shown != last:
                 print(f"  {shown[0]}... {shown[1]:.0%}", flush=True)
                 last = shown
-        if handle.ready():
-            return result_from_dict(handle.get(timeout=5))  # type: ignore[return-value]
+        if state in ("SUCCESS", "FAILURE"):
+            return result_from_dict(app.AsyncResult(task_id).get(timeout=5))  # type: ignore[return-value]
         time.sleep(0.1)
     raise EmbeddedError(f"no result after {timeout:.0f}s")
 

@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import importlib.util
 import logging
+import os
 import secrets
 import shutil
 import signal
@@ -215,7 +216,8 @@ class WorkerProcess:
     def start(self, timeout: float = 60.0) -> WorkerProcess:
         env = child_environ(REDIS_URL=self.redis_url, TF_CPP_MIN_LOG_LEVEL="2",
                             PYTHONUNBUFFERED="1", **self.env)
-        out = None
+        # stdout is reserved for the REDIS_URL line of `serve`: the worker logs to stderr.
+        out: object = sys.stderr.fileno()
         if self.log_path is not None:
             self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
             out = self._log_file
@@ -328,8 +330,10 @@ def serve() -> int:
     stop = threading.Event()
 
     def watch_stdin() -> None:
-        with contextlib.suppress(Exception):
-            while sys.stdin.buffer.read(4096):
+        # os.read on the raw fd: a daemon thread blocked in sys.stdin's buffered
+        # reader would abort the interpreter at shutdown (it holds the buffer lock).
+        with contextlib.suppress(OSError):
+            while os.read(0, 4096):
                 pass
         stop.set()
 

@@ -16,9 +16,11 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from workers import contracts, model_cache
-from workers.contracts import ErrorResult, Progress, WikiJob, WikiResult
+from workers.contracts import ErrorResult, MusicResult, Progress, WikiJob, WikiResult
 from workers.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,9 @@ def run_wiki_batch(
 
     Jobs that share a model and sampling parameters (temperature, top-k,
     top-p) run in one batched ``generate`` call, whose length is the longest
-    requested; shorter articles are cut to their own length. Each job keeps its
-    own random seed only when it runs alone; in a batch the batch shares the
-    first job's seed, and ``WikiResult.batch_size`` says so.
+    requested; shorter articles are cut to their own length. Every job keeps
+    its own random seed, so its article does not depend on the batch it ran in.
+    Generation stops early where the model starts a new article.
 
     Args:
         jobs: the jobs, in any mix of parameters.
@@ -110,7 +112,6 @@ def run_wiki_batch(
         groups[(job.model, float(job.temperature), job.top_k, float(job.top_p))].append(i)
 
     for (model_name, temperature, top_k, top_p), idx in groups.items():
-        batch = [jobs[i] for i in idx]
         for i in idx:
             callbacks[i](Progress(fraction=0.05, phase="loading", batch_size=len(idx)))
         try:
@@ -124,11 +125,24 @@ def run_wiki_batch(
                     message=f"The model {model_name!r} is not installed on this worker.",
                 )
             continue
+        # Seeds the model cannot read are the user's error, not the batch's.
+        readable = []
         for i in idx:
-            callbacks[i](Progress(fraction=0.1, phase="writing", batch_size=len(idx)))
-        rng_seed = batch[0].rng_seed
-        if rng_seed is None:
-            rng_seed = random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
+            try:
+                text_model.vocab.encode(jobs[i].seed)
+            except ValueError as exc:  # OutOfVocabularyError: its message is user-safe
+                results[i] = ErrorResult(job_id=jobs[i].job_id, code=contracts.ERR_BAD_INPUT, message=str(exc))
+            else:
+                readable.append(i)
+        if not readable:
+            continue
+        batch = [jobs[i] for i in readable]
+        for i in readable:
+            callbacks[i](Progress(fraction=0.1, phase="writing", batch_size=len(batch)))
+        # Each row has its own seed, and a row's text depends only on its prompt and
+        # seed, so a job writes the same article alone or in any batch.
+        seeds = [job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
+                 for job in batch]
         started = time.perf_counter()
         texts = text_model.generator.generate(
             [job.seed for job in batch],
@@ -136,24 +150,23 @@ def run_wiki_batch(
             temperature=temperature,
             top_k=top_k,
             top_p=top_p,
-            seed=rng_seed,
-            stop_at_end=False,
+            seed=seeds,
+            stop_at_end=True,
         )
         seconds = time.perf_counter() - started
         log.info("generated %d article(s) in %.2fs", len(batch), seconds,
                  extra={"batch_size": len(batch), "generate_seconds": round(seconds, 3)})
-        for i, job, text in zip(idx, batch, texts, strict=True):
-            callbacks[i](Progress(fraction=0.95, phase="formatting", batch_size=len(idx)))
-            results[i] = _wiki_result(job, text, rng_seed, seconds, len(idx))
-    return [r for r in results if r is not None]
+        for i, job, text, rng_seed in zip(readable, batch, texts, seeds, strict=True):
+            callbacks[i](Progress(fraction=0.95, phase="formatting", batch_size=len(batch)))
+            results[i] = _wiki_result(job, text, rng_seed, seconds, len(batch))
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
 
 
 def _wiki_result(job: WikiJob, text: str, rng_seed: int, seconds: float, batch_size: int) -> WikiResult:
     from models.text.format import format_article
 
-    if not text.startswith(job.seed):
-        text = job.seed + text
-    text = text[: len(job.seed) + job.length]
+    text = text[: len(job.seed) + job.length]  # the generator returns seed + continuation
     title, markdown = format_article(text)
     return WikiResult(
         job_id=job.job_id,
@@ -167,3 +180,171 @@ def _wiki_result(job: WikiJob, text: str, rng_seed: int, seconds: float, batch_s
         seconds=round(seconds, 3),
         batch_size=batch_size,
     )
+
+
+# --- music -------------------------------------------------------------------
+
+MAX_PRIMER_BEATS = 64  # /continue reads at most the last 64 beats of an upload
+
+
+def _bad(job_id: str, message: str, code: str = contracts.ERR_BAD_INPUT) -> ErrorResult:
+    return ErrorResult(job_id=job_id, code=code, message=message)
+
+
+def _check_common_music(temperature: object, rng_seed: object) -> None:
+    if not isinstance(temperature, int | float) or not (
+        contracts.TEMPERATURE_MIN <= temperature <= contracts.TEMPERATURE_MAX
+    ):
+        raise BadInputError(
+            f"Temperature must be between {contracts.TEMPERATURE_MIN} and {contracts.TEMPERATURE_MAX}."
+        )
+    if rng_seed is not None and (not isinstance(rng_seed, int) or not 0 <= rng_seed <= contracts.RNG_SEED_MAX):
+        raise BadInputError(f"The random seed must be between 0 and {contracts.RNG_SEED_MAX}.")
+
+
+def validate_compose_job(job: contracts.ComposeJob) -> None:
+    """Raise :class:`BadInputError` unless ``job`` is within the contract's bounds."""
+    from models.music.genres import genre_names
+
+    if job.genre not in genre_names():
+        raise BadInputError(f"Unknown genre. Choose one of: {', '.join(genre_names())}.")
+    if job.model not in contracts.MUSIC_MODELS:
+        raise BadInputError(f"Unknown model. Choose one of: {', '.join(contracts.MUSIC_MODELS)}.")
+    if not isinstance(job.seconds, int | float) or not (
+        contracts.MUSIC_SECONDS_MIN <= job.seconds <= contracts.MUSIC_SECONDS_MAX
+    ):
+        raise BadInputError(
+            f"Length must be between {contracts.MUSIC_SECONDS_MIN} and {contracts.MUSIC_SECONDS_MAX} seconds."
+        )
+    if job.bars is not None and (
+        not isinstance(job.bars, int) or not contracts.MUSIC_BARS_MIN <= job.bars <= contracts.MUSIC_BARS_MAX
+    ):
+        raise BadInputError(f"Bars must be between {contracts.MUSIC_BARS_MIN} and {contracts.MUSIC_BARS_MAX}.")
+    if job.tempo is not None and (
+        not isinstance(job.tempo, int) or not contracts.TEMPO_MIN <= job.tempo <= contracts.TEMPO_MAX
+    ):
+        raise BadInputError(f"Tempo must be between {contracts.TEMPO_MIN} and {contracts.TEMPO_MAX} bpm.")
+    _check_common_music(job.temperature, job.rng_seed)
+
+
+def _music_model(genre: str, model: str, settings: WorkerSettings) -> tuple[str, Path] | None:
+    """(kind, checkpoint path) for a genre and a model choice, or None when not installed."""
+    from models.music import registry
+
+    kind = registry.best_kind(genre, directory=settings.model_dir) if model == "best" else model
+    if kind is None:
+        return None
+    path = registry.checkpoint_path(kind, genre, settings.model_dir)
+    return (kind, path) if path.is_file() else None
+
+
+def _music_result(job_id: str, genre: Any, kind: str, tempo: int, roll: Any, steps_per_beat: int,
+                  rng_seed: int, seconds: float, settings: WorkerSettings, primer_steps: int = 0) -> MusicResult:
+    from models.music.pianoroll import seconds_for_steps
+    from workers.render import render_clip
+
+    clip = render_clip(roll, steps_per_beat, tempo, genre.programs, genre=genre.name, model=kind,
+                       beats_per_bar=genre.beats_per_bar, primer_steps=primer_steps,
+                       data_dir=settings.data_dir, formats=("ogg",))
+    bars = max(1, round(roll.shape[0] / (steps_per_beat * genre.beats_per_bar)))
+    return MusicResult(
+        job_id=job_id, genre=genre.name, model=kind, tempo=tempo, seconds=round(float(clip["seconds"]), 3),
+        bars=bars, rng_seed=rng_seed, generation_seconds=round(seconds, 3),
+        midi_b64=contracts.b64encode(clip["midi"]), audio_b64=contracts.b64encode(clip["ogg"]),
+        png_b64=contracts.b64encode(clip["png"]), audio_format="ogg",
+        primer_seconds=round(seconds_for_steps(primer_steps, tempo, steps_per_beat), 3) if primer_steps else 0.0,
+        notes=int(clip["notes"]),
+    )
+
+
+def _missing(job_id: str, genre: str) -> ErrorResult:
+    return _bad(job_id, f"No trained model for the genre {genre!r} is installed on this worker.",
+                contracts.ERR_MODEL_MISSING)
+
+
+def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
+                progress: ProgressCallback | None = None) -> MusicResult | ErrorResult:
+    """Compose a clip in a genre: model -> piano roll -> MIDI, OGG and PNG."""
+    from models.music.genres import get_genre
+    from models.music.pianoroll import steps_for_seconds
+
+    report = progress or _noop
+    try:
+        validate_compose_job(job)
+    except BadInputError as exc:
+        return _bad(job.job_id, str(exc))
+    genre = get_genre(job.genre)
+    found = _music_model(genre.name, job.model, settings)
+    if found is None:
+        return _missing(job.job_id, genre.name)
+    kind, path = found
+    report(Progress(fraction=0.05, phase="loading"))
+    rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
+    tempo = job.tempo or genre.tempo
+    steps_per_beat = genre.steps_per_beat
+    if job.bars is not None:
+        steps = job.bars * genre.beats_per_bar * steps_per_beat
+    else:
+        steps = steps_for_seconds(job.seconds, tempo, steps_per_beat)
+    started = time.perf_counter()
+    from models.music import registry
+
+    model, config, _ = model_cache.get_music_model(path, registry.load)
+    report(Progress(fraction=0.15, phase="composing"))
+    roll = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed)
+    seconds = time.perf_counter() - started
+    report(Progress(fraction=0.7, phase="rendering"))
+    return _music_result(job.job_id, genre, kind, tempo, roll, steps_per_beat, rng_seed, seconds, settings)
+
+
+def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
+                 progress: ProgressCallback | None = None) -> MusicResult | ErrorResult:
+    """Continue an uploaded MIDI file by ``job.bars`` bars in a genre's style."""
+    import numpy as np
+
+    from models.music import registry
+    from models.music.genres import genre_names, get_genre
+    from models.music.midi_io import MIDIConversionError, midi_bytes_to_roll
+
+    report = progress or _noop
+    try:
+        _check_common_music(job.temperature, job.rng_seed)
+        if not isinstance(job.bars, int) or not contracts.MUSIC_BARS_MIN <= job.bars <= contracts.MUSIC_BARS_MAX:
+            raise BadInputError(f"Bars must be between {contracts.MUSIC_BARS_MIN} and {contracts.MUSIC_BARS_MAX}.")
+        if job.genre is not None and job.genre not in genre_names():
+            raise BadInputError(f"Unknown genre. Choose one of: {', '.join(genre_names())}.")
+    except BadInputError as exc:
+        return _bad(job.job_id, str(exc))
+    try:
+        data = contracts.b64decode(job.midi_b64) if isinstance(job.midi_b64, str) else b""
+    except ValueError:
+        data = b""
+    if not data:
+        return _bad(job.job_id, "The upload is not a MIDI file.", contracts.ERR_BAD_MIDI)
+    if len(data) > contracts.MIDI_UPLOAD_MAX_BYTES:
+        return _bad(job.job_id, f"MIDI files are limited to {contracts.MIDI_UPLOAD_MAX_BYTES // 1000} kB.",
+                    contracts.ERR_BAD_MIDI)
+    genre = get_genre(job.genre or "classical_piano")
+    found = _music_model(genre.name, "best", settings)
+    if found is None:
+        return _missing(job.job_id, genre.name)
+    kind, path = found
+    report(Progress(fraction=0.05, phase="reading"))
+    try:
+        roll, info = midi_bytes_to_roll(data, genre.steps_per_beat)
+    except MIDIConversionError as exc:
+        return _bad(job.job_id, str(exc), contracts.ERR_BAD_MIDI)
+    primer = roll[-MAX_PRIMER_BEATS * genre.steps_per_beat:]
+    tempo = int(min(max(round(info.get("tempo") or genre.tempo), contracts.TEMPO_MIN), contracts.TEMPO_MAX))
+    rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
+    steps = job.bars * genre.beats_per_bar * genre.steps_per_beat
+    started = time.perf_counter()
+    model, config, _ = model_cache.get_music_model(path, registry.load)
+    report(Progress(fraction=0.15, phase="composing"))
+    new = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed,
+                                         primer=primer)
+    seconds = time.perf_counter() - started
+    report(Progress(fraction=0.7, phase="rendering"))
+    full = np.concatenate([primer, new]).astype(np.uint8)
+    return _music_result(job.job_id, genre, kind, tempo, full, genre.steps_per_beat, rng_seed, seconds, settings,
+                         primer_steps=int(primer.shape[0]))

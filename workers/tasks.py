@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import signals
+from celery import signals, states
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.worker import state as worker_state
+from celery.worker.request import Request
 
-from workers import contracts, metrics
+from workers import contracts, metrics, pipeline
 from workers.app import app
 from workers.batching import get_batcher, set_worker_concurrency
-from workers.contracts import ContractError, ErrorResult, Progress, WikiJob
+from workers.contracts import ComposeJob, ContinueJob, ContractError, ErrorResult, Progress, WikiJob
 from workers.logs import job_context
 from workers.settings import get_settings
 
@@ -73,7 +75,7 @@ def _run(task: Any, kind: str, payload: Any, runner: Any) -> dict[str, Any]:
         except (SoftTimeLimitExceeded, TimeoutError):
             log.warning("job hit its time limit")
             result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT,
-                                 message="The job took too long and was stopped. Try a shorter length.")
+                                 message=_TIMEOUT_MESSAGE)
         except Exception:
             log.exception("job failed")
             result = ErrorResult(job_id=job_id, code=contracts.ERR_INTERNAL,
@@ -83,15 +85,62 @@ def _run(task: Any, kind: str, payload: Any, runner: Any) -> dict[str, Any]:
         return result.to_dict()
 
 
+_TIMEOUT_MESSAGE = "The job took too long and was stopped. Try a shorter length."
+
+
+class JobRequest(Request):
+    """A request whose hard time limit yields a ``timeout`` ErrorResult, not a FAILURE state.
+
+    At the hard limit the pool kills the child, so the task cannot report
+    anything itself; the parent stores the user-safe result in its place. (The
+    soft limit is handled inside the task, see :func:`_run`.)
+    """
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        if soft or worker_state.should_terminate:
+            super().on_timeout(soft, timeout)
+            return
+        worker_state.task_ready(self)
+        payload = self.args[0] if self.args else None
+        job_id = _job_id_of(payload)
+        log.error("hard time limit (%ss) exceeded; child killed", timeout,
+                  extra={"job_id": job_id, "task": self.name})
+        result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT, message=_TIMEOUT_MESSAGE)
+        self.task.backend.store_result(self.id, result.to_dict(), states.SUCCESS, request=self._context)
+        metrics.JOBS.labels(self.name.rsplit(".", 1)[-1], contracts.ERR_TIMEOUT).inc()
+        if self.task.acks_late and self.task.acks_on_failure_or_timeout:
+            self.acknowledge()
+
+
 def _wiki(payload: Any, report: Any) -> Any:
     job = WikiJob.from_dict(payload)
     return get_batcher().submit(job, report, timeout=get_settings().soft_time_limit)
 
 
-@app.task(name=contracts.TASK_WIKI, bind=True)
+@app.task(name=contracts.TASK_WIKI, bind=True, Request=JobRequest)
 def wiki(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Write a Wikipedia-style article for a :class:`WikiJob` dict."""
     return _run(self, "wiki", job, _wiki)
+
+
+def _compose(payload: Any, report: Any) -> Any:
+    return pipeline.run_compose(ComposeJob.from_dict(payload), get_settings(), report)
+
+
+def _continue(payload: Any, report: Any) -> Any:
+    return pipeline.run_continue(ContinueJob.from_dict(payload), get_settings(), report)
+
+
+@app.task(name=contracts.TASK_COMPOSE, bind=True, Request=JobRequest)
+def compose(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Compose a clip (MIDI, OGG, PNG) for a :class:`ComposeJob` dict."""
+    return _run(self, "compose", job, _compose)
+
+
+@app.task(name=contracts.TASK_CONTINUE, bind=True, Request=JobRequest)
+def continue_midi(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Continue an uploaded MIDI file for a :class:`ContinueJob` dict."""
+    return _run(self, "continue", job, _continue)
 
 
 @signals.worker_init.connect

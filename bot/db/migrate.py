@@ -7,6 +7,9 @@ bot (no repository checkout) can still migrate its database.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +21,33 @@ from sqlalchemy import Engine
 from bot.db.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Alembic keeps its running environment in module globals (``alembic.context``), so
+# two migrations in one process (two bots in one test, say) must take turns.
+_ALEMBIC_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _exclusive(engine: Engine) -> Iterator[None]:
+    """One migration at a time: per process always; across processes for SQLite files
+    (a lock file beside the database). PostgreSQL uses an advisory lock in env.py."""
+    with _ALEMBIC_LOCK:
+        database = engine.url.database or ""
+        if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
+            yield
+            return
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock is what we have
+            yield
+            return
+        lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate-lock")
+        with open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -33,12 +63,14 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the database to ``revision`` (idempotent, safe for replicas starting together)."""
+    with _exclusive(engine):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    command.downgrade(alembic_config(engine), revision)
+    with _exclusive(engine):
+        command.downgrade(alembic_config(engine), revision)
 
 
 def schema_drift(engine: Engine) -> list[object]:

@@ -31,8 +31,10 @@ class Config:
     decoder_units: int = 40  # = 2 * encoder_units: the concatenated final states
     min_len: int = 2
     max_len: int = 8
-    batch_size: int = 64
+    batch_size: int = 256
     learning_rate: float = 0.01
+    decay_steps: int = 500  # the learning rate shrinks by decay_rate every decay_steps
+    decay_rate: float = 0.7
     clip_norm: float = 1.0
 
     def to_dict(self) -> dict:
@@ -131,7 +133,7 @@ def train(
     seed: int,
     max_seconds: float,
     exclude: Iterable[tuple[int, ...]] = (),
-    target_accuracy: float = 0.995,
+    target_accuracy: float = 0.999,
     check_every: int = 100,
 ) -> tuple[keras.Model, dict]:
     """Train on fresh random batches (never a sequence in ``exclude``) until a
@@ -139,10 +141,13 @@ def train(
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     banned = set(exclude)
-    valid = [s for s in random_sequences(rng, 1000, config) if s not in banned]
+    valid = [s for s in random_sequences(rng, 2000, config) if s not in banned]
     banned |= set(valid)
     model = build_model(config)
-    optimizer = keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.clip_norm)
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        config.learning_rate, config.decay_steps, config.decay_rate
+    )
+    optimizer = keras.optimizers.Adam(schedule, global_clipnorm=config.clip_norm)
     optimizer.build(model.trainable_variables)
     variables = model.trainable_variables
     decode = make_greedy_decoder(model, config)

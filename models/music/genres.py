@@ -16,8 +16,11 @@ to render with). Grids are the ones each dataset is quantized on:
   through each solo's average tempo from ``df_solos.csv``; the 35 solos
   without a tempo there are left out (264 remain, median 167 bpm). Four steps
   per beat: 92.8 % of the 110,873 onsets land on distinct steps (3/beat:
-  87.1 %, 6/beat: 97.2 %, at 1.5x the sequence length). These are
-  monophonic horn solos, so the model learns lines, not chords.
+  87.1 %, 6/beat: 97.2 %, at 1.5x the sequence length). The grid starts at
+  the solo's time 0: the recording's beat positions are not in the CSVs, so
+  its phase against the real beat is arbitrary (and a solo's tempo drift is
+  ignored). These are monophonic horn solos, so the model learns lines, not
+  chords.
 
 Only openly licensed data backs a genre: the three other files under
 ``midi/jazz/`` have no open license and are never used here.

@@ -21,8 +21,8 @@ KINDS: dict[str, str] = {
     kind: f"models.music.{kind}" for kind in ("lstm", "seq2seq", "rbm", "rnn_rbm", "nade")
 }
 
-# Genre -> Boulanger dataset, used until models.music.genres exists (and for the
-# evaluation CLI, which names datasets rather than genres).
+# Genre <-> Boulanger dataset, for the evaluation CLI, which names datasets rather
+# than genres (models.music.genres holds the full genre registry).
 GENRE_DATASETS: dict[str, str] = {
     "chorale": "jsb",
     "folk": "nottingham",
@@ -30,13 +30,6 @@ GENRE_DATASETS: dict[str, str] = {
     "classical": "musedata",
 }
 DATASET_GENRES: dict[str, str] = {d: g for g, d in GENRE_DATASETS.items()}
-# Grid of each Boulanger set (data README): JSB one step per quarter note, the others per eighth.
-DATASET_STEPS_PER_BEAT: dict[str, int] = {
-    "jsb": 1,
-    "nottingham": 2,
-    "piano_midi_de": 2,
-    "musedata": 2,
-}
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
 
@@ -138,50 +131,29 @@ def best_kind(
 
 
 def genre_info(genre: str) -> dict[str, Any]:
-    """Dataset key, grid and transposition range of a genre.
+    """Dataset key, grid, tempo and beats per bar of a genre (``models.music.genres``).
 
-    Reads ``models.music.genres.GENRES`` when that module exists; otherwise falls
-    back to the four Boulanger genres.
+    A genre may also name a transposition range for training augmentation
+    (``transpose``); none does today, because the Boulanger sets are already
+    transposed to C major / C minor, so random keys would only blur the test NLL.
     """
-    info: dict[str, Any] = {"genre": genre}
-    try:
-        from models.music import genres as genres_mod
-    except ImportError:
-        genres_mod = None
-    if genres_mod is not None and genre in getattr(genres_mod, "GENRES", {}):
-        g = genres_mod.GENRES[genre]
-        dataset = getattr(g, "dataset", None) or getattr(g, "dataset_key", None)
-        info["dataset"] = dataset or GENRE_DATASETS.get(genre, genre)
-        info["steps_per_beat"] = int(
-            getattr(g, "steps_per_beat", DATASET_STEPS_PER_BEAT.get(info["dataset"], 4))
-        )
-        for name in ("transpose", "transposition", "transpose_range"):
-            if getattr(g, name, None) is not None:
-                value = getattr(g, name)
-                info["transpose"] = int(max(value) if isinstance(value, tuple | list) else value)
-                break
-        if getattr(g, "tempo", None) is not None:
-            info["tempo"] = getattr(g, "tempo")
-        return info
-    if genre not in GENRE_DATASETS:
-        raise ValueError(
-            f"unknown genre {genre!r} (models.music.genres is not available); "
-            f"choose one of {sorted(GENRE_DATASETS)}"
-        )
-    info["dataset"] = GENRE_DATASETS[genre]
-    info["steps_per_beat"] = DATASET_STEPS_PER_BEAT[info["dataset"]]
+    from models.music.genres import get_genre
+
+    g = get_genre(genre)
+    info: dict[str, Any] = {
+        "genre": g.name,
+        "dataset": g.dataset,
+        "steps_per_beat": int(g.steps_per_beat),
+        "tempo": int(g.tempo),
+        "beats_per_bar": int(g.beats_per_bar),
+    }
+    if getattr(g, "transpose", None) is not None:
+        info["transpose"] = int(g.transpose)
     return info
 
 
 def load_genre_data(genre: str, data_dir: str | Path | None = None) -> dict[str, list]:
-    """{"train","valid","test": [(T, 88) uint8 rolls]} for a genre.
+    """{"train","valid","test": [(T, 88) uint8 rolls]} for a genre."""
+    from models.music.datasets import load_genre
 
-    Uses ``models.music.datasets.load_genre`` when it exists, else the Boulanger
-    loader for the four Boulanger genres.
-    """
-    from models.music import datasets
-
-    load_genre = getattr(datasets, "load_genre", None)
-    if load_genre is not None:
-        return load_genre(genre, data_dir)
-    return datasets.load_boulanger(genre_info(genre)["dataset"], data_dir)
+    return load_genre(genre, data_dir)

@@ -52,6 +52,7 @@ class Config:
     windows_per_epoch: float = 1.0  # windows per epoch, as a multiple of frames / target_steps
     max_epochs: int = 500
     patience: int = 10
+    lr_patience: int = 4  # halve the learning rate after this many epochs without progress
     transpose: int = 0
     steps_per_beat: int = 1
     checkpoint_minutes: float = 5.0
@@ -80,9 +81,10 @@ def config_for_genre(genre: str) -> Config:
         return Config(encoder_units=128, dropout=0.4, primer_steps=16, target_steps=48,
                       batch_size=16, windows_per_epoch=2.0, patience=12)
     if genre in ("folk", "classical", "classical_piano"):  # eighth-note grid
-        return Config(encoder_units=192, dropout=0.3, primer_steps=32, target_steps=96,
-                      batch_size=32, patience=6)
-    return Config(encoder_units=128, primer_steps=32, target_steps=96, batch_size=16)
+        return Config(encoder_units=128, dropout=0.3, primer_steps=32, target_steps=64,
+                      batch_size=16, learning_rate=2e-3, patience=6)
+    # jazz, ragtime: sixteenth-note grid, original keys (transposition augmentation)
+    return Config(encoder_units=128, primer_steps=32, target_steps=96, batch_size=16, transpose=5)
 
 
 def build_model(config: Config) -> keras.Model:

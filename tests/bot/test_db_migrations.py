@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +105,56 @@ def test_alembic_ini_points_at_the_packaged_migrations() -> None:
     assert (
         script.get_current_head() == ScriptDirectory.from_config(head_config()).get_current_head()
     )
+
+
+REPLICA = """
+import sys
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
+url, search_path = sys.argv[1], sys.argv[2]
+args = {"connect_args": {"options": f"-csearch_path={search_path}"}} if search_path else {}
+upgrade(make_engine(url, **args))
+"""
+
+
+def test_replicas_migrating_at_once_all_succeed(engine: sa.Engine) -> None:
+    # Separate processes, like bot replicas starting together on an empty database.
+    url = engine.url.render_as_string(hide_password=False)
+    search_path = ""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            search_path = connection.execute(sa.text("SHOW search_path")).scalar() or ""
+    replicas = [
+        subprocess.Popen(
+            [sys.executable, "-c", REPLICA, url, search_path],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [r.communicate(timeout=120)[0] for r in replicas]
+    assert [r.returncode for r in replicas] == [0, 0, 0], outputs
+    assert schema_drift(engine) == []
+
+
+def test_threads_in_one_process_take_turns(engine: sa.Engine) -> None:
+    # Alembic's context is process-global: two bots in one process must not interleave.
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def replica() -> None:
+        try:
+            barrier.wait()
+            upgrade(engine)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert schema_drift(engine) == []

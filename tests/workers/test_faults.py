@@ -94,3 +94,26 @@ def test_soft_time_limit_gives_timeout_and_worker_keeps_serving(start_celery_wor
     _, after = _send(celery_app, "faults_timeout", length=100)
     assert isinstance(result_from_dict(after.get(timeout=60)), WikiResult)
     assert worker.child_pids() == child  # the same child served on
+
+
+def test_hard_time_limit_gives_timeout_result_and_a_fresh_child(start_celery_worker, celery_app,
+                                                                 tiny_music_model_dir):
+    worker = start_celery_worker(queues=("faults_hard",), env={"MODEL_DIR": str(tiny_music_model_dir)})
+
+    def compose(seconds: float, **limits):
+        job = contracts.ComposeJob(job_id=contracts.new_job_id(), genre="chorale", model="lstm", seconds=seconds)
+        return job, celery_app.send_task(contracts.TASK_COMPOSE, args=[job.to_dict()], queue="faults_hard",
+                                         **limits)
+
+    _, warm = compose(5)
+    assert isinstance(result_from_dict(warm.get(timeout=180)), contracts.MusicResult)
+    child = worker.child_pids()
+
+    job, slow = compose(30, soft_time_limit=60, time_limit=0.1)  # a warm 30 s clip takes ~0.5 s
+    result = result_from_dict(slow.get(timeout=120))  # a result, not a FAILURE state
+    assert isinstance(result, ErrorResult) and result.code == contracts.ERR_TIMEOUT
+    assert result.job_id == job.job_id
+
+    _, after = compose(5)
+    assert isinstance(result_from_dict(after.get(timeout=180)), contracts.MusicResult)
+    assert worker.child_pids() != child  # the stuck child was replaced

@@ -15,14 +15,14 @@ SEED = "The history of the city"
 def _wait_result(app, task_id: str, timeout: float) -> tuple[dict, list[tuple[str, object]]]:
     """Poll the backend; return the result and every (state, meta) seen on the way."""
     seen: list[tuple[str, object]] = []
-    result = app.AsyncResult(task_id)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = result.state
-        if not seen or seen[-1][0] != state or (state == contracts.STATE_PROGRESS and seen[-1][1] != result.info):
-            seen.append((state, result.info))
-        if result.ready():
-            return result.get(timeout=1), seen
+        meta = app.backend.get_task_meta(task_id)  # state and info from one read
+        state, info = meta["status"], meta.get("result")
+        if not seen or seen[-1] != (state, info):
+            seen.append((state, info))
+        if state in ("SUCCESS", "FAILURE"):
+            return app.AsyncResult(task_id).get(timeout=5), seen
         time.sleep(0.01)
     raise AssertionError(f"no result after {timeout}s; states seen: {seen}")
 
@@ -100,3 +100,16 @@ def test_pickle_message_is_refused(celery_app, celery_worker, redis_url):
     assert celery_app.AsyncResult(task_id).state == "PENDING"  # never ran, never stored
     log = celery_worker.log_tail(200_000)
     assert "untrusted content" in log and "pickle" in log
+
+
+def test_compose_round_trip_by_name(start_celery_worker, celery_app, tiny_music_model_dir):
+    start_celery_worker(queues=("music_tiny",), env={"MODEL_DIR": str(tiny_music_model_dir)})
+    job = contracts.ComposeJob(job_id=contracts.new_job_id(), genre="chorale", model="best", seconds=8, rng_seed=2)
+    sent = celery_app.send_task(contracts.TASK_COMPOSE, args=[job.to_dict()], queue="music_tiny")
+    payload, seen = _wait_result(celery_app, sent.id, timeout=180)
+    result = result_from_dict(payload)
+    assert isinstance(result, contracts.MusicResult), payload
+    assert result.job_id == job.job_id and result.model == "lstm"
+    assert contracts.b64decode(result.audio_b64)[:4] == b"OggS"
+    phases = {meta["phase"] for state, meta in seen if state == contracts.STATE_PROGRESS}
+    assert phases and phases <= {"loading", "composing", "rendering"}

@@ -8,6 +8,8 @@ two cores.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models.music.pianoroll import DEFAULT_VELOCITY, seconds_for_steps
+from models.music.pianoroll import DEFAULT_VELOCITY, NoteArrays, seconds_for_steps
 from workers.render.audio import (
     DEFAULT_SAMPLE_RATE,
     DEFAULT_SIZE_LIMIT,
@@ -28,7 +30,17 @@ from workers.render.midi import notes_to_midi_bytes, roll_to_tracks
 
 __all__ = ["render_clip", "clip_title", "DEFAULT_SIZE_LIMIT"]
 
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """A small thread pool per process (threads do not survive Celery's fork)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"))
+        return _POOL[1]
 
 
 def clip_title(genre: str = "", model: str = "", tempo: float | None = None) -> str:
@@ -82,7 +94,7 @@ def render_clip(
         soundfont = find_soundfont([data_dir] if data_dir else _default_dirs())
     text = title if title is not None else clip_title(genre, model, tempo)
     all_notes = tracks[0][1] if len(tracks) == 1 else _merge([n for _, n in tracks])
-    png_job = _POOL.submit(
+    png_job = _pool().submit(
         render_piano_roll_png,
         all_notes,
         beats_per_bar=beats_per_bar,
@@ -91,7 +103,7 @@ def render_clip(
         total_beats=roll.shape[0] / steps_per_beat,
     )
     audio, used = render_audio(tracks, tempo, sample_rate=sample_rate, soundfont=soundfont, engine=engine)
-    encoded = {fmt: _POOL.submit(encode_audio, audio, sample_rate, fmt, max_bytes=size_limit) for fmt in formats}
+    encoded = {fmt: _pool().submit(encode_audio, audio, sample_rate, fmt, max_bytes=size_limit) for fmt in formats}
     out: dict[str, Any] = {"midi": midi}
     out.update({fmt: job.result() for fmt, job in encoded.items()})
     out["png"] = png_job.result()
@@ -102,9 +114,7 @@ def render_clip(
     return out
 
 
-def _merge(parts: list) -> Any:
-    from models.music.pianoroll import NoteArrays
-
+def _merge(parts: list[NoteArrays]) -> NoteArrays:
     return NoteArrays(*(np.concatenate([getattr(p, f) for p in parts]) for f in NoteArrays._fields))
 
 

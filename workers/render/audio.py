@@ -38,11 +38,13 @@ SYSTEM_SOUNDFONT_DIRS = (
 DRUM_CHANNEL = 9
 _TAIL_SECONDS = 1.0  # let reverb and releases ring out
 
-# Encoder settings per format: (soundfile format, subtype, compression levels to try).
-# compression_level 0..1: Vorbis quality from high to low; MP3 bitrate from high to low.
+# Encoder settings per format: (soundfile format, subtype, (normal, smallest) compression
+# level). compression_level 0..1 runs from high to low Vorbis quality / MP3 bitrate
+# (libsndfile 1.2 rejects 1.0 for MP3). A 120-second clip at the normal level is
+# ~1 MB, far below Discord's 10 MiB, so the fallbacks only matter for small limits.
 _FORMATS = {
-    "ogg": ("OGG", "VORBIS", (0.5, 0.7, 0.85, 1.0)),
-    "mp3": ("MP3", "MPEG_LAYER_III", (0.6, 0.8, 0.9, 1.0)),
+    "ogg": ("OGG", "VORBIS", (0.5, 1.0)),
+    "mp3": ("MP3", "MPEG_LAYER_III", (0.6, 0.95)),
 }
 
 
@@ -148,8 +150,11 @@ class _FluidRenderer:
         with self.lock:
             fs = self.synth
             fs.system_reset()
-            # Flush the reverb buffers of the previous clip so that the same
-            # notes always give the same audio (2 s of silence: ~10 ms).
+            # Flush the reverb of the previous clip so its tail cannot leak into
+            # this one (2 s of silence: ~10 ms). Renders of the same notes are
+            # then identical to ~1e-5, except the very first after the SoundFont
+            # loads (FluidSynth measures samples on first use): up to ~0.02 in the
+            # first seconds, inaudible.
             self._write(np.zeros((2 * sr, 2), dtype=np.float32), 0, 2 * sr)
             for i, (program, _) in enumerate(tracks[:15]):
                 ch = i if i < DRUM_CHANNEL else i + 1
@@ -169,10 +174,11 @@ class _FluidRenderer:
         return stereo.mean(axis=1)
 
     def _write(self, buf: np.ndarray, start: int, stop: int) -> None:
-        """Synthesize frames [start, stop) into the (N, 2) float32 ``buf`` in place
-        (fluid_synth_write_float: no int16 dither, so renders are reproducible)."""
+        """Synthesize frames [start, stop) into the (N, 2) float32 ``buf`` in place:
+        fluid_synth_write_float straight into numpy, no int16 round trip or dither."""
         base = buf.ctypes.data + start * 8
-        self._write_float(self.synth.synth, stop - start, base, 0, 2, base, 1, 2)
+        if self._write_float(self.synth.synth, stop - start, base, 0, 2, base, 1, 2) != 0:
+            raise AudioRenderError("FluidSynth failed to synthesize audio")
 
 
 @functools.lru_cache(maxsize=4)
@@ -273,7 +279,7 @@ def encode_audio(
         if len(data) <= max_bytes:
             return data
     # Still too big at the lowest bitrate: cut, estimating bytes per sample.
-    for _ in range(6):
+    for _ in range(4):
         keep = int(audio.shape[0] * max_bytes / len(data) * 0.95)
         if keep <= 0:
             break

@@ -63,7 +63,7 @@ PAD = Timbre(_series(8, 1.3), _series(6, 1.5), 0.2, 0.0, 1.0, 0.4, vibrato=0.05,
 def timbre_for_program(program: int) -> Timbre:
     """The General MIDI family of ``program`` (0-127) -> a timbre."""
     family = int(program) // 8
-    if program == 71 or program == 70:  # clarinet, bassoon
+    if program == 71:  # clarinet: odd harmonics
         return CLARINET
     return {
         0: PIANO,

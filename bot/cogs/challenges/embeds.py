@@ -37,9 +37,11 @@ def clean(text: str, limit: int) -> str:
 
 
 def rules_text(challenge: ChallengeRecord, scoring: Scoring) -> str:
-    entry = "a wikimuse clip from your `/history`, or your own MIDI" if (
-        challenge.kind is ChallengeKind.MUSIC
-    ) else "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)"
+    entry = (
+        "a wikimuse clip from your `/history`, or your own MIDI"
+        if (challenge.kind is ChallengeKind.MUSIC)
+        else "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)"
+    )
     return (
         f"• Submit with `/challenge submit`: {entry}, with an optional link to your code.\n"
         "• One entry per member; submitting again replaces your entry until the deadline.\n"
@@ -77,9 +79,7 @@ def voting_header(challenge: ChallengeRecord, entries: int) -> str:
     )
 
 
-def submission_text(
-    challenge: ChallengeRecord, submission: SubmissionRecord, number: int
-) -> str:
+def submission_text(challenge: ChallengeRecord, submission: SubmissionRecord, number: int) -> str:
     lines = [f"**Entry {number}** for challenge #{challenge.id}, by <@{submission.user_id}>"]
     if submission.summary:
         lines.append(clean(submission.summary, 300))
@@ -89,7 +89,9 @@ def submission_text(
         lines.append(f"Code: <{submission.code_url}>")
     if submission.content is not None and challenge.kind is ChallengeKind.TEXT:
         preview = submission.content.decode("utf-8", "replace")
-        preview = preview if len(preview) <= TEXT_PREVIEW_CHARS else preview[:TEXT_PREVIEW_CHARS] + "…"
+        preview = (
+            preview if len(preview) <= TEXT_PREVIEW_CHARS else preview[:TEXT_PREVIEW_CHARS] + "…"
+        )
         lines.append(">>> " + discord.utils.escape_mentions(preview))
     return "\n".join(lines)[:2000]
 
@@ -168,11 +170,15 @@ def list_embed(challenges: Sequence[ChallengeRecord]) -> discord.Embed:
         elif challenge.state is ChallengeState.VOTING:
             when = f"voting until {timestamp(challenge.voting_deadline)}"
         else:
-            when = STATE_LABELS[challenge.state]
+            when = (
+                f"since <t:{int((challenge.closed_at or challenge.voting_deadline).timestamp())}:d>"
+            )
         genre = f", {clean(challenge.genre, 60)}" if challenge.genre else ""
         embed.add_field(
             name=f"#{challenge.id} {clean(challenge.title, 200)}"[:256],
-            value=f"{challenge.kind.value}{genre} · {STATE_LABELS[challenge.state]} · {when} · <#{challenge.channel_id}>"[:1024],
+            value=f"{challenge.kind.value}{genre} · {STATE_LABELS[challenge.state]} · {when} · <#{challenge.channel_id}>"[
+                :1024
+            ],
             inline=False,
         )
     return embed

@@ -1,21 +1,22 @@
-"""The challenges cog's own errors; every message is safe to show the member (ephemeral)."""
+"""The challenges cog's errors: :class:`bot.errors.BotError` subclasses, so the bot's one
+error handler shows their (user-safe) message ephemerally."""
 
 from __future__ import annotations
 
-from discord import app_commands
+from bot.errors import BadInput, BotError
 
 
-class ChallengeCommandError(app_commands.AppCommandError):
-    """Base: a refusal with a user-facing message."""
+class ChallengeCommandError(BotError):
+    """Base: a refusal by the challenge rules (wrong state, deadline passed, not found)."""
 
 
-class BadDeadline(ChallengeCommandError):
+class BadDeadline(ChallengeCommandError, BadInput):
     """A deadline or duration that cannot be read, or is out of range."""
 
 
-class UploadRejected(ChallengeCommandError):
+class UploadRejected(ChallengeCommandError, BadInput):
     """A submitted file of the wrong type, too large, unreadable or empty."""
 
 
-class NotYourResult(ChallengeCommandError):
-    """A history entry that is not the member's, or unknown."""
+class NotYourResult(ChallengeCommandError, BadInput):
+    """A history entry that is not the member's, or of the wrong kind."""

@@ -19,7 +19,7 @@ from bot.cogs.challenges import embeds
 from bot.cogs.challenges.views import ballot_view
 from bot.db import Database, Scoring
 from bot.db.models import ChallengeState, utcnow
-from bot.db.repository import ChallengeRecord
+from bot.db.repository import ChallengeRecord, SubmissionRecord
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,10 @@ class ChallengeScheduler:
         try:
             challenge = await self.db.run(repo.get, challenge_id)
             channel = await self._channel(challenge.channel_id)
-            if challenge.state is ChallengeState.VOTING:
+            if channel is None:
+                log.warning("challenge %s: channel is not a text channel", challenge_id)
+                await self._give_up(challenge_id)
+            elif challenge.state is ChallengeState.VOTING:
                 await self._post_ballots(channel, challenge)
             elif challenge.state is ChallengeState.CLOSED and challenge.results_message_id is None:
                 await self._post_results(channel, challenge)
@@ -76,15 +79,15 @@ class ChallengeScheduler:
         finally:
             await self.db.run(repo.release_lease, challenge_id)
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
         channel = self.client.get_channel(channel_id)
         if channel is None:
             channel = await self.client.fetch_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise discord.NotFound.__new__(discord.NotFound)  # pragma: no cover - not a text channel
-        return channel
+        return channel if isinstance(channel, discord.abc.Messageable) else None
 
-    async def _post_ballots(self, channel: discord.abc.Messageable, challenge: ChallengeRecord) -> None:
+    async def _post_ballots(
+        self, channel: discord.abc.Messageable, challenge: ChallengeRecord
+    ) -> None:
         repo = self.db.challenges
         submissions = await self.db.run(repo.submissions, challenge.id)
         if submissions and all(s.vote_message_id is None for s in submissions):
@@ -104,7 +107,9 @@ class ChallengeScheduler:
             )
             await self.db.run(repo.set_vote_message, submission.id, message.id)
 
-    async def _post_results(self, channel: discord.abc.Messageable, challenge: ChallengeRecord) -> None:
+    async def _post_results(
+        self, channel: discord.abc.Messageable, challenge: ChallengeRecord
+    ) -> None:
         repo = self.db.challenges
         outcome = await self.db.run(repo.outcome, challenge.id)
         submissions = await self.db.run(repo.submissions, challenge.id)
@@ -123,6 +128,26 @@ class ChallengeScheduler:
         )
         await self.db.run(repo.set_results_message, challenge.id, message.id)
         log.info("challenge %s: results announced in message %s", challenge.id, message.id)
+        await self._close_ballots(channel, challenge, submissions)
+
+    async def _close_ballots(
+        self,
+        channel: discord.abc.Messageable,
+        challenge: ChallengeRecord,
+        submissions: list[SubmissionRecord],
+    ) -> None:
+        """Grey out the vote buttons (best effort: a click after closing is refused anyway)."""
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            return
+        for number, submission in enumerate(submissions, start=1):
+            if not submission.vote_message_id:
+                continue
+            try:
+                await channel.get_partial_message(submission.vote_message_id).edit(
+                    view=ballot_view(challenge.id, submission.id, number, closed=True)
+                )
+            except discord.HTTPException as exc:
+                log.info("challenge %s: ballot %s not updated (%s)", challenge.id, number, exc)
 
     async def _give_up(self, challenge_id: int) -> None:
         repo = self.db.challenges

@@ -34,9 +34,7 @@ def _suffix(filename: str) -> str:
     return filename[dot:].lower() if dot >= 0 else ""
 
 
-def check_declared(
-    filename: str, size: int, kind: ChallengeKind, size_limit: int | None
-) -> None:
+def check_declared(filename: str, size: int, kind: ChallengeKind, size_limit: int | None) -> None:
     """Refuse by name and size before downloading anything.
 
     Raises:

@@ -24,7 +24,7 @@ def vote_custom_id(challenge_id: int, submission_id: int) -> str:
 
 class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.escape(VOTE_PREFIX) + r":(?P<challenge>[0-9]{1,18}):(?P<submission>[0-9]{1,18})",
+    template=re.escape(VOTE_PREFIX) + r":(?P<challenge>[0-9]{1,20}):(?P<submission>[0-9]{1,20})",
 ):
     def __init__(self, challenge_id: int, submission_id: int, number: int | None = None) -> None:
         label = "Vote" if number is None else f"Vote for entry {number}"
@@ -59,7 +59,14 @@ class VoteButton(
         await cog.handle_vote(interaction, self.challenge_id, self.submission_id)
 
 
-def ballot_view(challenge_id: int, submission_id: int, number: int) -> discord.ui.View:
+def ballot_view(
+    challenge_id: int, submission_id: int, number: int, *, closed: bool = False
+) -> discord.ui.View:
+    """The button under an entry; ``closed`` greys it out once the results are in."""
     view = discord.ui.View(timeout=None)
-    view.add_item(VoteButton(challenge_id, submission_id, number))
+    button = VoteButton(challenge_id, submission_id, number)
+    if closed:
+        button.item.disabled = True
+        button.item.label = "Voting closed"
+    view.add_item(button)
     return view

@@ -7,12 +7,13 @@ The URL comes, in order, from an engine handed over by :mod:`bot.db.migrate`,
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.db.engine import make_engine
 from bot.db.models import Base
 
 config = context.config
+LOCK_KEY = 0x77696B696D757365  # "wikimuse"
 target_metadata = Base.metadata
 
 
@@ -52,6 +53,12 @@ def run_migrations_online() -> None:
                 compare_type=True,
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Replicas starting together migrate one at a time; the others then
+                    # find the schema current. (Released when the transaction ends.)
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY}
+                    )
                 context.run_migrations()
             connection.commit()
     finally:

@@ -1,0 +1,89 @@
+"""The wikimuse client: a commands.Bot that takes its dependencies as arguments.
+
+Extensions (cogs) load in ``setup_hook`` from :data:`EXTENSIONS`; add a cog by
+appending its module path there. Application commands are synced only when
+asked (``python -m bot --sync``), never on every start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import errors, views
+from bot.delivery import JobRunner, ViewFactory
+from bot.jobs import JobBackend
+from bot.settings import BotSettings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "bot.cogs.wiki",
+    "bot.cogs.music",
+    "bot.cogs.general",
+)
+
+
+class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
+    """The command tree: the guild allow-list and the one error handler."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        allowed = self.client.settings.allowed_guild_ids
+        if allowed and interaction.guild_id not in allowed:
+            await errors.send_ephemeral(interaction, "wikimuse is not enabled in this server.")
+            return False
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await errors.handle_app_command_error(interaction, error)
+
+
+class WikimuseBot(commands.Bot):
+    """The bot. Everything it talks to is passed in, so tests can build it against the emulator.
+
+    Args:
+        settings: the bot's settings.
+        backend: the job queue (Celery client + Redis).
+        sync_commands: sync application commands in ``setup_hook`` (``--sync``).
+        extensions: cog modules to load (default :data:`EXTENSIONS`).
+        view_factory: builds the buttons under results (default: :func:`bot.views.result_view`).
+    """
+
+    def __init__(self, settings: BotSettings, backend: JobBackend, *, sync_commands: bool = False,
+                 extensions: Sequence[str] = EXTENSIONS, view_factory: ViewFactory | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=WikimuseTree,
+        )
+        self.settings = settings
+        self.backend = backend
+        self.store = Store(backend.redis)
+        self.runner = JobRunner(self, backend, self.store, settings, view_factory or views.result_view)
+        self.sync_commands = sync_commands
+        self.extension_names = tuple(extensions)
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        for name in self.extension_names:
+            await self.load_extension(name)
+        self.add_dynamic_items(*views.DYNAMIC_ITEMS)  # result buttons survive restarts
+        if self.sync_commands:
+            guild = discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+            log.info("synced %d application commands%s", len(self.synced),
+                     f" to guild {guild.id}" if guild else " globally")
+        await self.runner.resume_pending()
+
+    async def close(self) -> None:
+        await self.runner.close()
+        await super().close()

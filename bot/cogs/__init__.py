@@ -1,0 +1,1 @@
+"""Cogs: one package per feature, each with only ``setup(bot)`` in its ``__init__``."""

@@ -1,0 +1,232 @@
+"""Queue visibility, cancelling, history, help, about, and per-guild configuration."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.music.converters import check_genre
+from bot.errors import BadInput, send_ephemeral
+from bot.jobs import STATE_QUEUED
+from bot.presenters import NO_MENTIONS, clip
+from workers import contracts
+
+if TYPE_CHECKING:
+    from bot.client import WikimuseBot
+
+log = logging.getLogger(__name__)
+
+TASK_NAMES = {contracts.TASK_WIKI: "/wiki", contracts.TASK_COMPOSE: "/compose",
+              contracts.TASK_CONTINUE: "/continue"}
+MODEL_BLURBS = {
+    "wiki_writer": "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).",
+    "lstm": "LSTM composer over 88-key piano rolls.",
+    "seq2seq": "Encoder-decoder that continues a primer.",
+    "rbm": "Restricted Boltzmann machine over piano-roll frames.",
+    "rnn_rbm": "RNN-RBM: an RNN conditioning an RBM at each step.",
+    "nade": "RNN-NADE: an RNN conditioning a NADE at each step.",
+}
+
+
+def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
+    """(name, description) per shipped checkpoint, with its measured quality from the sidecar."""
+    out = []
+    for sidecar in sorted(model_dir.glob("*.json"))[:20]:
+        try:
+            meta = json.loads(sidecar.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(meta, dict) or not sidecar.with_suffix(".keras").is_file():
+            continue
+        kind = str(meta.get("kind") or sidecar.stem)
+        metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+        quality = [f"{key} {value:.3f}" for key, value in metrics.items()
+                   if key.startswith("test_") and isinstance(value, int | float) and key != "test_frames"]
+        parts = [MODEL_BLURBS.get(kind, MODEL_BLURBS.get(sidecar.stem, "A trained model."))]
+        if meta.get("dataset"):
+            parts.append(f"Data: {meta['dataset']}.")
+        if quality:
+            parts.append("Test: " + ", ".join(quality[:3]) + ".")
+        if isinstance(meta.get("params"), int):
+            parts.append(f"{meta['params']:,} parameters.")
+        out.append((sidecar.stem, " ".join(parts)))
+    return out
+
+
+class General(commands.Cog):
+    """Everything around the generators."""
+
+    def __init__(self, bot: WikimuseBot) -> None:
+        self.bot = bot
+
+    # --- /queue and /cancel ---------------------------------------------------
+
+    async def _my_pending(self, user_id: int):
+        return [job for job in await self.bot.store.all_pending() if job.user_id == user_id]
+
+    @app_commands.command(name="queue")
+    async def queue(self, interaction: discord.Interaction) -> None:
+        """Show your jobs that are waiting or running, with their place in the queue."""
+        jobs = await self._my_pending(interaction.user.id)
+        if not jobs:
+            await send_ephemeral(interaction, "You have no jobs waiting or running.")
+            return
+        lines = []
+        for job in jobs:
+            queue = contracts.TASK_QUEUES.get(job.task_name, contracts.QUEUE_TEXT)
+            status = await self.bot.backend.status(job.job_id, queue)
+            if status.state == STATE_QUEUED:
+                where = f"queued, position {status.position}" if status.position else "starting"
+            elif status.progress is not None:
+                where = f"running, {int(status.progress.fraction * 100)}%"
+            else:
+                where = "running" if status.result is None else "finishing"
+            lines.append(f"`{job.job_id[:8]}` {TASK_NAMES.get(job.task_name, '')} "
+                         f"{discord.utils.escape_markdown(job.label)}: {where}")
+        embed = discord.Embed(title="Your jobs", description=clip("\n".join(lines), 4096))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="cancel")
+    @app_commands.describe(job="The job to cancel (start typing to pick one of yours)")
+    async def cancel(self, interaction: discord.Interaction, job: str) -> None:
+        """Cancel one of your jobs, whether it is waiting or already running."""
+        wanted = job.strip().lower()
+        mine = [j for j in await self._my_pending(interaction.user.id)
+                if wanted and j.job_id.startswith(wanted)]
+        if len(mine) != 1:
+            raise BadInput("I can't find that job among yours. Use /queue to see them.")
+        target = mine[0]
+        await self.bot.backend.cancel(target.job_id)
+        await send_ephemeral(interaction, f"Cancelled `{target.job_id[:8]}` "
+                                          f"({discord.utils.escape_markdown(target.label)}).")
+
+    @cancel.autocomplete("job")
+    async def _cancel_jobs(self, interaction: discord.Interaction,
+                           current: str) -> list[app_commands.Choice[str]]:
+        jobs = await self._my_pending(interaction.user.id)
+        return [app_commands.Choice(name=clip(f"{j.job_id[:8]} {TASK_NAMES.get(j.task_name, '')} {j.label}", 100),
+                                    value=j.job_id)
+                for j in jobs if current.lower() in f"{j.job_id} {j.label}".lower()][:25]
+
+    # --- /history ------------------------------------------------------------
+
+    @app_commands.command(name="history")
+    async def history(self, interaction: discord.Interaction) -> None:
+        """Your last 10 results, with links to jump to them."""
+        entries = await self.bot.store.history(interaction.user.id)
+        if not entries:
+            await send_ephemeral(interaction, "You have no results yet. Try /wiki or /compose.")
+            return
+        lines = [f"{discord.utils.format_dt(datetime.fromtimestamp(e.at, UTC), 'R')} "
+                 f"{TASK_NAMES.get(e.kind, '')} [{discord.utils.escape_markdown(e.summary)}]({e.jump_url})"
+                 for e in entries]
+        embed = discord.Embed(title="Your last results", description=clip("\n".join(lines), 4096))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # --- /help and /about ------------------------------------------------------
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """What wikimuse can do, and how to use it."""
+        embed = discord.Embed(title="wikimuse", description=(
+            "I write Wikipedia-style articles and compose music with neural networks. "
+            "Jobs wait in a queue; I edit my reply while they run."))
+        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
+            if isinstance(command, app_commands.Command):
+                embed.add_field(name=f"/{command.name}", value=clip(command.description, 1024), inline=False)
+        embed.set_footer(text="Buttons under a result make another take: a new seed, a variation, a longer one.")
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="about")
+    async def about(self, interaction: discord.Interaction) -> None:
+        """The models behind wikimuse, what they learned from, and how well they do."""
+        embed = discord.Embed(title="About wikimuse's models")
+        summaries = _model_summaries(self.bot.settings.model_dir)
+        for name, text in summaries[:25]:
+            embed.add_field(name=name, value=clip(text, 1024), inline=False)
+        if not summaries:
+            embed.description = "No model checkpoints are installed next to this bot."
+        embed.set_footer(text="Measured figures: docs/BENCHMARKS.md")
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # --- /config ---------------------------------------------------------------
+
+    @app_commands.command(name="config")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="A channel to allow or disallow (see channel_action)",
+        channel_action="allow: answer in this channel too; disallow: stop; all: answer everywhere",
+        default_genre="The genre /compose uses when none is given",
+        cooldown="Seconds a user waits between requests (0 to 3600)",
+        max_concurrent="Jobs one user may have in flight (1 to 20)",
+        daily_quota="Generations per day for this server (1 to 100000)",
+        max_queue="Waiting jobs past which new ones are refused (1 to 1000)",
+        buttons="Who may use the buttons under a result",
+    )
+    async def config(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        channel_action: Literal["allow", "disallow", "all"] | None = None,
+        default_genre: str | None = None,
+        cooldown: app_commands.Range[float, 0, 3600] | None = None,
+        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
+        daily_quota: app_commands.Range[int, 1, 100000] | None = None,
+        max_queue: app_commands.Range[int, 1, 1000] | None = None,
+        buttons: Literal["requester", "everyone"] | None = None,
+    ) -> None:
+        """Server settings: where I answer, the default genre, and the limits (Manage Server)."""
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        store = self.bot.store
+        current = await store.guild_config(guild_id)
+        changes: dict[str, str] = {}
+        channels = {c for c in current.get("channels", "").split(",") if c}
+        if channel_action == "all":
+            changes["channels"] = ""
+        elif channel_action is not None:
+            if channel is None:
+                raise BadInput("Pick a channel to allow or disallow.")
+            (channels.add if channel_action == "allow" else channels.discard)(str(channel.id))
+            changes["channels"] = ",".join(sorted(channels))
+        if default_genre is not None:
+            changes["default_genre"] = check_genre(default_genre)  # type: ignore[assignment]
+        for key, value, low, high in (("cooldown_seconds", cooldown, 0, 3600),
+                                      ("max_concurrent_per_user", max_concurrent, 1, 20),
+                                      ("daily_quota_per_guild", daily_quota, 1, 100000),
+                                      ("max_queue_length", max_queue, 1, 1000)):
+            if value is not None:
+                if not low <= value <= high:
+                    raise BadInput(f"{key.replace('_', ' ')} must be from {low} to {high}.")
+                changes[key] = str(value)
+        if buttons is not None:
+            changes["buttons"] = buttons
+        await store.set_guild_config(guild_id, changes)
+        merged = {**current, **changes}
+        limits = await self.bot.runner.limits_for(guild_id)
+        allowed = [f"<#{c}>" for c in merged.get("channels", "").split(",") if c]
+        embed = discord.Embed(title="Server settings" + (" (updated)" if changes else ""))
+        embed.add_field(name="Channels", value=", ".join(allowed) if allowed else "all channels", inline=False)
+        embed.add_field(name="Default genre", value=merged.get("default_genre", "none"))
+        embed.add_field(name="Buttons", value=merged.get("buttons", "requester"))
+        embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")
+        embed.add_field(name="Jobs per user", value=str(limits.max_concurrent_per_user))
+        embed.add_field(name="Daily quota", value=str(limits.daily_quota_per_guild))
+        embed.add_field(name="Max queue", value=str(limits.max_queue_length))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @config.autocomplete("default_genre")
+    async def _config_genres(self, interaction: discord.Interaction,
+                             current: str) -> list[app_commands.Choice[str]]:
+        from bot.cogs.music.converters import genre_choices
+
+        return [app_commands.Choice(name=label, value=value) for label, value in genre_choices(current)]

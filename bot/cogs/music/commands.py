@@ -1,0 +1,118 @@
+"""/compose and /continue: validate, defer, enqueue, follow to the clip (OGG, MIDI, PNG)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.music.converters import check_genre, check_model, genre_choices, read_midi_upload
+from bot.validation import check_float, check_int
+from workers import contracts
+from workers.contracts import ComposeJob, ContinueJob
+
+if TYPE_CHECKING:
+    from bot.client import WikimuseBot
+
+MODEL_CHOICES = [app_commands.Choice(name=name, value=name) for name in contracts.MUSIC_MODELS]
+
+
+def compose_job(genre: str, model: str, length: int, tempo: int | None, temperature: float,
+                seed: int | None, bars: int | None = None) -> ComposeJob:
+    """A validated :class:`ComposeJob` (raises :class:`~bot.errors.BadInput`)."""
+    return ComposeJob(
+        job_id=contracts.new_job_id(),
+        genre=check_genre(genre),  # type: ignore[arg-type]
+        model=check_model(model),
+        seconds=check_int(length, name="length", low=contracts.MUSIC_SECONDS_MIN,
+                          high=contracts.MUSIC_SECONDS_MAX),
+        bars=None if bars is None else check_int(bars, name="bars", low=contracts.MUSIC_BARS_MIN,
+                                                 high=contracts.MUSIC_BARS_MAX),
+        tempo=None if tempo is None else check_int(tempo, name="tempo", low=contracts.TEMPO_MIN,
+                                                   high=contracts.TEMPO_MAX),
+        temperature=check_float(temperature, name="temperature", low=contracts.TEMPERATURE_MIN,
+                                high=contracts.TEMPERATURE_MAX),
+        rng_seed=None if seed is None else check_int(seed, name="seed", low=0, high=contracts.RNG_SEED_MAX),
+    )
+
+
+def compose_label(job: ComposeJob) -> str:
+    return f"{job.genre.replace('_', ' ')} piece"
+
+
+class Music(commands.Cog):
+    """Music from the LSTM composer, the seq2seq continuer and the RBM/NADE models."""
+
+    def __init__(self, bot: WikimuseBot) -> None:
+        self.bot = bot
+
+    async def _default_genre(self, guild_id: int | None) -> str | None:
+        if guild_id is None:
+            return None
+        return (await self.bot.store.guild_config(guild_id)).get("default_genre")
+
+    @app_commands.command(name="compose")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        genre="The style to compose in (start typing to see the genres)",
+        model="Which model composes (best: the best measured one for the genre)",
+        length=f"Length in seconds ({contracts.MUSIC_SECONDS_MIN} to {contracts.MUSIC_SECONDS_MAX})",
+        bars=f"Length in bars instead of seconds ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})",
+        tempo=f"Beats per minute ({contracts.TEMPO_MIN} to {contracts.TEMPO_MAX}; default: the genre's)",
+        temperature=f"Randomness ({contracts.TEMPERATURE_MIN} to {contracts.TEMPERATURE_MAX}, default 1.0)",
+        seed=f"Random seed for a repeatable piece (0 to {contracts.RNG_SEED_MAX})",
+    )
+    @app_commands.choices(model=MODEL_CHOICES)
+    async def compose(
+        self,
+        interaction: discord.Interaction,
+        genre: str | None = None,
+        model: str = "best",
+        length: app_commands.Range[int, contracts.MUSIC_SECONDS_MIN, contracts.MUSIC_SECONDS_MAX] = (
+            contracts.MUSIC_SECONDS_DEFAULT),
+        bars: app_commands.Range[int, contracts.MUSIC_BARS_MIN, contracts.MUSIC_BARS_MAX] | None = None,
+        tempo: app_commands.Range[int, contracts.TEMPO_MIN, contracts.TEMPO_MAX] | None = None,
+        temperature: app_commands.Range[float, contracts.TEMPERATURE_MIN, contracts.TEMPERATURE_MAX] = (
+            contracts.MUSIC_TEMPERATURE_DEFAULT),
+        seed: app_commands.Range[int, 0, contracts.RNG_SEED_MAX] | None = None,
+    ) -> None:
+        """Compose a short piece of music: you get audio, a MIDI file and a piano roll."""
+        if genre is None:
+            genre = await self._default_genre(interaction.guild_id)
+        job = compose_job(genre or "", model, length, tempo, temperature, seed, bars)
+        await self.bot.runner.start(interaction, job, contracts.TASK_COMPOSE, compose_label(job))
+
+    @compose.autocomplete("genre")
+    async def _compose_genres(self, interaction: discord.Interaction,
+                              current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=label, value=value) for label, value in genre_choices(current)]
+
+    @app_commands.command(name="continue")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        midi="A Standard MIDI File (.mid) to continue",
+        bars=f"How many bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})",
+        genre="The style of the continuation (default: classical piano)",
+    )
+    async def continue_(
+        self,
+        interaction: discord.Interaction,
+        midi: discord.Attachment,
+        bars: app_commands.Range[int, contracts.MUSIC_BARS_MIN, contracts.MUSIC_BARS_MAX] = 8,
+        genre: str | None = None,
+    ) -> None:
+        """Continue your MIDI file: you get your piece plus the continuation."""
+        checked_genre = check_genre(genre, required=False)
+        checked_bars = check_int(bars, name="bars", low=contracts.MUSIC_BARS_MIN, high=contracts.MUSIC_BARS_MAX)
+        data = await read_midi_upload(midi, interaction.filesize_limit)
+        job = ContinueJob(job_id=contracts.new_job_id(), midi_b64=contracts.b64encode(data),
+                          bars=checked_bars, genre=checked_genre, filename=midi.filename[:100])
+        label = f"continuation of {midi.filename[:40]}"
+        await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label)
+
+    @continue_.autocomplete("genre")
+    async def _continue_genres(self, interaction: discord.Interaction,
+                               current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=label, value=value) for label, value in genre_choices(current)]

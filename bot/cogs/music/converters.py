@@ -1,0 +1,72 @@
+"""Option checks for the music commands: genres typed by hand, MIDI uploads."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from bot.errors import BadInput
+from bot.validation import clean_text
+from workers import contracts
+
+MIDI_EXTENSIONS = (".mid", ".midi", ".smf", ".kar")
+MIDI_CONTENT_TYPES = ("audio/midi", "audio/x-midi", "audio/mid", "application/x-midi",
+                      "application/octet-stream", "")
+DOWNLOAD_TIMEOUT = 2.0  # before deferring: the whole answer must start within 3 s
+
+
+def genre_choices(current: str) -> list[tuple[str, str]]:
+    """(label, value) pairs for autocomplete, best matches first (Discord shows up to 25)."""
+    needle = clean_text(current).lower().replace(" ", "_")
+    names = [n for n in contracts.GENRE_NAMES if needle in n] or list(contracts.GENRE_NAMES)
+    names.sort(key=lambda n: (not n.startswith(needle), n))
+    return [(f"{n.replace('_', ' ')}: {contracts.GENRE_DESCRIPTIONS[n]}"[:100], n) for n in names[:25]]
+
+
+def check_genre(value: str | None, *, required: bool = True, default: str | None = None) -> str | None:
+    """A known genre name (spaces, case and dashes forgiven), or :class:`BadInput`."""
+    text = clean_text(value)
+    if not text:
+        if required and default is None:
+            raise BadInput(f"Please pick a genre: {', '.join(contracts.GENRE_NAMES)}.")
+        return default
+    key = text.lower().replace(" ", "_").replace("-", "_")
+    if key not in contracts.GENRE_NAMES:
+        shown = discord.utils.escape_markdown(discord.utils.escape_mentions(text[:40]))
+        raise BadInput(f"I don't know the genre “{shown}”. Choose one of: "
+                       f"{', '.join(contracts.GENRE_NAMES)}.")
+    return key
+
+
+def check_model(value: str | None) -> str:
+    key = clean_text(value or "best").lower()
+    if key not in contracts.MUSIC_MODELS:
+        raise BadInput(f"Unknown model. Choose one of: {', '.join(contracts.MUSIC_MODELS)}.")
+    return key
+
+
+async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> bytes:
+    """The bytes of an uploaded MIDI file, or :class:`BadInput` saying what is wrong with it."""
+    name = discord.utils.escape_markdown(attachment.filename[:80])
+    content_type = (attachment.content_type or "").split(";")[0].strip().lower()
+    if not attachment.filename.lower().endswith(MIDI_EXTENSIONS) or content_type not in MIDI_CONTENT_TYPES:
+        raise BadInput(f"“{name}” is not a MIDI file. Please upload a `.mid` file.")
+    limit = min(size_limit, contracts.MIDI_UPLOAD_MAX_BYTES)
+    if attachment.size > limit:
+        raise BadInput(f"“{name}” is {attachment.size / 1000:,.0f} kB; MIDI uploads are limited to "
+                       f"{limit / 1000:,.0f} kB.")
+    if attachment.size == 0:
+        raise BadInput(f"“{name}” is empty.")
+    try:
+        data = await asyncio.wait_for(attachment.read(), DOWNLOAD_TIMEOUT)
+    except (TimeoutError, discord.HTTPException):
+        raise BadInput(f"I couldn't download “{name}”. Please try again.") from None
+    if not data:
+        raise BadInput(f"“{name}” is empty.")
+    if len(data) > limit:
+        raise BadInput(f"“{name}” is larger than {limit / 1000:,.0f} kB.")
+    if not data.startswith(b"MThd") or b"MTrk" not in data[:4096]:
+        raise BadInput(f"“{name}” is named like a MIDI file but isn't one (no MIDI header). "
+                       "Export it again as a Standard MIDI File.")
+    return data

@@ -1,0 +1,296 @@
+"""From a deferred interaction to a delivered result, with nothing lost on the way.
+
+:class:`JobRunner` persists the pending job (so a restarted bot can finish it),
+enqueues it, edits the deferred reply with progress at most once per interval,
+and delivers the result exactly once: by editing the deferred reply while its
+token is valid, else by posting to the channel with the bot token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+import redis.exceptions
+from kombu.exceptions import OperationalError
+
+from bot import presenters
+from bot.errors import BackendUnavailable, BotError, NotAllowed
+from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
+from bot.limits import Limits, RateLimiter
+from bot.presenters import NO_MENTIONS, Reply
+from bot.settings import BotSettings
+from bot.store import HistoryEntry, PendingJob, Store
+from workers import contracts
+from workers.contracts import Contract, ErrorResult
+
+if TYPE_CHECKING:
+    from bot.client import WikimuseBot
+
+log = logging.getLogger(__name__)
+
+ViewFactory = Callable[[PendingJob, Result], discord.ui.View | None]
+
+VERBS = {contracts.TASK_WIKI: "Writing", contracts.TASK_COMPOSE: "Composing",
+         contracts.TASK_CONTINUE: "Continuing"}
+# Rough seconds per job, for "about T s" in the queue message.
+TYPICAL_SECONDS = {contracts.TASK_WIKI: 8.0, contracts.TASK_COMPOSE: 20.0, contracts.TASK_CONTINUE: 20.0}
+
+
+def _is_token_error(exc: discord.HTTPException) -> bool:
+    # 401/50027 Invalid Webhook Token, 404/10015 Unknown Webhook, 10008 Unknown Message.
+    return exc.status in (401, 404) or exc.code in (50027, 10015, 10008)
+
+
+class JobRunner:
+    """Runs jobs for interactions and delivers their results.
+
+    Args:
+        bot: the client (for channels and webhooks).
+        backend: the queue.
+        store: pending jobs, delivery claims and history.
+        settings: intervals and timeouts.
+        view_factory: buttons to put under a result (None: no buttons).
+    """
+
+    def __init__(self, bot: WikimuseBot, backend: JobBackend, store: Store, settings: BotSettings,
+                 view_factory: ViewFactory | None = None) -> None:
+        self.bot = bot
+        self.backend = backend
+        self.store = store
+        self.limiter = RateLimiter(backend.redis)
+        self.settings = settings
+        self.view_factory = view_factory
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- running ------------------------------------------------------------
+
+    async def limits_for(self, guild_id: int | None) -> Limits:
+        limits = Limits.from_settings(self.settings)
+        if guild_id is None:
+            return limits
+        return limits.with_overrides(await self.store.guild_config(guild_id))
+
+    async def check_channel(self, interaction: discord.Interaction) -> None:
+        """:class:`NotAllowed` when /config restricted the guild to other channels."""
+        if interaction.guild_id is None:
+            return
+        config = await self.store.guild_config(interaction.guild_id)
+        allowed = [c for c in config.get("channels", "").split(",") if c]
+        if allowed and str(interaction.channel_id) not in allowed:
+            where = ", ".join(f"<#{c}>" for c in allowed[:10])
+            raise NotAllowed(f"I only answer in {where} on this server.")
+
+    async def start(self, interaction: discord.Interaction, job: Contract, task_name: str,
+                    label: str) -> PendingJob | None:
+        """Check limits, defer, enqueue and follow ``job`` in the background.
+
+        Raises:
+            LimitReached: before deferring, so the refusal can be ephemeral.
+        """
+        job_id = job.job_id  # type: ignore[attr-defined]
+        try:
+            await self.check_channel(interaction)
+            limits = await self.limits_for(interaction.guild_id)
+            await self.limiter.acquire(user_id=interaction.user.id, guild_id=interaction.guild_id,
+                                       job_id=job_id, queue=contracts.TASK_QUEUES[task_name],
+                                       limits=limits)
+        except redis.exceptions.RedisError as exc:
+            raise BackendUnavailable() from exc
+        await interaction.response.defer(thinking=True)
+        try:
+            pending = await self.submit(interaction, job, task_name, label)
+        except BotError as exc:
+            await self._release_quietly(interaction.user.id, job_id)
+            await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
+            return None
+        self.spawn(self._follow_safely(interaction, pending))
+        return pending
+
+    async def _release_quietly(self, user_id: int, job_id: str) -> None:
+        try:
+            await self.limiter.release(user_id=user_id, job_id=job_id)
+        except redis.exceptions.RedisError:
+            log.warning("could not release a concurrency slot", extra={"job_id": job_id})
+
+    async def _follow_safely(self, interaction: discord.Interaction, pending: PendingJob) -> None:
+        try:
+            await self.follow(interaction, pending)
+        except (redis.exceptions.RedisError, OperationalError) as exc:
+            # The job stays pending in Redis (if Redis comes back, a restart delivers it).
+            log.error("lost the backend while following a job: %s", exc, extra={"job_id": pending.job_id})
+            try:
+                await interaction.edit_original_response(
+                    content=BackendUnavailable().user_message, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                pass
+
+    async def submit(self, interaction: discord.Interaction, job: Contract, task_name: str,
+                     label: str) -> PendingJob:
+        """Persist and enqueue ``job`` for a deferred ``interaction``."""
+        pending = PendingJob(
+            job_id=job.job_id, task_name=task_name, user_id=interaction.user.id,  # type: ignore[attr-defined]
+            channel_id=interaction.channel_id, guild_id=interaction.guild_id,
+            interaction_token=interaction.token, application_id=interaction.application_id,
+            job=job.to_dict(), label=label)
+        try:
+            await self.store.add_pending(pending)
+            await self.backend.submit(job, task_name)
+        except (redis.exceptions.RedisError, OperationalError, OSError) as exc:
+            log.error("cannot enqueue: %s", exc)
+            await self._forget_quietly(pending.job_id)
+            raise BackendUnavailable() from exc
+        return pending
+
+    async def _forget_quietly(self, job_id: str) -> None:
+        try:
+            await self.store.remove_pending(job_id)
+        except redis.exceptions.RedisError:
+            pass
+
+    async def follow(self, interaction: discord.Interaction, pending: PendingJob) -> None:
+        """Edit ``interaction``'s deferred reply with progress, then deliver the result."""
+        queue = contracts.TASK_QUEUES[pending.task_name]
+        verb = VERBS.get(pending.task_name, "Working")
+
+        async def edit(text: str) -> None:
+            try:
+                await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:
+                log.warning("progress edit failed: %s", exc, extra={"job_id": pending.job_id})
+
+        editor = ThrottledEditor(edit, self.settings.progress_interval)
+
+        async def on_status(status: JobStatus) -> None:
+            if time.time() - pending.created_at > 14 * 60:  # the token is about to expire
+                return
+            await editor.show(self.progress_line(status, pending.task_name, verb))
+
+        result = await self.backend.wait(pending.job_id, queue, on_status, self.settings.job_timeout)
+        await editor.wait_turn()
+        await self.deliver(pending, result, interaction=interaction)
+
+    def progress_line(self, status: JobStatus, task_name: str, verb: str) -> str:
+        if status.state == STATE_QUEUED:
+            eta = None
+            if status.position is not None:
+                eta = status.position * TYPICAL_SECONDS.get(task_name, 10.0)
+            return presenters.progress_text("queued", position=status.position, eta_seconds=eta)
+        fraction = status.progress.fraction if status.progress else None
+        return presenters.progress_text("running", fraction=fraction, verb=verb)
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._log_failure)
+        return task
+
+    @staticmethod
+    def _log_failure(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("job follow-up failed", exc_info=task.exception())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- recovery after a restart --------------------------------------------
+
+    async def resume_pending(self) -> int:
+        """Follow every job a previous run left pending; results go out exactly once."""
+        pending = await self.store.all_pending()
+        for job in pending:
+            self.spawn(self._resume(job))
+        if pending:
+            log.info("resuming %d pending job(s)", len(pending))
+        return len(pending)
+
+    async def _resume(self, pending: PendingJob) -> None:
+        queue = contracts.TASK_QUEUES.get(pending.task_name, contracts.QUEUE_TEXT)
+        result = await self.backend.wait(pending.job_id, queue, None, self.settings.job_timeout)
+        await self.bot.wait_until_ready()
+        await self.deliver(pending, result)
+
+    # --- delivery -------------------------------------------------------------
+
+    def reply_for(self, result: Result, size_limit: int | None) -> Reply:
+        return presenters.result_reply(result, size_limit=size_limit)
+
+    async def deliver(self, pending: PendingJob, result: Result,
+                      interaction: discord.Interaction | None = None) -> discord.Message | None:
+        """Send ``result`` once: edit the deferred reply, else post in the channel."""
+        if not await self.store.claim_delivery(pending.job_id):
+            log.info("already delivered", extra={"job_id": pending.job_id})
+            return None
+        size_limit = interaction.filesize_limit if interaction is not None else None
+        reply = self.reply_for(result, size_limit)
+        view = self.view_factory(pending, result) if self.view_factory else None
+        try:
+            message = None
+            if pending.token_valid():
+                message = await self._edit_original(pending, reply, view, interaction)
+            if message is None:
+                message = await self._post_in_channel(pending, reply, view)
+        except BaseException:
+            await self.store.release_delivery(pending.job_id)
+            raise
+        await self.store.mark_delivered(pending.job_id)
+        await self._release_quietly(pending.user_id, pending.job_id)
+        if message is not None and not isinstance(result, ErrorResult):
+            rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
+            await self.store.remember_job(pending.job_id, dataclasses.replace(
+                pending, job={**pending.job, "rng_seed": rng_seed}))
+            await self.store.add_history(pending.user_id, HistoryEntry(
+                job_id=pending.job_id, kind=pending.task_name, summary=pending.label,
+                jump_url=message.jump_url, at=time.time()))
+        return message
+
+    async def _edit_original(self, pending: PendingJob, reply: Reply, view: discord.ui.View | None,
+                             interaction: discord.Interaction | None) -> discord.Message | None:
+        kwargs: dict[str, Any] = dict(content=reply.content, embeds=reply.embeds,
+                                      attachments=reply.files(), allowed_mentions=NO_MENTIONS)
+        if view is not None:
+            kwargs["view"] = view
+        try:
+            if interaction is not None:
+                return await interaction.edit_original_response(**kwargs)
+            webhook = discord.Webhook.partial(pending.application_id or self.bot.application_id or 0,
+                                              pending.interaction_token or "", client=self.bot)
+            return await webhook.edit_message("@original", **kwargs)  # type: ignore[arg-type]
+        except discord.HTTPException as exc:
+            if _is_token_error(exc):
+                log.info("interaction token no longer valid; posting in the channel",
+                         extra={"job_id": pending.job_id})
+                return None
+            raise
+
+    async def _post_in_channel(self, pending: PendingJob, reply: Reply,
+                               view: discord.ui.View | None) -> discord.Message | None:
+        if pending.channel_id is None:
+            log.warning("no channel to post a late result in", extra={"job_id": pending.job_id})
+            return None
+        channel = self.bot.get_channel(pending.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(pending.channel_id)
+            except discord.HTTPException as exc:
+                log.warning("channel %s unavailable: %s", pending.channel_id, exc)
+                return None
+        mention = f"<@{pending.user_id}>, here is your {pending.label or 'result'}."
+        content = f"{mention}\n{reply.content}" if reply.content else mention
+        # Only the requester may be pinged: no roles, no @everyone, no other users.
+        only_requester = discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                                 users=[discord.Object(pending.user_id)])
+        kwargs: dict[str, Any] = dict(content=presenters.clip(content, presenters.CONTENT_MAX),
+                                      embeds=reply.embeds, files=reply.files(),
+                                      allowed_mentions=only_requester)
+        if view is not None:
+            kwargs["view"] = view
+        return await channel.send(**kwargs)  # type: ignore[union-attr]

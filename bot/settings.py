@@ -1,0 +1,114 @@
+"""Bot settings: read from the environment once, then frozen.
+
+This is the only module under ``bot/`` that reads ``os.environ``; everything else
+takes a :class:`BotSettings` argument.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set: create an application at https://discord.com/developers/applications, "
+    "open Bot -> Reset Token, and put the token in DISCORD_TOKEN (or a file named by DISCORD_TOKEN_FILE)."
+)
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or unusable; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Everything the bot reads from its environment.
+
+    ``redis_url`` None means embedded mode: the bot starts
+    ``python -m workers.embedded serve`` and uses the URL it prints.
+    Times are in seconds.
+    """
+
+    token: str
+    redis_url: str | None = None
+    allowed_guild_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    log_json: bool = True
+    data_dir: Path = field(default_factory=lambda: Path.cwd() / "var")
+    database_url: str | None = None
+    model_dir: Path = REPO_ROOT / "models" / "checkpoints"  # /about reads the JSON sidecars
+    progress_interval: float = 2.0  # at most one edit of a deferred reply per interval
+    poll_interval: float = 0.5  # how often job state is read from the result backend
+    job_timeout: float = 600.0  # give up waiting for a result after this long
+    embedded_start_timeout: float = 180.0
+    sync_guild_id: int | None = None  # --sync to one guild (instant) instead of globally
+    # Limits (defaults; /config overrides them per guild).
+    cooldown_seconds: float = 10.0
+    max_concurrent_per_user: int = 2
+    daily_quota_per_guild: int = 500
+    max_queue_length: int = 50
+
+
+def _int_set(text: str, name: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated numeric guild ids, got {text!r}") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: float, cast: type = float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _token(env: Mapping[str, str]) -> str:
+    token = env.get("DISCORD_TOKEN", "").strip()
+    token_file = env.get("DISCORD_TOKEN_FILE", "").strip()
+    if not token and token_file:
+        try:
+            token = Path(token_file).read_text().strip()
+        except OSError as exc:
+            raise SettingsError(f"DISCORD_TOKEN_FILE={token_file} cannot be read: {exc.strerror}") from None
+    if not token:
+        raise SettingsError(TOKEN_HELP)
+    return token
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
+    """Build :class:`BotSettings` from ``environ`` (default: ``os.environ``).
+
+    Raises:
+        SettingsError: the token is missing or a value is malformed (one-line message).
+    """
+    env = os.environ if environ is None else environ
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    sync_guild = env.get("SYNC_GUILD_ID", "").strip()
+    return BotSettings(
+        token=_token(env),
+        redis_url=env.get("REDIS_URL", "").strip() or None,
+        allowed_guild_ids=_int_set(env.get("ALLOWED_GUILD_IDS", ""), "ALLOWED_GUILD_IDS"),
+        log_level=level,
+        log_json=env.get("LOG_FORMAT", "json").strip().lower() != "text",
+        data_dir=Path(env.get("BOT_DATA_DIR", "").strip() or Path.cwd() / "var"),
+        database_url=env.get("DATABASE_URL", "").strip() or None,
+        model_dir=Path(env.get("MODEL_DIR", "").strip() or REPO_ROOT / "models" / "checkpoints"),
+        job_timeout=_number(env, "BOT_JOB_TIMEOUT", 600.0),
+        sync_guild_id=int(next(iter(_int_set(sync_guild, "SYNC_GUILD_ID")))) if sync_guild else None,
+        cooldown_seconds=_number(env, "COOLDOWN_SECONDS", 10.0),
+        max_concurrent_per_user=int(_number(env, "MAX_CONCURRENT_PER_USER", 2, int)),
+        daily_quota_per_guild=int(_number(env, "DAILY_QUOTA_PER_GUILD", 500, int)),
+        max_queue_length=int(_number(env, "MAX_QUEUE_LENGTH", 50, int)),
+    )

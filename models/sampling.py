@@ -1,0 +1,96 @@
+"""Sampling from logits: temperature, top-k, top-p (nucleus), with an explicit seed.
+
+Everything here is TensorFlow ops that run inside a ``tf.function`` generation loop.
+Sampling uses inverse-CDF with one uniform number per row and step, so a row's
+draws depend only on its own seed: the same prompt and seed give the same text
+whether it runs alone or in a batch.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+NEG_INF = -1e9
+
+
+def apply_top_k(logits: tf.Tensor, k: tf.Tensor | int) -> tf.Tensor:
+    """Keep the ``k`` largest logits per row (ties with the k-th kept too); ``k <= 0`` keeps all.
+
+    Args:
+        logits: (B, V).
+        k: scalar int.
+    """
+    k = tf.convert_to_tensor(k, tf.int32)
+    vocab = tf.shape(logits)[-1]
+
+    def keep_top():
+        kth = tf.math.top_k(logits, k=tf.minimum(k, vocab)).values[:, -1:]  # (B, 1)
+        return tf.where(logits < kth, tf.cast(NEG_INF, logits.dtype), logits)
+
+    return tf.cond((k > 0) & (k < vocab), keep_top, lambda: logits)
+
+
+def apply_top_p(logits: tf.Tensor, p: tf.Tensor | float) -> tf.Tensor:
+    """Keep the smallest set of most likely symbols whose probability reaches ``p``; ``p >= 1`` keeps all.
+
+    Args:
+        logits: (B, V), already divided by the temperature.
+        p: scalar float in (0, 1].
+    """
+    p = tf.convert_to_tensor(p, logits.dtype)
+
+    def nucleus():
+        probs = tf.nn.softmax(logits)
+        sorted_probs = tf.sort(probs, direction="DESCENDING")  # (B, V)
+        before = tf.cumsum(sorted_probs, axis=-1, exclusive=True)  # mass strictly before each
+        keep = before < p  # the first is always kept
+        # The smallest kept probability is the threshold.
+        threshold = tf.reduce_min(tf.where(keep, sorted_probs, tf.ones_like(sorted_probs)),
+                                  axis=-1, keepdims=True)
+        return tf.where(probs < threshold, tf.cast(NEG_INF, logits.dtype), logits)
+
+    return tf.cond(p < 1.0, nucleus, lambda: logits)
+
+
+def filter_logits(logits: tf.Tensor, temperature: tf.Tensor | float, top_k: tf.Tensor | int = 0,
+                  top_p: tf.Tensor | float = 1.0) -> tf.Tensor:
+    """Temperature, then top-k, then top-p. Returns filtered logits (B, V)."""
+    logits = tf.cast(logits, tf.float32) / tf.cast(temperature, tf.float32)
+    return apply_top_p(apply_top_k(logits, top_k), top_p)
+
+
+def sample_with_uniforms(logits: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
+    """Draw one id per row from softmax(logits) by inverse CDF.
+
+    Args:
+        logits: (B, V) filtered logits.
+        uniforms: (B,) numbers in [0, 1).
+
+    Returns:
+        (B,) int32 ids.
+    """
+    probs = tf.nn.softmax(logits)
+    cdf = tf.cumsum(probs, axis=-1)  # (B, V)
+    target = uniforms[:, None] * cdf[:, -1:]
+    ids = tf.reduce_sum(tf.cast(cdf <= target, tf.int32), axis=-1)
+    # Never return a symbol of probability 0 (rounding at the top of the CDF).
+    ids = tf.minimum(ids, tf.shape(logits)[-1] - 1)
+    return tf.where(tf.gather(probs, ids[:, None], batch_dims=1)[:, 0] > 0, ids,
+                    tf.argmax(logits, axis=-1, output_type=tf.int32))
+
+
+def row_uniforms(seeds: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
+    """(B, steps) uniforms in [0, 1), row ``b`` drawn from its own seed ``seeds[b]`` only."""
+    seeds = tf.cast(seeds, tf.int64)
+    return tf.map_fn(
+        lambda s: tf.random.stateless_uniform([steps], seed=tf.stack([s, tf.constant(0x5EED, tf.int64)])),
+        seeds, fn_output_signature=tf.TensorSpec([None], tf.float32))
+
+
+def sample(logits, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+           seed: int = 0) -> tf.Tensor:
+    """Convenience: sample one id per row of ``logits`` (B, V) with a seed. Returns (B,) int32."""
+    logits = tf.convert_to_tensor(logits, tf.float32)
+    batch = tf.shape(logits)[0]
+    uniforms = tf.random.stateless_uniform([batch], seed=[seed, 0x5EED])
+    return sample_with_uniforms(filter_logits(logits, temperature, top_k, top_p), uniforms)

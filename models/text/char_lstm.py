@@ -1,0 +1,176 @@
+"""The character-level stacked LSTM and its configuration.
+
+``CharLSTM(ids (B, T), states) -> (logits (B, T, V), states)``: embedding -> N LSTM
+layers (Keras' LSTM, which uses cuDNN on a GPU, or the from-scratch one of
+``lstm_cell.py``) with dropout between them -> a dense softmax head. States are
+explicit (a list ``[h1, c1, h2, c2, ...]``), so training carries them across
+batches (stateful truncated BPTT) and generation carries them across steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from models.text.lstm_cell import ScratchLSTM
+
+CELLS = ("keras", "scratch")
+
+
+@dataclass
+class CharLSTMConfig:
+    """Model and training hyper-parameters (training reads the ones the model ignores)."""
+
+    layers: int = 2
+    units: int = 512
+    embedding: int = 64
+    dropout: float = 0.1
+    cell: str = "keras"  # "keras" (cuDNN on GPU) or "scratch" (lstm_cell.py)
+    # Training: stateful truncated BPTT over `batch` contiguous streams of the corpus.
+    seq_len: int = 128
+    batch: int = 64
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.05  # cosine decay from lr to lr * min_lr_ratio over `steps`
+    warmup_steps: int = 100
+    steps: int = 20_000
+    clipnorm: float = 1.0
+    seed: int = 1234
+    vocab_min_count: int = 5
+    train_chars: int = 0  # 0 = the whole training split; >0 uses only its first N chars
+    valid_chars: int = 0  # periodic validation on the first N chars of raw valid (0 = all)
+    test_chars: int = 0  # the final test score on the first N chars of raw test (0 = all)
+    valid_every_min: float = 10.0
+    checkpoint_every_min: float = 5.0
+    max_minutes: float = 0.0  # stop after this much training time (0 = run all steps)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CharLSTMConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+CONFIGS: dict[str, CharLSTMConfig] = {
+    # Trains in a few seconds (tests, demo): a 1x64 LSTM on the first 200k chars.
+    "tiny": CharLSTMConfig(layers=1, units=64, embedding=16, dropout=0.0, seq_len=32, batch=16,
+                           lr=1e-2, warmup_steps=0, steps=40, train_chars=200_000,
+                           valid_chars=20_000, test_chars=20_000, valid_every_min=0.0,
+                           checkpoint_every_min=0.0),
+    # The from-scratch cell at the tiny size.
+    "tiny_scratch": CharLSTMConfig(layers=1, units=64, embedding=16, dropout=0.0, cell="scratch",
+                                   seq_len=32, batch=16, lr=1e-2, warmup_steps=0, steps=40,
+                                   train_chars=200_000, valid_chars=20_000, test_chars=20_000,
+                                   valid_every_min=0.0, checkpoint_every_min=0.0),
+    # A quick real run (~10 minutes on 2 cores).
+    "small": CharLSTMConfig(layers=2, units=256, embedding=48, dropout=0.0, seq_len=100, batch=64,
+                            lr=3e-3, steps=3000, valid_chars=200_000, valid_every_min=3.0),
+    # The shipped Wikipedia writer, sized by measurement on 2 heavily shared CPU cores
+    # (docs/BENCHMARKS.md): 2x512 ran at ~1.1k chars/s there, 2x384 ~1.9k, 2x256 ~3.9k, so
+    # 2x256 sees the most text in the ~95 minutes available; batches of 32x100 chars give
+    # 2.5x more updates than 64x128 for the same text (the first run, at 64x128, had only
+    # 166 updates and 3.76 valid bpc after 10 minutes).
+    "wiki": CharLSTMConfig(layers=2, units=256, embedding=64, dropout=0.0, seq_len=100, batch=32,
+                           lr=3e-3, warmup_steps=100, steps=3600, valid_chars=300_000,
+                           valid_every_min=10.0, checkpoint_every_min=5.0, max_minutes=95.0),
+}
+
+
+def get_config(name: str) -> CharLSTMConfig:
+    try:
+        return dataclasses.replace(CONFIGS[name])
+    except KeyError:
+        raise KeyError(f"unknown config {name!r}; choose from {sorted(CONFIGS)}") from None
+
+
+@keras.saving.register_keras_serializable(package="wikimuse")
+class CharLSTM(keras.Model):
+    """Embedding -> stacked LSTM -> logits, with explicit recurrent state.
+
+    Args:
+        vocab_size: number of symbols (the softmax width).
+        layers, units, embedding, dropout, cell: see :class:`CharLSTMConfig`.
+    """
+
+    def __init__(self, vocab_size: int, layers: int = 2, units: int = 512, embedding: int = 64,
+                 dropout: float = 0.0, cell: str = "keras", **kwargs) -> None:
+        super().__init__(**kwargs)
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, not {cell!r}")
+        self.vocab_size = vocab_size
+        self.num_layers = layers
+        self.units = units
+        self.embedding_dim = embedding
+        self.dropout_rate = dropout
+        self.cell_type = cell
+        self.embedding = keras.layers.Embedding(vocab_size, embedding, name="embedding")
+        self.rnns = []
+        for i in range(layers):
+            if cell == "keras":
+                rnn = keras.layers.LSTM(units, return_sequences=True, return_state=True,
+                                        name=f"lstm_{i}")
+            else:
+                rnn = ScratchLSTM(units, name=f"lstm_{i}")
+            self.rnns.append(rnn)
+        self.drop = keras.layers.Dropout(dropout, seed=0, name="dropout") if dropout > 0 else None
+        self.head = keras.layers.Dense(vocab_size, name="head")
+
+    def build(self, input_shape=None) -> None:
+        self.embedding.build((None, None))
+        dim = self.embedding_dim
+        for rnn in self.rnns:
+            rnn.build((None, None, dim))
+            dim = self.units
+        self.head.build((None, None, self.units))
+        self.built = True
+
+    @property
+    def cells(self) -> list:
+        """The per-step cells (``cell(x, [h, c]) -> (h, [h, c])``), for generation."""
+        return [rnn.cell for rnn in self.rnns]
+
+    def zero_states(self, batch: int | tf.Tensor) -> list[tf.Tensor]:
+        zeros = tf.zeros([batch, self.units], dtype=self.compute_dtype)
+        return [zeros] * (2 * self.num_layers)
+
+    def call(self, ids, states=None, training=False):
+        x = self.embedding(ids)  # (B, T, E)
+        if states is None:
+            states = self.zero_states(tf.shape(ids)[0])
+        new_states = []
+        for i, rnn in enumerate(self.rnns):
+            x, h, c = rnn(x, initial_state=[states[2 * i], states[2 * i + 1]], training=training)
+            new_states += [h, c]
+            if self.drop is not None:
+                x = self.drop(x, training=training)
+        return self.head(x), new_states  # (B, T, V)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "layers": self.num_layers,
+            "units": self.units,
+            "embedding": self.embedding_dim,
+            "dropout": self.dropout_rate,
+            "cell": self.cell_type,
+        }
+
+
+def build_model(config: CharLSTMConfig, vocab_size: int) -> CharLSTM:
+    """A built (weights created) :class:`CharLSTM` for ``config``."""
+    model = CharLSTM(vocab_size, layers=config.layers, units=config.units,
+                     embedding=config.embedding, dropout=config.dropout, cell=config.cell,
+                     name="char_lstm")
+    model.build((None, None))
+    return model

@@ -1,0 +1,192 @@
+"""Batched text generation with the whole sampling loop inside one ``tf.function``.
+
+The prompt is run through the LSTM once to prime the state; then a
+``tf.while_loop`` feeds one character per step straight through the cells,
+carrying ``[h, c]`` of every layer from step to step. Nothing is re-run over a
+window, and there is no Python or eager call per character. The function has an
+input signature with a free batch size and length, so it is traced once per
+model and serves every batch of prompts, lengths and sampling settings.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from models import sampling
+from models.text.vocab import UNK_ID, Vocab
+
+# Context fed before every prompt: the end of a blank line and the space that
+# opens every WikiText paragraph line, so the prompt reads as a paragraph start.
+PRIME_PREFIX = " \n "
+STOP_NONE, STOP_ARTICLE, STOP_SECTION = 0, 1, 2
+SEED_MAX = 2**31 - 1
+
+
+class TextGenerator:
+    """Samples text from a :class:`~models.text.char_lstm.CharLSTM`.
+
+    Args:
+        model: a built CharLSTM.
+        vocab: its vocabulary.
+        prime_prefix: context fed before each prompt (not part of the output).
+    """
+
+    def __init__(self, model, vocab: Vocab, prime_prefix: str = PRIME_PREFIX) -> None:
+        self.model = model
+        self.vocab = vocab
+        self.prime_prefix = prime_prefix
+        self.traces = 0  # how many times the tf.function was traced (tests check it stays 1)
+        bias = np.zeros(len(vocab), np.float32)
+        bias[UNK_ID] = sampling.NEG_INF  # never emit the unknown symbol
+        self._logit_bias = tf.constant(bias)
+        ids = {c: (vocab.encode(c)[0] if c in vocab else -1) for c in "\n ="}
+        self._newline, self._space, self._equals = ids["\n"], ids[" "], ids["="]
+        self._fn = tf.function(
+            self._generate,
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32),  # prompt ids, right-aligned (B, P)
+                tf.TensorSpec([None], tf.int32),  # first real position of each row (B,)
+                tf.TensorSpec([], tf.int32),  # max new characters
+                tf.TensorSpec([], tf.float32),  # temperature
+                tf.TensorSpec([], tf.int32),  # top_k (0 = off)
+                tf.TensorSpec([], tf.float32),  # top_p (1 = off)
+                tf.TensorSpec([None], tf.int64),  # one seed per row
+                tf.TensorSpec([], tf.int32),  # stop mode
+            ],
+        )
+
+    # -- the graph -----------------------------------------------------------------------
+
+    def _step(self, tokens: tf.Tensor, states: list[tf.Tensor]) -> tuple[tf.Tensor, list[tf.Tensor]]:
+        """One character for every row: tokens (B,) -> logits (B, V), new states."""
+        x = tf.gather(self.model.embedding.embeddings, tokens)  # (B, E)
+        x = tf.cast(x, self.model.compute_dtype)
+        new_states = []
+        for i, cell in enumerate(self.model.cells):
+            x, (h, c) = cell(x, [states[2 * i], states[2 * i + 1]], training=False)  # (B, U)
+            new_states += [h, c]
+        logits = tf.cast(self.model.head(x), tf.float32)  # (B, V)
+        return logits + self._logit_bias, new_states
+
+    def _ended(self, history: tf.Tensor, token: tf.Tensor, mode: tf.Tensor) -> tf.Tensor:
+        """Whether ``token`` starts a new article (`` = T``) or section (`` = = S``) line.
+
+        ``history`` (B, 6) holds the previous six tokens, oldest first.
+        """
+        nl, sp, eq = self._newline, self._space, self._equals
+        not_eq = tf.not_equal(token, eq)
+        article = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1)
+        section = tf.reduce_all(tf.equal(history, tf.constant([nl, sp, eq, sp, eq, sp])), axis=-1)
+        hit = tf.where(mode == STOP_SECTION, article | section, article) & not_eq
+        return hit & (mode != STOP_NONE)
+
+    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, seeds, mode):
+        self.traces += 1
+        batch = tf.shape(prompt_ids)[0]
+        length = tf.shape(prompt_ids)[1]
+        states = self.model.zero_states(batch)
+
+        # Prime: run all but the last prompt character; rows start at their own offset
+        # (prompts are right-aligned), and a row's state stays zero until it starts.
+        def prime(t, *states):
+            _, new = self._step(prompt_ids[:, t], list(states))
+            active = (t >= starts)[:, None]
+            return (t + 1, *[tf.where(active, n, s) for n, s in zip(new, states, strict=True)])
+
+        _, *states = tf.while_loop(lambda t, *_: t < length - 1, prime, (tf.constant(0), *states))
+
+        uniforms = sampling.row_uniforms(seeds, max_chars)  # (B, max_chars)
+        out = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=[None])
+        # The six tokens before the current one (the last prompt character), oldest first.
+        history = tf.concat([tf.fill([batch, 6], -1), prompt_ids], axis=1)[:, -7:-1]
+        lengths = tf.fill([batch], max_chars)
+        done = tf.zeros([batch], tf.bool)
+
+        def body(t, token, history, lengths, done, out, *states):
+            logits, states = self._step(token, list(states))
+            logits = sampling.filter_logits(logits, temperature, top_k, top_p)
+            new = sampling.sample_with_uniforms(logits, uniforms[:, t])  # (B,)
+            history = tf.concat([history[:, 1:], token[:, None]], axis=1)
+            ended = self._ended(history, new, mode) & ~done
+            # Cut before the " = " that opens the next heading line (keep the newline).
+            lengths = tf.where(ended, tf.maximum(t - 3, 0), lengths)
+            done = done | ended
+            return (t + 1, new, history, lengths, done, out.write(t, new), *states)
+
+        def cond(t, token, history, lengths, done, out, *states):
+            return (t < max_chars) & ~tf.reduce_all(done)
+
+        t, _, _, lengths, _, out, *_ = tf.while_loop(
+            cond, body,
+            (tf.constant(0), prompt_ids[:, -1], history, lengths, done, out, *states),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]), tf.TensorShape([None, 6]),
+                              tf.TensorShape([None]), tf.TensorShape([None]), tf.TensorShape(None),
+                              *[tf.TensorShape([None, None])] * len(states)),
+        )
+        return tf.transpose(out.stack()), tf.minimum(lengths, t)  # (B, t), (B,)
+
+    # -- the Python API ------------------------------------------------------------------
+
+    def generate(self, prompts: Sequence[str], max_chars: int, *, temperature: float = 0.8,
+                 top_k: int = 0, top_p: float = 1.0, seed: int | Sequence[int] | None = None,
+                 stop_at_end: bool = True, stop_at_section: bool = False) -> list[str]:
+        """Continue each prompt by up to ``max_chars`` characters.
+
+        Args:
+            prompts: the seed texts (at least one; each may be empty).
+            max_chars: the most characters to add after each prompt.
+            temperature: softmax temperature (> 0).
+            top_k: keep only the k most likely characters (0 = all).
+            top_p: nucleus sampling mass (1.0 = off).
+            seed: an int (row ``i`` uses ``seed + i``), one seed per prompt, or None for
+                a random one. A row's text depends only on its prompt and its own seed.
+            stop_at_end: stop a row when it starts a new article (a `` = Title = `` line).
+            stop_at_section: stop a row already at the next section heading.
+
+        Returns:
+            For each prompt, the prompt followed by its continuation (WikiText style).
+
+        Raises:
+            OutOfVocabularyError: a prompt holds characters the model cannot read.
+            ValueError: bad sampling parameters.
+        """
+        if not prompts:
+            return []
+        if max_chars < 0 or temperature <= 0 or top_k < 0 or not 0 < top_p <= 1:
+            raise ValueError("need max_chars >= 0, temperature > 0, top_k >= 0, 0 < top_p <= 1")
+        encoded = [self.vocab.encode(self.prime_prefix + p) for p in prompts]
+        seeds = self._row_seeds(seed, len(prompts))
+        if max_chars == 0:
+            return list(prompts)
+        width = max(len(e) for e in encoded)
+        ids = np.zeros((len(prompts), width), np.int32)
+        starts = np.zeros(len(prompts), np.int32)
+        for row, e in enumerate(encoded):
+            ids[row, width - len(e):] = e
+            starts[row] = width - len(e)
+        mode = STOP_SECTION if stop_at_section else STOP_ARTICLE if stop_at_end else STOP_NONE
+        if min(self._newline, self._space, self._equals) < 0:
+            mode = STOP_NONE  # a vocabulary without WikiText headings cannot detect them
+        out, lengths = self._fn(
+            tf.constant(ids), tf.constant(starts), tf.constant(int(max_chars), tf.int32),
+            tf.constant(float(temperature), tf.float32), tf.constant(int(top_k), tf.int32),
+            tf.constant(float(top_p), tf.float32), tf.constant(seeds, tf.int64),
+            tf.constant(mode, tf.int32),
+        )
+        out, lengths = out.numpy(), lengths.numpy()
+        return [p + self.vocab.decode(out[row, : lengths[row]]) for row, p in enumerate(prompts)]
+
+    @staticmethod
+    def _row_seeds(seed: int | Sequence[int] | None, rows: int) -> np.ndarray:
+        if seed is None:
+            seed = random.SystemRandom().randrange(SEED_MAX)
+        if isinstance(seed, int | np.integer):
+            return np.array([(int(seed) + i) % (SEED_MAX + 1) for i in range(rows)], np.int64)
+        seeds = np.array([int(s) for s in seed], np.int64)
+        if seeds.shape != (rows,):
+            raise ValueError(f"need one seed per prompt ({rows}), got {len(seeds)}")
+        return seeds

@@ -1,0 +1,45 @@
+"""Settings come from the environment once; a missing token is one clear line, exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_settings_from_environment(tmp_path: Path):
+    token_file = tmp_path / "token"
+    token_file.write_text("abc.def\n")
+    settings = load_settings({"DISCORD_TOKEN_FILE": str(token_file), "ALLOWED_GUILD_IDS": "1, 2",
+                              "LOG_LEVEL": "debug", "REDIS_URL": "redis://x:6379/0"})
+    assert settings.token == "abc.def"
+    assert settings.allowed_guild_ids == frozenset({1, 2})
+    assert settings.log_level == "DEBUG" and settings.redis_url == "redis://x:6379/0"
+    assert load_settings({"DISCORD_TOKEN": "t"}).redis_url is None
+
+
+@pytest.mark.parametrize("env", [{"DISCORD_TOKEN": "t", "ALLOWED_GUILD_IDS": "abc"},
+                                 {"DISCORD_TOKEN": "t", "LOG_LEVEL": "loud"},
+                                 {"DISCORD_TOKEN": "t", "COOLDOWN_SECONDS": "-1"},
+                                 {"DISCORD_TOKEN_FILE": "/nonexistent/token"}])
+def test_bad_values_are_refused(env):
+    with pytest.raises(SettingsError):
+        load_settings(env)
+
+
+def test_missing_token_exits_2_with_one_line_and_no_traceback():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE")}
+    proc = subprocess.run([sys.executable, "-m", "bot"], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "DISCORD_TOKEN" in lines[0] and "discord.com/developers" in lines[0]
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -1,0 +1,103 @@
+"""/wiki input checks and limits, through the emulator and the real bot (real Redis, no worker).
+
+Every refusal is an ephemeral message with a clear reason, sent as the first
+response (so within Discord's 3 s), and nothing is enqueued.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from bot.store import PENDING_KEY
+from tests.emulator.harness import running_bot
+from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, CALLBACK_MESSAGE, DiscordEmulator
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def _refusal(emulator: DiscordEmulator, options: dict, user: int) -> str:
+    record = await emulator.invoke("wiki", options, user=user)
+    await emulator.wait_for_callback(record, timeout=3)
+    assert record.callback_type == CALLBACK_MESSAGE, record.callback_json
+    assert record.ephemeral
+    data = record.callback_json["data"]
+    assert data["allowed_mentions"] == {"parse": []}
+    return data["content"]
+
+
+BAD_INPUTS = [
+    ({"seed": ""}, "seed is empty"),
+    ({"seed": "\u200b\u200c\u200d\ufeff  "}, "seed is empty"),
+    ({"seed": "x" * 10_000}, "10,000 characters long; the limit is 500"),
+    ({"seed": "ok", "length": -5}, "Length must be a whole number from 100 to 4,000"),
+    ({"seed": "ok", "length": 10**12}, "Length must be a whole number from 100 to 4,000"),
+    ({"seed": "ok", "temperature": 0.0}, "Temperature must be a number from 0.1 to 2.0"),
+    ({"seed": "ok", "temperature": 1e9}, "Temperature must be a number from 0.1 to 2.0"),
+]
+
+
+async def test_bad_input_gets_a_clear_ephemeral_answer_and_nothing_is_queued(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url):
+        user = discord_emulator.add_user("mallory")
+        for options, expected in BAD_INPUTS:
+            text = await _refusal(discord_emulator, options, user)
+            assert expected in text, (options, text)
+    client = redis.Redis.from_url(scratch_redis_url)
+    assert client.hlen(PENDING_KEY) == 0
+    client.close()
+
+
+async def test_zero_width_characters_are_stripped_from_the_seed(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
+        user = discord_emulator.add_user("zed")
+        record = await discord_emulator.invoke("wiki", {"seed": "\u200bThe\u200d cat\ufeff", "length": 100},
+                                               user=user)
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        assert record.callback_type == CALLBACK_DEFERRED_MESSAGE
+        await discord_emulator.wait_for_request(
+            lambda r: record.token in r.path and r.method == "PATCH", 5, "the first progress edit")
+        jobs = await bot.store.all_pending()
+        assert [j.job["seed"] for j in jobs] == ["The cat"]
+
+
+
+async def test_guilds_outside_the_allow_list_are_refused(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url, allowed_guild_ids=frozenset({1})):
+        text = await _refusal(discord_emulator, {"seed": "hello"}, discord_emulator.add_user("u"))
+    assert "not enabled in this server" in text
+
+
+async def test_cooldown_and_concurrency_limits_say_when_to_try_again(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url, cooldown_seconds=30.0,
+                           max_concurrent_per_user=1) as bot:
+        alice = discord_emulator.add_user("alice")
+        first = await discord_emulator.invoke("wiki", {"seed": "first"}, user=alice)
+        await discord_emulator.wait_for_callback(first, timeout=3)
+        assert first.callback_type == CALLBACK_DEFERRED_MESSAGE
+        text = await _refusal(discord_emulator, {"seed": "second"}, alice)
+        assert "going a bit fast" in text and "<t:" in text and ":R>" in text
+        await bot.backend.redis.delete(f"wikimuse:bot:limits:cooldown:{alice}")
+        text = await _refusal(discord_emulator, {"seed": "third"}, alice)
+        assert "already have 1 job(s) running" in text
+        # Another user is not affected.
+        bob = await discord_emulator.invoke("wiki", {"seed": "bob"}, user=discord_emulator.add_user("bob"))
+        await discord_emulator.wait_for_callback(bob, timeout=3)
+        assert bob.callback_type == CALLBACK_DEFERRED_MESSAGE
+
+
+async def test_a_full_queue_and_a_spent_daily_quota_are_refused_politely(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url, max_queue_length=1,
+                           daily_quota_per_guild=2) as bot:
+        first = await discord_emulator.invoke("wiki", {"seed": "one"}, user=discord_emulator.add_user("a"))
+        await discord_emulator.wait_for_callback(first, timeout=3)
+        await discord_emulator.wait_for_request(
+            lambda r: first.token in r.path and r.method == "PATCH", 5, "the first progress edit")
+        text = await _refusal(discord_emulator, {"seed": "two"}, discord_emulator.add_user("b"))
+        assert "queue is full" in text
+        await bot.backend.redis.delete("text")
+        second = await discord_emulator.invoke("wiki", {"seed": "two"}, user=discord_emulator.add_user("c"))
+        await discord_emulator.wait_for_callback(second, timeout=3)
+        assert second.callback_type == CALLBACK_DEFERRED_MESSAGE
+        text = await _refusal(discord_emulator, {"seed": "three"}, discord_emulator.add_user("d"))
+        assert "used its 2 generations for today" in text and "<t:" in text

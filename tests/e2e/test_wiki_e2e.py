@@ -1,0 +1,64 @@
+"""/wiki end to end: emulator -> real bot -> Redis -> Celery worker -> TensorFlow -> reply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.emulator.harness import clear_bot_state, running_bot
+from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, DiscordEmulator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+NO_MENTIONS = {"parse": []}
+
+
+def _article(emulator: DiscordEmulator, record) -> dict | None:
+    message = emulator.original_message(record)
+    return message if message and message["embeds"] else None
+
+
+async def _assert_wiki_flow(emulator: DiscordEmulator, seed: str, timeout: float) -> dict:
+    user = emulator.add_user("alice")
+    record = await emulator.invoke("wiki", {"seed": seed, "length": 150, "temperature": 0.7}, user=user)
+    await emulator.wait_for_callback(record, timeout=3)
+    assert record.callback_type == CALLBACK_DEFERRED_MESSAGE
+    assert record.deferral_seconds < 3
+    assert not record.ephemeral
+
+    message = await emulator.wait_for(lambda: _article(emulator, record), timeout, "the article")
+    embed = message["embeds"][0]
+    # The article begins with the seed, in bold.
+    assert embed["description"].startswith(f"**{seed}**")
+    assert embed["title"]
+    assert "seed" in embed["footer"]["text"]
+
+    edits = emulator.original_edits(record)
+    assert edits[0].json["content"].lower().startswith(("queued", "writing"))
+    assert edits[-1].json["embeds"] and edits[-1].json.get("content") is None
+    # At most one edit of the deferred reply every 2 s.
+    gaps = [b.at - a.at for a, b in zip(edits, edits[1:], strict=False)]
+    assert all(gap >= 1.9 for gap in gaps), gaps
+    # Nothing the bot sent could ping anyone.
+    for request in emulator.requests_for(record):
+        body = request.json or {}
+        if request.method != "GET" and ("content" in body or "embeds" in body or "data" in body):
+            mentions = body.get("allowed_mentions") or (body.get("data") or {}).get("allowed_mentions")
+            assert mentions == NO_MENTIONS, request.route
+    return message
+
+
+async def test_wiki_through_redis_celery_and_tensorflow(discord_emulator, redis_url, celery_worker):
+    clear_bot_state(redis_url)
+    async with running_bot(discord_emulator, redis_url=redis_url):
+        await _assert_wiki_flow(discord_emulator, "The history of", timeout=120)
+
+
+async def test_wiki_in_embedded_mode(discord_emulator, tiny_model_dir: Path, tmp_path: Path):
+    """No REDIS_URL: the bot starts ``python -m workers.embedded serve`` and uses it."""
+    env = {"MODEL_DIR": str(tiny_model_dir), "LOG_FORMAT": "text"}
+    async with running_bot(discord_emulator, redis_url=None, embedded_env=env,
+                           ready_timeout=180) as bot:
+        assert bot.backend.redis_url.startswith("redis://")
+        await _assert_wiki_flow(discord_emulator, "Robert Boulter is", timeout=180)

@@ -1,0 +1,1 @@
+from tests.emulator.fixtures import discord_emulator  # noqa: F401

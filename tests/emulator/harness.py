@@ -1,0 +1,61 @@
+"""Run the real wikimuse bot (``bot.runtime.open_bot``) against the emulator, in this event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import redis
+
+from bot.client import EXTENSIONS, WikimuseBot
+from bot.runtime import open_bot
+from bot.settings import BotSettings
+from tests.emulator.server import DiscordEmulator
+
+# Tests invoke commands back to back: no cooldown unless a test asks for one.
+TEST_LIMITS = {"cooldown_seconds": 0.0, "max_concurrent_per_user": 10,
+               "daily_quota_per_guild": 10_000, "max_queue_length": 1_000}
+
+
+def clear_bot_state(redis_url: str) -> None:
+    """Delete the bot's own keys (never Celery's or kombu's) so tests start clean."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match="wikimuse:bot:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(emulator: DiscordEmulator, *, redis_url: str | None, sync: bool = True,
+                      extensions: Sequence[str] = EXTENSIONS,
+                      embedded_env: Mapping[str, str] | None = None,
+                      ready_timeout: float = 30.0, **overrides: Any) -> AsyncIterator[WikimuseBot]:
+    """Start the bot (connected, commands synced) for the block, then close it.
+
+    ``redis_url=None`` runs the embedded stack, exactly as ``python -m bot`` without
+    REDIS_URL does. Keyword overrides go to :class:`BotSettings`.
+    """
+    fields: dict[str, Any] = {"log_json": False, "poll_interval": 0.2, **TEST_LIMITS, **overrides}
+    settings = BotSettings(token=emulator.token, redis_url=redis_url, **fields)
+    async with open_bot(settings, sync_commands=sync, extensions=extensions,
+                        embedded_env=embedded_env) as bot:
+        task = asyncio.create_task(bot.start(settings.token))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        try:
+            done, _ = await asyncio.wait({task, ready}, timeout=ready_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                task.result()  # raises what stopped the bot
+            if ready not in done:
+                raise TimeoutError(f"the bot was not ready within {ready_timeout}s")
+            yield bot
+        finally:
+            ready.cancel()
+            await bot.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)

@@ -1,0 +1,762 @@
+"""A local Discord API emulator: REST + gateway websocket on aiohttp, for offline tests.
+
+The real, unmodified discord.py client talks to it once ``discord.http.Route.BASE`` and
+``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` point here (see
+:meth:`DiscordEmulator.patch_discord`). It implements what wikimuse uses:
+
+- REST: ``/users/@me``, ``/oauth2/applications/@me``, ``/gateway(/bot)``, command sync
+  (global and guild), interaction callbacks (``with_response``), the ``@original``
+  message and followups (JSON or multipart with ``payload_json`` + ``files[n]``),
+  channel messages, and attachment downloads.
+- Gateway: HELLO -> heartbeat/ACK -> IDENTIFY -> READY (``resume_gateway_url``,
+  ``application``) -> GUILD_CREATE; RESUME replays missed events; RECONNECT on demand.
+- Test drivers: :meth:`invoke` (slash command), :meth:`click`/:meth:`select`
+  (components), :meth:`autocomplete`, token expiry, and a record of every request
+  (:class:`RecordedRequest`) so tests assert on what the bot actually sent.
+
+Discord's rules that matter to a bot are enforced: an interaction must be answered
+within ``callback_deadline`` seconds (3 s) and only once, and its token works for
+``token_ttl`` seconds (15 minutes) or until :meth:`expire_tokens`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import yarl
+from aiohttp import web
+
+from tests.emulator import payloads as p
+
+API_VERSION = 10
+GATEWAY_OP_DISPATCH, GATEWAY_OP_HEARTBEAT, GATEWAY_OP_IDENTIFY = 0, 1, 2
+GATEWAY_OP_RESUME, GATEWAY_OP_RECONNECT, GATEWAY_OP_INVALID_SESSION = 6, 7, 9
+GATEWAY_OP_HELLO, GATEWAY_OP_HEARTBEAT_ACK = 10, 11
+
+# Interaction callback types.
+CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE = 4, 5
+CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE = 6, 7
+CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
+MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING = 64, 128
+
+INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
+
+
+@dataclass
+class RecordedFile:
+    """One uploaded file of a multipart request."""
+
+    field_name: str
+    filename: str
+    content_type: str | None
+    data: bytes
+
+
+@dataclass
+class RecordedRequest:
+    """One REST request the bot made, and what the emulator answered."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    json: Any
+    files: list[RecordedFile]
+    at: float  # time.monotonic()
+    authorization: str | None
+    status: int = 0
+    response: Any = None
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class Upload:
+    """A file a simulated user attaches to a slash command option."""
+
+    filename: str
+    data: bytes
+    content_type: str | None = None
+
+
+@dataclass
+class InteractionRecord:
+    """An interaction the emulator dispatched, and how the bot answered it."""
+
+    id: int
+    token: str
+    type: int
+    payload: dict[str, Any]
+    created: float  # time.monotonic()
+    user_id: int
+    channel_id: int
+    callback_type: int | None = None
+    callback_at: float | None = None
+    callback_json: Any = None
+    original_message_id: int | None = None
+    followup_ids: list[int] = field(default_factory=list)
+    expired: bool = False
+
+    @property
+    def deferral_seconds(self) -> float | None:
+        return None if self.callback_at is None else self.callback_at - self.created
+
+    @property
+    def ephemeral(self) -> bool:
+        data = (self.callback_json or {}).get("data") or {}
+        return bool(int(data.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL)
+
+
+class GatewaySession:
+    """One gateway session: survives a websocket reconnect through RESUME."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.seq = 0
+        self.events: list[dict[str, Any]] = []
+        self.ws: web.WebSocketResponse | None = None
+        self.identify: dict[str, Any] | None = None
+        self.heartbeats = 0
+        self._acks: set[asyncio.Task[None]] = set()
+        self.resumes = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+
+class EmulatorError(AssertionError):
+    """The bot did not do what a test waited for."""
+
+
+class DiscordEmulator:
+    """State of one fake Discord: a bot application, one guild, users, channels, messages.
+
+    Args:
+        token: the bot token the client must present.
+        callback_deadline: seconds an interaction may wait for its first callback.
+        token_ttl: seconds an interaction token stays valid for webhook calls.
+        attachment_size_limit: what INTERACTION_CREATE announces (bytes).
+    """
+
+    def __init__(self, *, token: str = "emulator.bot.token", callback_deadline: float = 3.0,
+                 token_ttl: float = 15 * 60, attachment_size_limit: int = 10 * 1024 * 1024) -> None:
+        self.token = token
+        self.callback_deadline = callback_deadline
+        self.token_ttl = token_ttl
+        self.attachment_size_limit = attachment_size_limit
+        self.application_id = p.snowflake()
+        self.bot_user = p.user(self.application_id, "wikimuse", bot=True)
+        self.owner_id = p.snowflake()
+        self.guild_id = p.snowflake()
+        self.admin_role_id = p.snowflake()
+        self.users: dict[int, dict[str, Any]] = {self.owner_id: p.user(self.owner_id, "owner")}
+        self.member_roles: dict[int, list[int]] = {self.owner_id: [self.admin_role_id]}
+        self.roles = [
+            p.role(self.guild_id, "@everyone", p.EVERYONE_PERMISSIONS, 0),
+            p.role(self.admin_role_id, "admin", p.EVERYONE_PERMISSIONS | p.PERM_MANAGE_GUILD, 1),
+        ]
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.default_channel_id = self.add_channel("general")
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.attachments: dict[int, bytes] = {}
+        self.requests: list[RecordedRequest] = []
+        self.interactions: dict[int, InteractionRecord] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global)
+        self.sessions: dict[str, GatewaySession] = {}
+        self.identifies = 0
+        self.heartbeats = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ----------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> DiscordEmulator:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/gateway/", self._gateway)
+        app.router.add_get("/resume", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._download)
+        app.router.add_route("*", f"/api/v{API_VERSION}/{{path:.*}}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.host = host
+        return self
+
+    async def stop(self) -> None:
+        for session in self.sessions.values():
+            if session.connected:
+                with contextlib.suppress(Exception):
+                    await session.ws.close()  # type: ignore[union-attr]
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.base_url}/api/v{API_VERSION}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    @contextlib.contextmanager
+    def patch_discord(self) -> Iterator[None]:
+        """Point discord.py's REST base and default gateway here, and restore them after."""
+        import discord.gateway
+        import discord.http
+
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url + "/")
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # --- world building -----------------------------------------------------
+
+    def add_channel(self, name: str) -> int:
+        channel_id = p.snowflake()
+        self.channels[channel_id] = p.text_channel(channel_id, self.guild_id, name, len(self.channels))
+        return channel_id
+
+    def add_user(self, username: str, *, admin: bool = False) -> int:
+        user_id = p.snowflake()
+        self.users[user_id] = p.user(user_id, username)
+        self.member_roles[user_id] = [self.admin_role_id] if admin else []
+        return user_id
+
+    def permissions_of(self, user_id: int) -> int:
+        if user_id == self.owner_id:
+            return (1 << 53) - 1
+        perms = 0
+        role_ids = {self.guild_id, *self.member_roles.get(user_id, [])}
+        for role in self.roles:
+            if int(role["id"]) in role_ids:
+                perms |= int(role["permissions"])
+        return perms
+
+    def _member(self, user_id: int, *, with_permissions: bool = False) -> dict[str, Any]:
+        perms = self.permissions_of(user_id) if with_permissions else None
+        return p.member(self.users[user_id], self.member_roles.get(user_id, []), perms)
+
+    def guild_payload(self) -> dict[str, Any]:
+        members = [self._member(uid) for uid in self.users]
+        members.append(p.member(self.bot_user, []))
+        return p.guild(self.guild_id, "wikimuse test guild", self.owner_id, self.roles,
+                       list(self.channels.values()), members)
+
+    # --- request log --------------------------------------------------------
+
+    def requests_matching(self, method: str | None = None, contains: str = "") -> list[RecordedRequest]:
+        return [r for r in self.requests
+                if (method is None or r.method == method) and contains in r.path]
+
+    def requests_for(self, interaction: InteractionRecord) -> list[RecordedRequest]:
+        """Every request answering ``interaction`` (callback, @original, followups)."""
+        return [r for r in self.requests if interaction.token in r.path]
+
+    def original_edits(self, interaction: InteractionRecord) -> list[RecordedRequest]:
+        return [r for r in self.requests_for(interaction)
+                if r.method == "PATCH" and r.path.endswith("/messages/@original")]
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0,
+                       what: str = "condition") -> Any:
+        """Poll ``predicate`` until it returns something truthy (and return that)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                routes = "\n".join(f"  {r.status} {r.route} {str(r.json)[:200]}"
+                                   for r in self.requests[-15:])
+                raise EmulatorError(f"timed out after {timeout}s waiting for {what}; "
+                                    f"last requests:\n{routes}")
+            await asyncio.sleep(0.02)
+
+    async def wait_for_request(self, predicate: Callable[[RecordedRequest], bool],
+                               timeout: float = 10.0, what: str = "request",
+                               after: int = 0) -> RecordedRequest:
+        def find() -> RecordedRequest | None:
+            for r in self.requests[after:]:
+                if r.status and predicate(r):
+                    return r
+            return None
+        return await self.wait_for(find, timeout, what)
+
+    # --- gateway ------------------------------------------------------------
+
+    @property
+    def active_session(self) -> GatewaySession | None:
+        live = [s for s in self.sessions.values() if s.identify is not None]
+        connected = [s for s in live if s.connected]
+        return (connected or live or [None])[-1]
+
+    async def wait_until_connected(self, timeout: float = 15.0) -> GatewaySession:
+        return await self.wait_for(
+            lambda: self.active_session if self.active_session and self.active_session.connected
+            else None, timeout, "a gateway session")
+
+    async def dispatch(self, event: str, data: dict[str, Any],
+                       session: GatewaySession | None = None) -> None:
+        session = session or self.active_session
+        if session is None:
+            raise EmulatorError("no gateway session to dispatch to")
+        session.seq += 1
+        frame = {"op": GATEWAY_OP_DISPATCH, "t": event, "s": session.seq, "d": data}
+        session.events.append(frame)
+        if session.connected:
+            await session.ws.send_str(json.dumps(frame))  # type: ignore[union-attr]
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client reconnects to resume_gateway_url and RESUMEs."""
+        session = self.active_session
+        if session and session.connected:
+            await session.ws.send_str(json.dumps({"op": GATEWAY_OP_RECONNECT, "d": None}))  # type: ignore[union-attr]
+
+    async def _ack_later(self, ws: web.WebSocketResponse) -> None:
+        await asyncio.sleep(0.05)
+        if not ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(json.dumps({"op": GATEWAY_OP_HEARTBEAT_ACK}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": GATEWAY_OP_HELLO, "d": {"heartbeat_interval": 41250}}))
+        session: GatewaySession | None = None
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            op, data = frame.get("op"), frame.get("d")
+            if op == GATEWAY_OP_HEARTBEAT:
+                self.heartbeats += 1
+                if session:
+                    session.heartbeats += 1
+                # Answer after a moment, like a real network: discord.py's keep-alive thread
+                # records its send time only after the send returns, and an instant ACK
+                # would make it log a spurious "Can't keep up".
+                ack = asyncio.create_task(self._ack_later(ws))
+                self._acks.add(ack)
+                ack.add_done_callback(self._acks.discard)
+            elif op == GATEWAY_OP_IDENTIFY:
+                if data.get("token") != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                self.identifies += 1
+                session = GatewaySession(secrets.token_hex(16))
+                session.identify = data
+                session.ws = ws
+                self.sessions[session.session_id] = session
+                await self.dispatch("READY", {
+                    "v": API_VERSION, "user": self.bot_user,
+                    "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                    "session_id": session.session_id,
+                    "resume_gateway_url": f"ws://{self.host}:{self.port}/resume", "shard": [0, 1],
+                    "application": {"id": str(self.application_id), "flags": 0},
+                }, session)
+                await self.dispatch("GUILD_CREATE", self.guild_payload(), session)
+            elif op == GATEWAY_OP_RESUME:
+                known = self.sessions.get(data.get("session_id"))
+                if known is None or data.get("token") != self.token:
+                    await ws.send_str(json.dumps({"op": GATEWAY_OP_INVALID_SESSION, "d": False}))
+                    continue
+                session = known
+                session.ws = ws
+                session.resumes += 1
+                for missed in session.events:
+                    if missed["s"] > int(data.get("seq") or 0):
+                        await ws.send_str(json.dumps(missed))
+                await self.dispatch("RESUMED", {}, session)
+        return ws
+
+    # --- driving the bot ----------------------------------------------------
+
+    def _new_interaction(self, itype: int, data: dict[str, Any], user_id: int, channel_id: int | None,
+                         message_payload: dict[str, Any] | None = None) -> InteractionRecord:
+        if user_id not in self.users:
+            raise EmulatorError(f"unknown user {user_id}")
+        channel_id = channel_id or self.default_channel_id
+        record = InteractionRecord(
+            id=p.snowflake(), token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48), type=itype,
+            payload={}, created=time.monotonic(), user_id=user_id, channel_id=channel_id)
+        record.payload = p.interaction(
+            interaction_id=record.id, interaction_type=itype, token=record.token,
+            application_id=self.application_id, guild_id=self.guild_id,
+            channel=self.channels[channel_id],
+            member_payload=self._member(user_id, with_permissions=True), data=data,
+            app_permissions=p.EVERYONE_PERMISSIONS, attachment_size_limit=self.attachment_size_limit,
+            message_payload=message_payload)
+        self.interactions[record.id] = record
+        return record
+
+    def _command_schema(self, name: str) -> dict[str, Any] | None:
+        for scope in (self.guild_id, None):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command
+        return None
+
+    def _options(self, name: str, options: dict[str, Any], focused: str | None = None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Typed option payloads (from the synced schema when known) and resolved data."""
+        schema = self._command_schema(name)
+        declared = {o["name"]: o for o in (schema or {}).get("options", [])}
+        resolved: dict[str, Any] = {}
+        out: list[dict[str, Any]] = []
+        for key, value in options.items():
+            option_type = declared.get(key, {}).get("type")
+            if isinstance(value, Upload):
+                attachment_id = p.snowflake()
+                self.attachments[attachment_id] = value.data
+                url = f"{self.base_url}/attachments/{attachment_id}/{value.filename}"
+                resolved.setdefault("attachments", {})[str(attachment_id)] = p.attachment(
+                    attachment_id, value.filename, len(value.data), url, value.content_type)
+                option_type, value = p.OPTION_ATTACHMENT, str(attachment_id)
+            elif option_type is None:
+                option_type = (p.OPTION_BOOLEAN if isinstance(value, bool) else
+                               p.OPTION_INTEGER if isinstance(value, int) else
+                               p.OPTION_NUMBER if isinstance(value, float) else p.OPTION_STRING)
+            item: dict[str, Any] = {"name": key, "type": option_type, "value": value}
+            if key == focused:
+                item["focused"] = True
+            out.append(item)
+        return resolved, out
+
+    async def invoke(self, name: str, options: dict[str, Any] | None = None, *,
+                     user: int | None = None, channel: int | None = None) -> InteractionRecord:
+        """A user runs ``/name`` with ``options`` (values, or :class:`Upload` for attachments)."""
+        resolved, opts = self._options(name, options or {})
+        schema = self._command_schema(name)
+        data: dict[str, Any] = {"id": (schema or {}).get("id", str(p.snowflake())), "name": name,
+                                "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = resolved
+        if schema and schema.get("guild_id"):
+            data["guild_id"] = schema["guild_id"]
+        record = self._new_interaction(INTERACTION_COMMAND, data, user or self.owner_id, channel)
+        await self.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
+    async def autocomplete(self, name: str, options: dict[str, Any], focused: str, *,
+                           user: int | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """A user types into ``focused``; returns the choices the bot offered."""
+        _, opts = self._options(name, options, focused)
+        schema = self._command_schema(name)
+        data = {"id": (schema or {}).get("id", str(p.snowflake())), "name": name, "type": 1,
+                "options": opts}
+        record = self._new_interaction(INTERACTION_AUTOCOMPLETE, data, user or self.owner_id, None)
+        await self.dispatch("INTERACTION_CREATE", record.payload)
+        await self.wait_for(lambda: record.callback_type is not None, timeout, "autocomplete")
+        return list((record.callback_json.get("data") or {}).get("choices") or [])
+
+    async def click(self, message_id: int, custom_id: str, *, user: int | None = None,
+                    values: list[str] | None = None) -> InteractionRecord:
+        """A user clicks a button (or picks ``values`` in a select) on a message."""
+        message = self.messages[message_id]
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        if values is not None:
+            data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        record = self._new_interaction(INTERACTION_COMPONENT, data, user or self.owner_id,
+                                       int(message["channel_id"]), message_payload=message)
+        await self.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
+    def expire_tokens(self) -> None:
+        """Make every interaction token so far invalid (as after 15 minutes)."""
+        for record in self.interactions.values():
+            record.expired = True
+
+    async def wait_for_callback(self, record: InteractionRecord, timeout: float = 5.0) -> InteractionRecord:
+        await self.wait_for(lambda: record.callback_type is not None, timeout,
+                            f"a callback for interaction {record.id}")
+        return record
+
+    def channel_messages(self, channel_id: int | None = None) -> list[dict[str, Any]]:
+        channel_id = channel_id or self.default_channel_id
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
+
+    def original_message(self, record: InteractionRecord) -> dict[str, Any] | None:
+        return self.messages.get(record.original_message_id or 0)
+
+    def files_of(self, message: dict[str, Any]) -> dict[str, bytes]:
+        """filename -> bytes of a stored message's attachments."""
+        return {a["filename"]: self.attachments[int(a["id"])] for a in message.get("attachments", [])}
+
+    # --- REST ---------------------------------------------------------------
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        if status == 204:
+            return web.Response(status=204)
+        # discord.py decodes JSON only when Content-Type is exactly application/json.
+        return web.Response(body=json.dumps(data).encode(), status=status,
+                            headers={"Content-Type": "application/json"})
+
+    @staticmethod
+    def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
+        return status, {"message": message, "code": code}
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[RecordedFile]]:
+        if not request.body_exists:
+            return None, []
+        if request.content_type.startswith("multipart/"):
+            body: Any = None
+            files: list[RecordedFile] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())
+                else:
+                    data = bytes(await part.read())
+                    files.append(RecordedFile(part.name or "", part.filename or "",
+                                              part.headers.get("Content-Type"), data))
+            return body, files
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), []
+
+    async def _download(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(int(request.match_info["attachment_id"]))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body, files = await self._read_body(request)
+        record = RecordedRequest(method=request.method, path=path, query=dict(request.query),
+                                 json=body, files=files, at=time.monotonic(),
+                                 authorization=request.headers.get("Authorization"))
+        self.requests.append(record)
+        try:
+            status, data = self._route(record)
+        except Exception as exc:  # a bug here must surface in the test, not hang the bot
+            status, data = self._error(500, 0, f"emulator error: {exc!r}")
+        record.status, record.response = status, data
+        return self._json(data, status)
+
+    def _route(self, r: RecordedRequest) -> tuple[int, Any]:
+        parts = r.path.strip("/").split("/")
+        if parts[0] in ("interactions", "webhooks"):
+            return self._route_interaction(r, parts)
+        if r.authorization != f"Bot {self.token}":
+            return self._error(401, 0, "401: Unauthorized")
+        key = (r.method, *parts)
+        if key == ("GET", "users", "@me"):
+            return 200, self.bot_user
+        if key == ("GET", "oauth2", "applications", "@me"):
+            return 200, self._application()
+        if key in (("GET", "gateway"), ("GET", "gateway", "bot")):
+            return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+        if parts[0] == "applications" and parts[-1] == "commands":
+            guild_id = int(parts[3]) if len(parts) == 5 and parts[2] == "guilds" else None
+            if r.method == "PUT":
+                return 200, self._sync_commands(guild_id, r.json or [])
+            if r.method == "GET":
+                return 200, self.commands.get(guild_id, [])
+        if parts[0] == "channels":
+            return self._route_channel(r, parts)
+        return self._error(404, 0, f"404: Not Found ({r.route} is not emulated)")
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(self.application_id), "name": "wikimuse", "icon": None,
+            "description": "test application", "rpc_origins": [], "bot_public": True,
+            "bot_require_code_grant": False, "owner": self.users[self.owner_id],
+            "summary": "", "verify_key": "0" * 64, "team": None, "flags": 0,
+            "bot": self.bot_user, "tags": [], "redirect_uris": [],
+            "interactions_endpoint_url": None, "approximate_guild_count": 1,
+        }
+
+    def _sync_commands(self, guild_id: int | None, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        synced = []
+        for command in commands:
+            stored = {"default_member_permissions": None, "nsfw": False, "type": 1,
+                      "options": [], "description": "", **command}
+            stored.update(id=str(p.snowflake()), application_id=str(self.application_id),
+                          version=str(p.snowflake()))
+            if guild_id is not None:
+                stored["guild_id"] = str(guild_id)
+            synced.append(stored)
+        self.commands[guild_id] = synced
+        return synced
+
+    # messages ------------------------------------------------------------
+
+    def _store_files(self, files: list[RecordedFile], declared: list[dict[str, Any]] | None
+                     ) -> list[dict[str, Any]]:
+        by_index = {str(a.get("id")): a for a in declared or []}
+        out = []
+        for f in files:
+            index = f.field_name.removeprefix("files[").removesuffix("]")
+            meta = by_index.get(index, {})
+            attachment_id = p.snowflake()
+            self.attachments[attachment_id] = f.data
+            filename = meta.get("filename") or f.filename
+            out.append(p.attachment(attachment_id, filename, len(f.data),
+                                    f"{self.base_url}/attachments/{attachment_id}/{filename}",
+                                    f.content_type))
+        return out
+
+    def _create_message(self, channel_id: int, body: dict[str, Any] | None,
+                        files: list[RecordedFile], *, webhook: bool = False, flags: int = 0,
+                        record: InteractionRecord | None = None) -> dict[str, Any]:
+        body = body or {}
+        message_id = p.snowflake()
+        metadata = None
+        if record is not None:
+            metadata = {"id": str(record.id), "type": record.type,
+                        "user": self.users[record.user_id],
+                        "authorizing_integration_owners": {"0": str(self.guild_id)}}
+        message = p.message(
+            message_id, channel_id, self.bot_user, guild_id=self.guild_id,
+            content=body.get("content") or "", embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            attachments=self._store_files(files, body.get("attachments")),
+            flags=flags | int(body.get("flags") or 0),
+            webhook_id=self.application_id if webhook else None,
+            application_id=self.application_id if webhook else None,
+            message_type=20 if record is not None else (19 if body.get("message_reference") else 0),
+            message_reference=body.get("message_reference"), interaction_metadata=metadata)
+        message["allowed_mentions"] = body.get("allowed_mentions")
+        self.messages[message_id] = message
+        return message
+
+    def _edit_message(self, message: dict[str, Any], body: dict[str, Any] | None,
+                      files: list[RecordedFile]) -> dict[str, Any]:
+        body = body or {}
+        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
+            if key in body:
+                message[key] = body[key] if body[key] is not None else empty
+        if "allowed_mentions" in body:
+            message["allowed_mentions"] = body["allowed_mentions"]
+        if "flags" in body and body["flags"] is not None:
+            message["flags"] = int(body["flags"])
+        if "attachments" in body:
+            keep_ids = {str(a.get("id")) for a in body["attachments"] or []}
+            kept = [a for a in message["attachments"] if a["id"] in keep_ids]
+            message["attachments"] = kept + self._store_files(files, body["attachments"])
+        elif files:
+            message["attachments"] = message["attachments"] + self._store_files(files, None)
+        message["flags"] = int(message.get("flags") or 0) & ~MESSAGE_FLAG_LOADING
+        message["edited_timestamp"] = p.iso_now()
+        return message
+
+    def _route_channel(self, r: RecordedRequest, parts: list[str]) -> tuple[int, Any]:
+        channel_id = int(parts[1]) if parts[1].isdigit() else 0
+        if channel_id not in self.channels:
+            return self._error(404, 10003, "Unknown Channel")
+        if len(parts) == 2 and r.method == "GET":
+            return 200, self.channels[channel_id]
+        if len(parts) == 3 and parts[2] == "messages" and r.method == "POST":
+            return 200, self._create_message(channel_id, r.json, r.files)
+        if len(parts) == 4 and parts[2] == "messages":
+            message = self.messages.get(int(parts[3])) if parts[3].isdigit() else None
+            if message is None or int(message["channel_id"]) != channel_id:
+                return self._error(404, 10008, "Unknown Message")
+            if r.method == "GET":
+                return 200, message
+            if r.method == "PATCH":
+                return 200, self._edit_message(message, r.json, r.files)
+            if r.method == "DELETE":
+                del self.messages[int(message["id"])]
+                return 204, None
+        return self._error(404, 0, f"404: Not Found ({r.route} is not emulated)")
+
+    # interactions ----------------------------------------------------------
+
+    def _find_interaction(self, token: str) -> InteractionRecord | None:
+        for record in self.interactions.values():
+            if record.token == token:
+                return record
+        return None
+
+    def _route_interaction(self, r: RecordedRequest, parts: list[str]) -> tuple[int, Any]:
+        if parts[0] == "interactions":  # /interactions/{id}/{token}/callback
+            record = self.interactions.get(int(parts[1])) if parts[1].isdigit() else None
+            if record is None or record.token != parts[2] or parts[-1] != "callback":
+                return self._error(404, 10062, "Unknown interaction")
+            return self._callback(record, r)
+        # /webhooks/{application_id}/{token}[/messages/{id|@original}]
+        record = self._find_interaction(parts[2]) if len(parts) >= 3 else None
+        if record is None or parts[1] != str(self.application_id):
+            return self._error(404, 10015, "Unknown Webhook")
+        if record.expired or time.monotonic() - record.created > self.token_ttl:
+            return self._error(401, 50027, "Invalid Webhook Token")
+        if record.callback_type is None:
+            return self._error(404, 10015, "Unknown Webhook")
+        if len(parts) == 3 and r.method == "POST":  # followup
+            flags = int((r.json or {}).get("flags") or 0)
+            message = self._create_message(record.channel_id, r.json, r.files, webhook=True,
+                                           flags=flags, record=record)
+            record.followup_ids.append(int(message["id"]))
+            return 200, message
+        if len(parts) == 5 and parts[3] == "messages":
+            message_id = record.original_message_id if parts[4] == "@original" else (
+                int(parts[4]) if parts[4].isdigit() else None)
+            message = self.messages.get(message_id or 0)
+            if message is None:
+                return self._error(404, 10008, "Unknown Message")
+            if r.method == "GET":
+                return 200, message
+            if r.method == "PATCH":
+                return 200, self._edit_message(message, r.json, r.files)
+            if r.method == "DELETE":
+                del self.messages[int(message["id"])]
+                return 204, None
+        return self._error(404, 0, f"404: Not Found ({r.route} is not emulated)")
+
+    def _callback(self, record: InteractionRecord, r: RecordedRequest) -> tuple[int, Any]:
+        if record.callback_type is not None:
+            return self._error(400, 40060, "Interaction has already been acknowledged.")
+        if time.monotonic() - record.created > self.callback_deadline:
+            return self._error(404, 10062, "Unknown interaction")
+        body = r.json or {}
+        ctype = int(body.get("type", 0))
+        data = body.get("data") or {}
+        record.callback_type, record.callback_at, record.callback_json = ctype, r.at, body
+        response: dict[str, Any] = {"interaction": {"id": str(record.id), "type": record.type},
+                                    "resource": {"type": ctype}}
+        flags = int(data.get("flags") or 0)
+        if ctype in (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE):
+            if ctype == CALLBACK_DEFERRED_MESSAGE:
+                flags |= MESSAGE_FLAG_LOADING
+            message = self._create_message(record.channel_id, data, r.files, webhook=True,
+                                           flags=flags, record=record)
+            record.original_message_id = int(message["id"])
+            response["interaction"].update(
+                response_message_id=message["id"],
+                response_message_loading=ctype == CALLBACK_DEFERRED_MESSAGE,
+                response_message_ephemeral=bool(flags & MESSAGE_FLAG_EPHEMERAL))
+            response["resource"]["message"] = message
+        elif ctype in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE):
+            source = record.payload.get("message")
+            if source is not None:
+                record.original_message_id = int(source["id"])
+                stored = self.messages.get(int(source["id"]))
+                if ctype == CALLBACK_UPDATE_MESSAGE and stored is not None:
+                    self._edit_message(stored, data, r.files)
+                    response["resource"]["message"] = stored
+        return 200, response

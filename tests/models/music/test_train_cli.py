@@ -1,0 +1,64 @@
+"""The training and evaluation CLIs: sidecar contents, resume, the evaluation JSON line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from models.music import evaluate, registry, train
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_train_writes_checkpoint_and_sidecar_then_resumes(tmp_path, capsys):
+    out, run = tmp_path / "out", tmp_path / "run"
+    args = ["--model", "seq2seq", "--genre", "chorale", "--config", "tiny", "--out", str(out),
+            "--run-dir", str(run), "--no-progress", "--set", "max_epochs=1"]
+    assert train.main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    path = out / "music_seq2seq_chorale.keras"
+    assert summary["checkpoint"] == str(path) and path.exists()
+    side = registry.read_sidecar(path)
+    assert side["kind"] == "seq2seq" and side["genre"] == "chorale" and side["dataset"] == "jsb"
+    assert side["steps_per_beat"] == 1 and side["config"]["max_epochs"] == 1
+    m = side["metrics"]
+    assert m["epochs"] == 1 and m["train_valid_gap"] == m["valid_nll"] - m["train_nll"]
+    assert m["test_frames"] > 0 and m["test_primer_steps"] == side["config"]["primer_steps"]
+    assert side["hardware"] and side["date"] and side["wall_seconds"] >= 0
+    assert (run / "state.json").exists() and (run / "resume.keras").exists()
+
+    assert train.main([*args[:-1], "max_epochs=2", "--resume"]) == 0
+    capsys.readouterr()
+    side = registry.read_sidecar(path)
+    assert side["metrics"]["epochs"] == 2 and side["config"]["max_epochs"] == 2
+
+
+def test_evaluate_prints_one_json_line(tiny_music_model_dir, capsys):
+    ckpt = tiny_music_model_dir / "music_lstm_chorale.keras"
+    assert evaluate.main(["--model", "lstm", "--dataset", "jsb", "--split", "valid",
+                          "--checkpoint", str(ckpt)]) == 0
+    line = json.loads(capsys.readouterr().out.strip())
+    assert {"model": "lstm", "dataset": "jsb", "split": "valid"}.items() <= line.items()
+    assert line["frames"] == 4602 - 76  # T - 1 per piece, 76 valid pieces
+    assert 0 < line["nll"] < 61.0  # better than a coin flip per key once trained
+    assert "primer_steps" not in line and "estimate" not in line
+
+
+def test_evaluate_cli_as_a_process(tiny_music_model_dir):
+    ckpt = tiny_music_model_dir / "music_lstm_chorale.keras"
+    proc = subprocess.run(
+        [sys.executable, "-m", "models.music.evaluate", "--model", "lstm", "--dataset", "jsb",
+         "--split", "test", "--checkpoint", str(ckpt)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["split"] == "test" and result["frames"] == 4725 - 77

@@ -1,0 +1,100 @@
+"""Batched generation in one tf.function: seeds, batching, stopping, no retracing."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from models.text.char_lstm import CharLSTMConfig, build_model  # noqa: E402
+from models.text.generate import TextGenerator  # noqa: E402
+from models.text.vocab import UNK, OutOfVocabularyError, Vocab  # noqa: E402
+
+TEXT = " = Title = \n \n the quick brown fox jumps over the lazy dog . \n = = Part = = \n"
+
+
+@pytest.fixture(scope="module")
+def generator():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    vocab = Vocab.from_text(TEXT)
+    model = build_model(CharLSTMConfig(layers=2, units=16, embedding=8, dropout=0.0), len(vocab))
+    return TextGenerator(model, vocab)
+
+
+def test_output_starts_with_the_prompt_and_has_max_chars(generator):
+    out = generator.generate(["the fox", ""], 40, seed=1, stop_at_end=False)
+    assert out[0].startswith("the fox") and len(out[0]) == len("the fox") + 40
+    assert len(out[1]) == 40
+    assert all(UNK not in text for text in out)
+
+
+def test_seed_makes_it_reproducible(generator):
+    a = generator.generate(["the lazy"], 60, seed=42, stop_at_end=False)
+    assert a == generator.generate(["the lazy"], 60, seed=42, stop_at_end=False)
+    assert a != generator.generate(["the lazy"], 60, seed=43, stop_at_end=False)
+
+
+def test_batched_rows_equal_individual_runs_with_their_seeds(generator):
+    prompts = ["the quick brown", "dog", "over the lazy d"]
+    batch = generator.generate(prompts, 50, seed=[11, 12, 13], temperature=0.9, stop_at_end=False)
+    alone = [generator.generate([p], 50, seed=s, temperature=0.9, stop_at_end=False)[0]
+             for p, s in zip(prompts, [11, 12, 13], strict=True)]
+    assert batch == alone
+    # An int seed gives row i the seed seed + i.
+    assert generator.generate(prompts, 50, seed=11, temperature=0.9, stop_at_end=False) == batch
+
+
+def test_greedy_top_k_1_ignores_the_seed(generator):
+    a = generator.generate(["the"], 30, top_k=1, seed=1, stop_at_end=False)
+    assert a == generator.generate(["the"], 30, top_k=1, seed=2, stop_at_end=False)
+
+
+def test_stops_at_a_new_article_title(generator):
+    # The prompt already ends with a new title line's " = ": any non-'=' char ends the article.
+    prompt = "the fox . \n = "
+    cut = generator.generate([prompt], 30, seed=3, top_k=1, stop_at_end=True)[0]
+    free = generator.generate([prompt], 30, seed=3, top_k=1, stop_at_end=False)[0]
+    assert len(free) == len(prompt) + 30
+    if free[len(prompt)] != "=":
+        assert cut == prompt
+    else:
+        assert cut == free or len(cut) < len(free)
+
+
+def test_traced_once_for_all_batch_sizes_and_lengths(generator):
+    before = generator.traces
+    for prompts, n in [(["a"], 5), (["the", "dog", "fox"], 9), (["x y"] * 5, 3)]:
+        generator.generate(prompts, n, temperature=0.7, top_k=5, top_p=0.9, seed=0)
+    assert generator.traces - before <= 1
+    assert generator.traces <= 1
+
+
+def test_unknown_prompt_characters_raise(generator):
+    with pytest.raises(OutOfVocabularyError):
+        generator.generate(["the 字"], 10, seed=0)
+
+
+def test_rejects_bad_parameters(generator):
+    with pytest.raises(ValueError):
+        generator.generate(["the"], 10, temperature=0.0)
+    with pytest.raises(ValueError):
+        generator.generate(["the"], 10, top_p=0.0)
+    assert generator.generate(["the"], 0) == ["the"]
+    assert generator.generate([], 10) == []
+
+
+def test_never_emits_the_unknown_symbol_even_when_it_is_likely(generator):
+    head = generator.model.head
+    kernel, bias = head.get_weights()
+    boosted = bias.copy()
+    boosted[0] = 50.0  # the model now "wants" UNK above everything
+    head.set_weights([kernel, boosted])
+    try:
+        out = generator.generate(["the"], 100, seed=5, stop_at_end=False)[0]
+    finally:
+        head.set_weights([kernel, bias])
+    assert UNK not in out and len(out) == 103
+    assert np.isfinite(bias).all()

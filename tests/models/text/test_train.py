@@ -1,0 +1,70 @@
+"""Tiny training run, checkpoint round trip, exact resume, and the evaluate CLI."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from models.text import checkpoint  # noqa: E402
+from models.text.generate import TextGenerator  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_tiny_checkpoint_round_trip_and_sidecar(tiny_model_dir, tmp_path):
+    model, vocab, meta = checkpoint.load(tiny_model_dir / "wiki_writer.keras")
+    for key in ("vocab", "config", "params", "steps", "train_seconds", "hardware", "valid_bpc",
+                "test_bpc", "learning_curve"):
+        assert key in meta, key
+    assert meta["steps"] == 40 and meta["params"] == model.count_params()
+    assert 0 < meta["test_bpc"] < 8
+    # Save again and load: same weights, same vocabulary, same samples.
+    path = checkpoint.save(tmp_path, "copy", model, vocab, {"note": "x"})
+    again, vocab2, meta2 = checkpoint.load(path)
+    assert vocab2 == vocab and meta2["note"] == "x"
+    for a, b in zip(model.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    seed = "I plan to make the world a better place by"
+    text = TextGenerator(model, vocab).generate([seed], 80, seed=4)
+    assert text == TextGenerator(again, vocab2).generate([seed], 80, seed=4)
+    assert text[0].startswith(seed)
+
+
+def _run(out: Path, *extra: str) -> None:
+    from models.text import train
+
+    assert train.main(["--config", "tiny", "--out", str(out), "--steps", "12", "--no-progress",
+                       *extra]) == 0
+
+
+def test_resume_continues_exactly(tmp_path):
+    _run(tmp_path / "straight")
+    _run(tmp_path / "split", "--stop-after", "5")
+    _run(tmp_path / "split", "--resume")
+    a = np.load(tmp_path / "straight" / "run" / "resume.npz")
+    b = np.load(tmp_path / "split" / "run" / "resume.npz")
+    assert sorted(a.files) == sorted(b.files)
+    for name in a.files:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    state = json.loads((tmp_path / "split" / "run" / "resume.json").read_text())
+    assert state["step"] == 12
+
+
+def test_evaluate_prints_one_json_line(tiny_model_dir):
+    proc = subprocess.run(
+        [sys.executable, "-m", "models.text.evaluate", "--checkpoint", str(tiny_model_dir / "wiki_writer.keras"),
+         "--split", "test", "--max-chars", "5000"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["dataset"] == "wikitext-2-raw" and result["split"] == "test"
+    assert 0 < result["bpc"] < 8 and 4900 < result["chars"] <= 5000

@@ -1,0 +1,83 @@
+"""Music jobs through the pipeline, without Celery: tiny LSTM composer -> MIDI, OGG, PNG."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers import contracts, pipeline
+from workers.contracts import ComposeJob, ContinueJob, ErrorResult, MusicResult
+from workers.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def settings(tiny_music_model_dir):
+    return load_settings({"MODEL_DIR": str(tiny_music_model_dir)})
+
+
+def _compose(**overrides) -> ComposeJob:
+    base = {"job_id": contracts.new_job_id(), "genre": "chorale", "model": "lstm", "seconds": 10, "rng_seed": 4}
+    return ComposeJob(**{**base, **overrides})
+
+
+@pytest.fixture(scope="module")
+def composed(settings) -> MusicResult:
+    phases = []
+    result = pipeline.run_compose(_compose(), settings, lambda p: phases.append(p.phase))
+    assert isinstance(result, MusicResult), result
+    assert phases == ["loading", "composing", "rendering"]
+    return result
+
+
+def test_compose_renders_midi_audio_and_png(composed):
+    assert contracts.b64decode(composed.midi_b64)[:4] == b"MThd"
+    assert contracts.b64decode(composed.audio_b64)[:4] == b"OggS"
+    assert contracts.b64decode(composed.png_b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (composed.genre, composed.model, composed.rng_seed, composed.audio_format) == ("chorale", "lstm", 4, "ogg")
+    assert 9.0 <= composed.seconds <= 11.0 and composed.bars >= 1
+    assert MusicResult.from_json(composed.to_json()) == composed
+
+
+def test_compose_is_reproducible_and_best_picks_the_shipped_kind(settings, composed):
+    again = pipeline.run_compose(_compose(model="best"), settings)
+    assert isinstance(again, MusicResult) and again.model == "lstm"
+    assert again.midi_b64 == composed.midi_b64
+
+
+@pytest.mark.parametrize(
+    "overrides, code",
+    [
+        ({"genre": "polka"}, contracts.ERR_BAD_INPUT),
+        ({"model": "gpt"}, contracts.ERR_BAD_INPUT),
+        ({"seconds": contracts.MUSIC_SECONDS_MAX + 1}, contracts.ERR_BAD_INPUT),
+        ({"bars": 0}, contracts.ERR_BAD_INPUT),
+        ({"tempo": 10}, contracts.ERR_BAD_INPUT),
+        ({"temperature": 9.0}, contracts.ERR_BAD_INPUT),
+        ({"genre": "folk"}, contracts.ERR_MODEL_MISSING),  # no tiny folk checkpoint
+        ({"model": "rbm"}, contracts.ERR_MODEL_MISSING),
+    ],
+)
+def test_compose_errors(settings, overrides, code):
+    result = pipeline.run_compose(_compose(**overrides), settings)
+    assert isinstance(result, ErrorResult) and result.code == code, result
+
+
+def test_continue_extends_an_uploaded_midi(settings, composed):
+    job = ContinueJob(job_id="c-1", midi_b64=composed.midi_b64, bars=2, genre="chorale", rng_seed=1)
+    result = pipeline.run_continue(job, settings)
+    assert isinstance(result, MusicResult), result
+    assert result.primer_seconds > 0 and result.seconds > result.primer_seconds
+    assert contracts.b64decode(result.midi_b64)[:4] == b"MThd"
+
+
+@pytest.mark.parametrize(
+    "midi_b64, words",
+    [
+        (contracts.b64encode(b"not a midi file at all"), ""),
+        ("%%% not base64", "not a midi"),
+        (contracts.b64encode(b"MThd" + b"\0" * (contracts.MIDI_UPLOAD_MAX_BYTES + 1)), "limited"),
+    ],
+)
+def test_continue_rejects_bad_uploads(settings, midi_b64, words):
+    result = pipeline.run_continue(ContinueJob(job_id="c-2", midi_b64=midi_b64, genre="chorale"), settings)
+    assert isinstance(result, ErrorResult) and result.code == contracts.ERR_BAD_MIDI, result
+    assert words in result.message.lower()
