@@ -114,7 +114,8 @@ class JobRequest(Request):
 
 def _wiki(payload: Any, report: Any) -> Any:
     job = WikiJob.from_dict(payload)
-    return get_batcher().submit(job, report, timeout=get_settings().soft_time_limit)
+    # A threads pool cannot interrupt a task, so the wait itself honours the soft limit.
+    return get_batcher().submit(job, report, timeout=get_settings().soft_time_limit or None)
 
 
 @app.task(name=contracts.TASK_WIKI, bind=True, Request=JobRequest)

@@ -126,7 +126,6 @@ class GatewaySession:
         self.ws: web.WebSocketResponse | None = None
         self.identify: dict[str, Any] | None = None
         self.heartbeats = 0
-        self._acks: set[asyncio.Task[None]] = set()
         self.resumes = 0
 
     @property
@@ -175,6 +174,7 @@ class DiscordEmulator:
         self.sessions: dict[str, GatewaySession] = {}
         self.identifies = 0
         self.heartbeats = 0
+        self._acks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 

@@ -98,7 +98,10 @@ def test_soft_time_limit_gives_timeout_and_worker_keeps_serving(start_celery_wor
 
 def test_hard_time_limit_gives_timeout_result_and_a_fresh_child(start_celery_worker, celery_app,
                                                                  tiny_music_model_dir):
-    worker = start_celery_worker(queues=("faults_hard",), env={"MODEL_DIR": str(tiny_music_model_dir)})
+    # No soft limit here, so the hard one is what stops the job (with both, the hard
+    # timer only starts when the soft one fires).
+    worker = start_celery_worker(queues=("faults_hard",), env={"MODEL_DIR": str(tiny_music_model_dir),
+                                                                "TASK_SOFT_TIME_LIMIT": "0"})
 
     def compose(seconds: float, **limits):
         job = contracts.ComposeJob(job_id=contracts.new_job_id(), genre="chorale", model="lstm", seconds=seconds)
@@ -109,7 +112,7 @@ def test_hard_time_limit_gives_timeout_result_and_a_fresh_child(start_celery_wor
     assert isinstance(result_from_dict(warm.get(timeout=180)), contracts.MusicResult)
     child = worker.child_pids()
 
-    job, slow = compose(30, soft_time_limit=60, time_limit=0.1)  # a warm 30 s clip takes ~0.5 s
+    job, slow = compose(30, time_limit=0.1)  # a warm 30 s clip takes ~0.5 s
     result = result_from_dict(slow.get(timeout=120))  # a result, not a FAILURE state
     assert isinstance(result, ErrorResult) and result.code == contracts.ERR_TIMEOUT
     assert result.job_id == job.job_id
