@@ -38,6 +38,7 @@ from bot.db.models import (
     Vote,
     utcnow,
 )
+from workers import contracts
 
 T = TypeVar("T")
 
@@ -717,6 +718,11 @@ class ChallengeRepository(_Repository):
         with self._sessions() as session:
             vote = session.get(Vote, (challenge_id, voter_id))
             return None if vote is None else vote.submission_id
+
+
+def history_kind(task_name: str) -> ChallengeKind:
+    """The history kind of a wikimuse task: /wiki writes text, everything else is music."""
+    return ChallengeKind.TEXT if task_name == contracts.TASK_WIKI else ChallengeKind.MUSIC
 
 
 class HistoryRepository(_Repository):

@@ -18,7 +18,8 @@ from bot.db import errors as db_errors
 from bot.db.engine import default_sqlite_url, make_engine, make_session_factory
 from bot.db.migrate import upgrade
 from bot.db.models import ChallengeKind, ChallengeState, Submission, Vote
-from bot.db.repository import ChallengeRecord, ChallengeRepository
+from bot.db.repository import ChallengeRecord, ChallengeRepository, history_kind
+from workers import contracts
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 GUILD, OTHER_GUILD, CHANNEL, ADMIN = 1000, 2000, 3000, 1
@@ -355,3 +356,9 @@ async def test_database_run_awaits_a_repository_call_off_the_loop(database: Data
     challenge = await database.run(make_challenge, database.challenges)
     fetched = await database.run(database.challenges.get, challenge.id, guild_id=GUILD)
     assert fetched == challenge
+
+
+def test_history_kind_follows_the_task() -> None:
+    assert history_kind(contracts.TASK_WIKI) is ChallengeKind.TEXT
+    assert history_kind(contracts.TASK_COMPOSE) is ChallengeKind.MUSIC
+    assert history_kind(contracts.TASK_CONTINUE) is ChallengeKind.MUSIC

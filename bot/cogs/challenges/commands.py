@@ -33,6 +33,7 @@ NO_MENTIONS = embeds.NO_MENTIONS
 CODE_URL = re.compile(r"^https?://[^\s<>]{3,290}$")
 JUMP_URL = re.compile(r"/channels/(?:\d+|@me)/(?P<channel>\d+)/(?P<message>\d+)")
 HISTORY_FETCH_TIMEOUT = 10.0
+UNLOAD_GRACE_SECONDS = 15.0
 MUSIC_ATTACHMENT_ORDER = (".ogg", ".mp3", ".wav", ".mid", ".midi")
 TEXT_ATTACHMENT_ORDER = (".md", ".txt")
 
@@ -65,6 +66,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         self._database = database
         self._owns_database = database is None
         self.scheduler: ChallengeScheduler | None = None
+        self._tick_lock = asyncio.Lock()
 
     async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a repository call off the loop; a rule refusal becomes a user-facing error."""
@@ -90,6 +92,12 @@ class Challenges(commands.Cog, name=COG_NAME):
         self.scheduler_loop.start()
 
     async def cog_unload(self) -> None:
+        # Let a tick in progress finish, so a posted message and its stored id stay together.
+        try:
+            async with asyncio.timeout(UNLOAD_GRACE_SECONDS):
+                await self._tick_lock.acquire()
+        except TimeoutError:
+            log.warning("challenge scheduler still busy at unload; cancelling it")
         self.scheduler_loop.cancel()
         self.bot.remove_dynamic_items(VoteButton)
         if self._owns_database and self._database is not None:
@@ -99,10 +107,11 @@ class Challenges(commands.Cog, name=COG_NAME):
     @tasks.loop(seconds=30.0)
     async def scheduler_loop(self) -> None:
         assert self.scheduler is not None
-        try:
-            await self.scheduler.tick()
-        except Exception:  # a bad tick must not stop the loop; the next one retries
-            log.exception("challenge scheduler tick failed")
+        async with self._tick_lock:
+            try:
+                await self.scheduler.tick()
+            except Exception:  # a bad tick must not stop the loop; the next one retries
+                log.exception("challenge scheduler tick failed")
 
     @scheduler_loop.before_loop
     async def _wait_until_ready(self) -> None:

@@ -52,16 +52,25 @@ def test_greedy_top_k_1_ignores_the_seed(generator):
     assert a == generator.generate(["the"], 30, top_k=1, seed=2, stop_at_end=False)
 
 
-def test_stops_at_a_new_article_title(generator):
-    # The prompt already ends with a new title line's " = ": any non-'=' char ends the article.
-    prompt = "the fox . \n = "
-    cut = generator.generate([prompt], 30, seed=3, top_k=1, stop_at_end=True)[0]
-    free = generator.generate([prompt], 30, seed=3, top_k=1, stop_at_end=False)[0]
-    assert len(free) == len(prompt) + 30
-    if free[len(prompt)] != "=":
-        assert cut == prompt
-    else:
-        assert cut == free or len(cut) < len(free)
+def test_stops_at_a_new_article_or_section_heading(generator):
+    head = generator.model.head
+    kernel, bias = head.get_weights()
+    forced = np.full_like(bias, -20.0)
+    forced[generator.vocab.encode("x")[0]] = 20.0  # the model now always writes "x"
+    head.set_weights([np.zeros_like(kernel), forced])
+    try:
+        def run(prompt, **kw):
+            return generator.generate([prompt], 12, seed=0, **kw)[0]
+
+        # " = x" opens a new article title line: stop before it (the prompt is kept whole).
+        assert run("the fox . \n = ") == "the fox . \n = "
+        assert run("the fox . \n = ", stop_at_end=False) == "the fox . \n = " + "x" * 12
+        # " = = x" opens a section: only stop_at_section stops there.
+        assert run("dog \n = = ") == "dog \n = = " + "x" * 12
+        assert run("dog \n = = ", stop_at_section=True) == "dog \n = = "
+        assert run("no heading here") == "no heading here" + "x" * 12
+    finally:
+        head.set_weights([kernel, bias])
 
 
 def test_traced_once_for_all_batch_sizes_and_lengths(generator):

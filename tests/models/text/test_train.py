@@ -68,3 +68,17 @@ def test_evaluate_prints_one_json_line(tiny_model_dir):
     result = json.loads(lines[0])
     assert result["dataset"] == "wikitext-2-raw" and result["split"] == "test"
     assert 0 < result["bpc"] < 8 and 4900 < result["chars"] <= 5000
+
+
+def test_scratch_cell_model_saves_and_loads(tmp_path):
+    from models.text.char_lstm import build_model, get_config
+    from models.text.lstm_cell import ScratchLSTM
+    from models.text.vocab import Vocab
+
+    vocab = Vocab.from_text("abc def\n = ")
+    model = build_model(get_config("tiny_scratch"), len(vocab))
+    assert all(isinstance(rnn, ScratchLSTM) for rnn in model.rnns)
+    again, _, _ = checkpoint.load(checkpoint.save(tmp_path, "s", model, vocab, {}))
+    assert isinstance(again.rnns[0], ScratchLSTM)
+    ids = np.array([vocab.encode("abc def")], np.int32)
+    np.testing.assert_allclose(model(ids)[0], again(ids)[0], rtol=1e-6)

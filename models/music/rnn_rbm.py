@@ -1,0 +1,300 @@
+"""RNN-RBM (Boulanger-Lewandowski et al. 2012): a GRU whose state sets the biases of a per-step RBM.
+
+At step ``t`` the GRU has read frames ``< t``; its state ``u`` gives the RBM
+over the 88 keys of frame ``t`` its biases
+
+    b_v(t) = b_v + u U_v,   b_h(t) = b_h + u U_h,   weights W (88, H) shared over time,
+
+so each frame is drawn from an RBM (chords with correlated keys) whose shape
+follows the music so far. Training is CD-k through time as in the paper: the
+cost is ``sum_t F_t(v_t) - F_t(v_t^k)`` with ``v_t^k`` the end of a k-step Gibbs
+chain of RBM ``t`` started at ``v_t`` and held constant, so its gradient is the
+CD update of ``W`` and of the biases, back-propagated into the GRU. The paper
+uses a plain RNN and SGD; a GRU and Adam converge faster here.
+
+The NLL needs each RBM's partition function: ``frame_nll`` reports the
+annealed-importance-sampling estimate (``models.music.ais``), labelled
+``"estimate": True``, as the paper did. Generation runs ``gibbs_steps`` sweeps
+per frame, from silence, inside one ``tf.function``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from models.music import ais
+from models.music import lstm as lstm_mod
+from models.music import rbm as rbm_mod
+from models.music.datasets import NUM_KEYS
+
+KIND = "rnn_rbm"
+
+
+@dataclass
+class Config:
+    """Hyper-parameters of the RNN-RBM (JSON-able)."""
+
+    units: int = 256  # GRU units
+    hidden: int = 150  # RBM hidden units
+    dropout: float = 0.3
+    cd_k: int = 15
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    clip_norm: float = 1.0
+    batch_size: int = 16
+    window: int = 128
+    max_epochs: int = 500
+    patience: int = 8
+    transpose: int = 6
+    steps_per_beat: int = 1
+    gibbs_steps: int = 25  # generation: Gibbs sweeps per frame
+    ais_chains: int = 16
+    ais_betas: int = 500
+    valid_frames: int = 800
+    valid_betas: int = 100
+    checkpoint_minutes: float = 5.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @classmethod
+    def tiny(cls) -> Config:
+        return cls(units=8, hidden=6, cd_k=2, batch_size=4, window=16, max_epochs=2, patience=1, transpose=2,
+                   gibbs_steps=3, ais_chains=2, ais_betas=10, valid_frames=40, valid_betas=5)
+
+
+def config_for_genre(genre: str) -> Config:
+    if genre == "chorale":
+        return Config()
+    return Config(transpose=4, batch_size=32, patience=4)
+
+
+@keras.saving.register_keras_serializable(package="wikimuse")
+class ConditionalRBM(keras.layers.Layer):
+    """RBM over ``keys`` visible units whose biases are set by a state; ``call(u)`` -> [b_v(t), b_h(t)]."""
+
+    def __init__(self, keys: int = NUM_KEYS, hidden: int = 150, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.keys = keys
+        self.hidden = hidden
+
+    def build(self, input_shape: Any) -> None:
+        units = int(input_shape[-1])
+        self.w = self.add_weight(name="w", shape=(self.keys, self.hidden),
+                                 initializer=keras.initializers.RandomNormal(stddev=0.01))
+        self.b_v = self.add_weight(name="b_v", shape=(self.keys,), initializer="zeros")
+        self.b_h = self.add_weight(name="b_h", shape=(self.hidden,), initializer="zeros")
+        self.u_v = self.add_weight(name="u_v", shape=(units, self.keys), initializer="glorot_uniform")
+        self.u_h = self.add_weight(name="u_h", shape=(units, self.hidden), initializer="glorot_uniform")
+
+    def call(self, u: tf.Tensor) -> list[tf.Tensor]:
+        return [self.b_v + u @ self.u_v, self.b_h + u @ self.u_h]
+
+    def compute_output_shape(self, input_shape: Any) -> list[tuple]:
+        lead = tuple(input_shape[:-1])
+        return [(*lead, self.keys), (*lead, self.hidden)]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "keys": self.keys, "hidden": self.hidden}
+
+
+def build_model(config: Config) -> keras.Model:
+    """context (B, T, 88) -> [b_v (B, T, 88), b_h (B, T, H)] of the RBM of each next frame."""
+    context = keras.Input((None, NUM_KEYS), name="context")
+    x = keras.layers.GRU(config.units, return_sequences=True, name="gru")(context)
+    x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    b_v, b_h = ConditionalRBM(NUM_KEYS, config.hidden, name="rbm")(x)
+    return keras.Model(context, [b_v, b_h], name="rnn_rbm")
+
+
+def _flat_frames(model: keras.Model, context: tf.Tensor, frames: tf.Tensor, mask: tf.Tensor, training: bool):
+    """(N, 88) frames and (N, 88), (N, H) biases of the masked steps."""
+    b_v, b_h = model(context, training=training)
+    keep = mask > 0
+    return tf.boolean_mask(frames, keep), tf.boolean_mask(b_v, keep), tf.boolean_mask(b_h, keep)
+
+
+def _rnn_rbm_loss(model: keras.Model, batch: tuple, training: bool, *, k: int) -> tuple[tf.Tensor, tf.Tensor]:
+    context, frames, mask = batch
+    v, b_v, b_h = _flat_frames(model, context, frames, mask, training)
+    w = model.get_layer("rbm").w
+    loss = rbm_mod.cd_loss(v, w, b_v, b_h, k, rbm_mod.training_seed())  # (N,)
+    return tf.reduce_sum(loss), tf.reduce_sum(mask)
+
+
+_BIAS_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _bias_fn(model: keras.Model) -> Callable:
+    if model not in _BIAS_FNS:
+
+        @tf.function(reduce_retracing=True)
+        def run(context, frames, mask):
+            v, b_v, b_h = _flat_frames(model, context, frames, mask, False)
+            w = model.get_layer("rbm").w
+            return v, b_v, b_h, rbm_mod.free_energy(v, w, b_v, b_h)
+
+        _BIAS_FNS[model] = run
+    return _BIAS_FNS[model]
+
+
+def frame_nll(
+    model: keras.Model,
+    config: Config,
+    rolls: Sequence[np.ndarray],
+    *,
+    max_frames: int | None = None,
+    betas: int | None = None,
+    seed: int = 0,
+    batch_size: int = 16,
+) -> dict[str, Any]:
+    """AIS estimate of the frame NLL of issue 4: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
+
+    ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation).
+    """
+    run = _bias_fn(model)
+    rng = np.random.default_rng(0)
+    b_vs, b_hs, energies = [], [], []
+    for idx in lstm_mod.length_batches([r.shape[0] for r in rolls], batch_size, rng):
+        context, mask = lstm_mod.pad_stack([lstm_mod.with_start_frame(rolls[i])[:-1] for i in idx])
+        targets, _ = lstm_mod.pad_stack([rolls[i] for i in idx])
+        mask[:, 0] = 0.0  # frame 0 is not a predicted frame
+        _, b_v, b_h, f = run(tf.constant(context), tf.constant(targets), tf.constant(mask))
+        b_vs.append(b_v.numpy())
+        b_hs.append(b_h.numpy())
+        energies.append(f.numpy())
+    b_v, b_h, f = np.concatenate(b_vs), np.concatenate(b_hs), np.concatenate(energies).astype(np.float64)
+    if max_frames is not None and len(f) > max_frames:
+        keep = np.linspace(0, len(f) - 1, max_frames).astype(int)
+        b_v, b_h, f = b_v[keep], b_h[keep], f[keep]
+    n_betas = int(betas or config.ais_betas)
+    log_z = ais.ais_log_partition(
+        model.get_layer("rbm").w.numpy(), b_v, b_h, chains=config.ais_chains, betas=n_betas, seed=seed
+    )
+    nll = f + log_z
+    return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
+            "ais_chains": config.ais_chains, "ais_betas": n_betas}
+
+
+def fit(
+    model: keras.Model,
+    config: Config,
+    train_rolls: Sequence[np.ndarray],
+    valid_rolls: Sequence[np.ndarray],
+    *,
+    seed: int,
+    max_minutes: float | None,
+    state: dict[str, Any] | None = None,
+    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """CD-k through time with Adam; early stopping on a cheap AIS estimate of a valid subset,
+    then full AIS estimates of the valid split and of a train subset for the returned metrics."""
+
+    def subset_nll(m: keras.Model, c: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
+        return frame_nll(m, c, rolls, max_frames=c.valid_frames, betas=c.valid_betas)
+
+    metrics = lstm_mod.train_loop(
+        model, config, train_rolls, valid_rolls,
+        make_epoch=lstm_mod._lstm_epoch, loss_fn=functools.partial(_rnn_rbm_loss, k=config.cd_k),
+        nll_fn=subset_nll, seed=seed, max_minutes=max_minutes, state=state,
+        on_checkpoint=on_checkpoint, progress=progress,
+    )
+    return rbm_mod.finish_metrics(
+        metrics,
+        frame_nll(model, config, valid_rolls),
+        frame_nll(model, config, train_rolls, max_frames=rbm_mod.len_frames(valid_rolls)),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Generation: loop over time, inner Gibbs loop, one tf.function
+
+
+_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _generator(model: keras.Model, sweeps: int) -> Callable:
+    cache = _GENERATORS.setdefault(model, {})
+    if sweeps in cache:
+        return cache[sweeps]
+    cell = model.get_layer("gru").cell
+    rbm = model.get_layer("rbm")
+    units = cell.units
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, NUM_KEYS], tf.float32),
+            tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([], tf.int64),
+        ]
+    )
+    def run(primer, steps, temperature, seed):
+        state = tf.zeros((1, units))
+        x = tf.zeros((1, NUM_KEYS))  # the silent start frame
+        for t in tf.range(tf.shape(primer)[0]):
+            _, (state,) = cell(x, [state], training=False)
+            state = tf.ensure_shape(state, (1, units))
+            x = primer[t][None, :]
+        out = tf.TensorArray(tf.float32, size=steps)
+        for t in tf.range(steps):
+            u, (state,) = cell(x, [state], training=False)
+            state = tf.ensure_shape(state, (1, units))
+            b_v, b_h = rbm(u)
+            v = tf.zeros((1, NUM_KEYS))
+            for s in tf.range(sweeps):
+                step_seed = tf.stack([seed, tf.cast(t, tf.int64) * 65536 + tf.cast(s, tf.int64)])
+                v, _ = rbm_mod.gibbs_step(v, rbm.w, b_v, b_h, step_seed, temperature)
+                v = tf.ensure_shape(v, (1, NUM_KEYS))
+            x = v
+            out = out.write(t, v[0])
+        return out.stack()  # (steps, 88)
+
+    cache[sweeps] = run
+    return run
+
+
+def generate(
+    model: keras.Model,
+    config: Config,
+    steps: int,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    primer: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sample ``steps`` new frames, (steps, 88) uint8, ``config.gibbs_steps`` sweeps per frame.
+
+    Args:
+        steps: length in grid steps.
+        temperature: divides the RBM energies (> 0).
+        seed: any int; the same seed gives the same clip.
+        primer: optional (P, 88) roll the GRU reads first.
+    """
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    if steps <= 0:
+        return np.zeros((0, NUM_KEYS), np.uint8)
+    out = _generator(model, config.gibbs_steps)(
+        tf.constant(lstm_mod.prepare_primer(primer)),
+        tf.constant(int(steps), tf.int32),
+        tf.constant(float(temperature), tf.float32),
+        tf.constant(int(seed), tf.int64),
+    )
+    return out.numpy().astype(np.uint8)
