@@ -25,7 +25,11 @@ lint: $(STAMP)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# Debian's python3.11 may lack ensurepip (python3.11-venv): then bootstrap pip
+	@# into a bare venv with the system pip.
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV) && \
+	  $(PYTHON) -m venv --without-pip $(VENV) && \
+	  $(PYTHON) -m pip --python $(BIN)/python install --quiet pip; }
 	@$(BIN)/python -c "import sys; assert sys.version_info >= (3, 11), 'wikimuse needs Python >= 3.11'"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat

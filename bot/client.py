@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 
 import discord
+import redis.exceptions
 from discord import app_commands
 from discord.ext import commands
 
@@ -82,7 +83,10 @@ class WikimuseBot(commands.Bot):
             self.synced = await self.tree.sync(guild=guild)
             log.info("synced %d application commands%s", len(self.synced),
                      f" to guild {guild.id}" if guild else " globally")
-        await self.runner.resume_pending()
+        try:
+            await self.runner.resume_pending()
+        except redis.exceptions.RedisError as exc:  # start anyway; jobs stay pending for next time
+            log.error("cannot read pending jobs from Redis: %s", exc)
 
     async def close(self) -> None:
         await self.runner.close()

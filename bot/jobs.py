@@ -100,9 +100,6 @@ class JobBackend:
         log.info("enqueued %s", task_name, extra={"job_id": job_id})
         return job_id
 
-    async def queue_length(self, queue: str) -> int:
-        return int(await self.redis.llen(queue))
-
     async def queue_position(self, job_id: str, queue: str) -> int | None:
         """1-based position of a waiting job (1 runs next), or None if it is not waiting."""
         # kombu's Redis transport LPUSHes messages and workers BRPOP from the right.

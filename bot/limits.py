@@ -107,6 +107,3 @@ class RateLimiter:
 
     async def release(self, *, user_id: int, job_id: str) -> None:
         await self.redis.srem(f"{PREFIX}:active:{user_id}", job_id)
-
-    async def active(self, user_id: int) -> set[str]:
-        return {m.decode() for m in await self.redis.smembers(f"{PREFIX}:active:{user_id}")}

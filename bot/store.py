@@ -97,9 +97,6 @@ class Store:
     async def release_delivery(self, job_id: str) -> None:
         await self.redis.delete(DELIVERED_KEY.format(job_id))
 
-    async def delivered(self, job_id: str) -> bool:
-        return (await self.redis.get(DELIVERED_KEY.format(job_id))) == b"delivered"
-
     # history
     async def add_history(self, user_id: int, entry: HistoryEntry) -> None:
         key = HISTORY_KEY.format(user_id)

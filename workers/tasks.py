@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from celery import signals, states
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker import state as worker_state
 from celery.worker.request import Request
 
@@ -92,24 +92,32 @@ class JobRequest(Request):
     """A request whose hard time limit yields a ``timeout`` ErrorResult, not a FAILURE state.
 
     At the hard limit the pool kills the child, so the task cannot report
-    anything itself; the parent stores the user-safe result in its place. (The
-    soft limit is handled inside the task, see :func:`_run`.)
+    anything itself; the parent (this request) stores the user-safe result in
+    its place. Celery would store a FAILURE first (on_failure) and again in
+    on_timeout; both are replaced, so a waiting client never sees one. The soft
+    limit is handled inside the task, see :func:`_run`.
     """
 
-    def on_timeout(self, soft: bool, timeout: float) -> None:
-        if soft or worker_state.should_terminate:
-            super().on_timeout(soft, timeout)
+    def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> None:
+        exc = exc_info.exception
+        exc = getattr(exc, "exc", exc)  # billiard's ExceptionWithTraceback wrapper
+        if not isinstance(exc, TimeLimitExceeded) or worker_state.should_terminate:
+            super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
             return
         worker_state.task_ready(self)
         payload = self.args[0] if self.args else None
         job_id = _job_id_of(payload)
-        log.error("hard time limit (%ss) exceeded; child killed", timeout,
-                  extra={"job_id": job_id, "task": self.name})
+        log.error("hard time limit exceeded; child killed", extra={"job_id": job_id, "task": self.name})
         result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT, message=_TIMEOUT_MESSAGE)
         self.task.backend.store_result(self.id, result.to_dict(), states.SUCCESS, request=self._context)
         metrics.JOBS.labels(self.name.rsplit(".", 1)[-1], contracts.ERR_TIMEOUT).inc()
-        if self.task.acks_late and self.task.acks_on_failure_or_timeout:
+        if self.task.acks_late:
             self.acknowledge()
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        if soft or worker_state.should_terminate:
+            super().on_timeout(soft, timeout)
+        # Hard limit: on_failure above already stored the timeout result.
 
 
 def _wiki(payload: Any, report: Any) -> Any:

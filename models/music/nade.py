@@ -56,6 +56,7 @@ class Config:
     window: int = 200  # training segment length in steps (longer pieces are split)
     max_epochs: int = 1000
     patience: int = 20
+    lr_patience: int = 6  # halve the learning rate after this many epochs without progress (0: off)
     transpose: int = 6
     steps_per_beat: int = 1
     checkpoint_minutes: float = 5.0
@@ -302,6 +303,13 @@ def _generator(model: keras.Model) -> Callable:
             new_states += [tf.ensure_shape(hs, (1, units)), tf.ensure_shape(cs, (1, units))]
         return x, new_states
 
+    # One time step (LSTM, then 88 keys) compiled by XLA: the many tiny ops of the key
+    # loop fuse into one kernel, ~10x faster on CPU than the graph executor.
+    @tf.function(jit_compile=True)
+    def sample_step(x, states, temperature, seed):
+        h, states = step(x, states)
+        return sample_frame(nade, h, temperature, seed), states
+
     @tf.function(
         input_signature=[
             tf.TensorSpec([None, NUM_KEYS], tf.float32),
@@ -318,9 +326,9 @@ def _generator(model: keras.Model) -> Callable:
             x = primer[t][None, :]
         out = tf.TensorArray(tf.float32, size=steps)
         for t in tf.range(steps):
-            h, states = step(x, states)
-            x = sample_frame(nade, h, temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
+            x, states = sample_step(x, states, temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
             x = tf.ensure_shape(x, (1, NUM_KEYS))
+            states = [tf.ensure_shape(s, (1, units)) for s in states]
             out = out.write(t, x[0])
         return out.stack()  # (steps, 88)
 

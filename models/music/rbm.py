@@ -59,8 +59,9 @@ class Config:
     steps_per_beat: int = 1
     overlap: int = -1  # generation: clamped steps per window (-1: window - 1, one new step each)
     gibbs_steps: int = 40  # generation: Gibbs sweeps per window
-    ais_chains: int = 16  # frame_nll
-    ais_betas: int = 500
+    ais_chains: int = 8  # frame_nll
+    ais_betas: int = 300
+    ais_max_frames: int = 5000  # frame_nll scores an evenly spaced subset of longer splits
     valid_frames: int = 600  # frames of the validation subset scored each epoch
     valid_betas: int = 100
     checkpoint_minutes: float = 5.0
@@ -228,9 +229,15 @@ def frame_nll(
     w = rbm.w.numpy()
     w_ctx, w_last = w[: (n - 1) * NUM_KEYS], w[(n - 1) * NUM_KEYS :]
     b_v_last = rbm.b_v.numpy()[(n - 1) * NUM_KEYS :]
-    rows = np.concatenate([windows_of(r, n)[1:] for r in rolls if r.shape[0] > 1]).astype(np.float32)
-    if max_frames is not None and len(rows) > max_frames:
-        rows = rows[np.linspace(0, len(rows) - 1, max_frames).astype(int)]
+    # (piece, frame) pairs of the predicted frames, subsampled before building windows
+    pairs = np.array([(i, t) for i, r in enumerate(rolls) for t in range(1, r.shape[0])], np.int64).reshape(-1, 2)
+    total_frames = len(pairs)
+    max_frames = max_frames or config.ais_max_frames
+    if max_frames and len(pairs) > max_frames:
+        pairs = pairs[np.linspace(0, len(pairs) - 1, max_frames).astype(int)]
+    rows = np.zeros((len(pairs), n * NUM_KEYS), np.float32)
+    for row, (i, t) in enumerate(pairs):
+        rows[row] = padded(rolls[i][max(0, t - n + 1) : t + 1], n)[-n:].reshape(-1)
     ctx, last = rows[:, : (n - 1) * NUM_KEYS], rows[:, (n - 1) * NUM_KEYS :]
     b_h = ctx @ w_ctx + rbm.b_h.numpy()  # (N, H)
     b_v = np.broadcast_to(b_v_last, last.shape)
@@ -240,6 +247,7 @@ def frame_nll(
     )
     nll = f + log_z
     return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
+            "frames_total": total_frames,
             "ais_chains": config.ais_chains, "ais_betas": int(betas or config.ais_betas)}
 
 
@@ -269,7 +277,7 @@ def fit(
         seed=seed, max_minutes=max_minutes, state=state, on_checkpoint=on_checkpoint, progress=progress,
     )
     return finish_metrics(metrics, frame_nll(model, config, valid_rolls),
-                          frame_nll(model, config, train_rolls, max_frames=len_frames(valid_rolls)))
+                          frame_nll(model, config, train_rolls, max_frames=min(config.ais_max_frames, len_frames(valid_rolls))))
 
 
 def len_frames(rolls: Sequence[np.ndarray]) -> int:
@@ -306,6 +314,15 @@ def _generator(model: keras.Model, window: int, overlap: int, sweeps: int) -> Ca
         np.concatenate([np.ones(overlap * NUM_KEYS), np.zeros(fresh * NUM_KEYS)])[None, :], tf.float32
     )
 
+    # One window's Gibbs sweeps compiled by XLA (the many tiny ops fuse).
+    @tf.function(jit_compile=True)
+    def sample_window(ctx, temperature, seed):
+        v = tf.concat([ctx, tf.zeros((1, fresh * NUM_KEYS))], axis=1)  # free steps start silent
+        for s in tf.range(sweeps):
+            v, _ = gibbs_step(v, rbm.w, rbm.b_v, rbm.b_h, seed + tf.stack([0, 2 * tf.cast(s, tf.int64)]),
+                              temperature, clamp)
+        return v
+
     @tf.function(
         input_signature=[
             tf.TensorSpec([overlap, NUM_KEYS], tf.float32),
@@ -315,14 +332,10 @@ def _generator(model: keras.Model, window: int, overlap: int, sweeps: int) -> Ca
         ]
     )
     def run(context, windows, temperature, seed):
-        w, b_v, b_h = rbm.w, rbm.b_v, rbm.b_h
         ctx = tf.reshape(context, (1, overlap * NUM_KEYS))
         out = tf.TensorArray(tf.float32, size=windows)
         for i in tf.range(windows):
-            v = tf.concat([ctx, tf.zeros((1, fresh * NUM_KEYS))], axis=1)  # free steps start silent
-            for s in tf.range(sweeps):
-                step_seed = tf.stack([seed, tf.cast(i, tf.int64) * 65536 + tf.cast(s, tf.int64)])
-                v, _ = gibbs_step(v, w, b_v, b_h, step_seed, temperature, clamp)
+            v = sample_window(ctx, temperature, tf.stack([seed, tf.cast(i, tf.int64) * 65536]))
             v = tf.ensure_shape(v, (1, window * NUM_KEYS))
             out = out.write(i, tf.reshape(v[:, overlap * NUM_KEYS :], (fresh, NUM_KEYS)))
             ctx = v[:, fresh * NUM_KEYS :]  # the last `overlap` steps clamp the next window

@@ -40,6 +40,7 @@ def save(out_dir: str | Path, name: str, model: keras.Model, vocab: Vocab,
     fd, tmp_json = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(sidecar, f, indent=1, ensure_ascii=False)
+    os.chmod(tmp_json, 0o644)  # mkstemp makes 0600; workers may run as another user
     tmp_keras = out_dir / f".{name}.{os.getpid()}.tmp.keras"
     model.save(tmp_keras)
     os.replace(tmp_json, sidecar_path(target))

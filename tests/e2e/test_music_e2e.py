@@ -113,7 +113,7 @@ async def test_continue_extends_an_uploaded_midi_file(discord_emulator, music_st
     (Upload("song.mid", b"RIFF\0\0\0\0WAVEfmt ", "audio/midi"), "isn't one"),
     (Upload("song.mp3", b"ID3", "audio/mpeg"), "not a MIDI file"),
     (Upload("empty.mid", b"", "audio/midi"), "empty"),
-    (Upload("big.mid", b"MThd" + b"\0" * 1_100_000, "audio/midi"), "limited to 1,000 kB"),
+    (Upload("big.mid", b"MThd" + b"\0" * 1_100_000, "audio/midi"), "is 1.1 MB; MIDI uploads here are limited to 1,000 kB"),
 ])
 async def test_continue_refuses_bad_uploads_clearly(discord_emulator, music_stack_url, upload, expected):
     async with running_bot(discord_emulator, redis_url=music_stack_url):
@@ -121,3 +121,14 @@ async def test_continue_refuses_bad_uploads_clearly(discord_emulator, music_stac
                                                user=discord_emulator.add_user("dave"))
         await discord_emulator.wait_for_callback(record, timeout=3)
         assert record.ephemeral and expected in record.callback_json["data"]["content"]
+
+
+async def test_continue_respects_the_interactions_attachment_size_limit(discord_emulator, music_stack_url):
+    discord_emulator.attachment_size_limit = 500
+    async with running_bot(discord_emulator, redis_url=music_stack_url):
+        upload = Upload("maple.mid", (DATA / "maple_leaf_excerpt.mid").read_bytes(), "audio/midi")
+        record = await discord_emulator.invoke("continue", {"midi": upload},
+                                               user=discord_emulator.add_user("erin"))
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        assert record.ephemeral
+        assert "is 781 bytes; MIDI uploads here are limited to 500 bytes" in record.callback_json["data"]["content"]

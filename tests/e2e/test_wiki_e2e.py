@@ -52,7 +52,18 @@ async def _assert_wiki_flow(emulator: DiscordEmulator, seed: str, timeout: float
 async def test_wiki_through_redis_celery_and_tensorflow(discord_emulator, redis_url, celery_worker):
     clear_bot_state(redis_url)
     async with running_bot(discord_emulator, redis_url=redis_url):
-        await _assert_wiki_flow(discord_emulator, "The history of", timeout=120)
+        message = await _assert_wiki_flow(discord_emulator, "The history of", timeout=120)
+        ids = [c["custom_id"] for row in message["components"] for c in row["components"]]
+        job_id = ids[0].rsplit(":", 1)[1]
+        assert ids == [f"wm:regen:{job_id}", f"wm:vary:{job_id}", f"wm:longer:{job_id}"]
+        # Regenerate: a new article from the same seed, as a new reply.
+        user = discord_emulator.interactions[next(iter(discord_emulator.interactions))].user_id
+        click = await discord_emulator.click(int(message["id"]), ids[0], user=user)
+        await discord_emulator.wait_for_callback(click, timeout=3)
+        assert click.callback_type == CALLBACK_DEFERRED_MESSAGE and click.deferral_seconds < 3
+        again = await discord_emulator.wait_for(lambda: _article(discord_emulator, click), 120)
+        assert again["embeds"][0]["description"].startswith("**The history of**")
+        assert again["id"] != message["id"]
 
 
 async def test_wiki_in_embedded_mode(discord_emulator, tiny_model_dir: Path, tmp_path: Path):

@@ -239,6 +239,13 @@ class DiscordEmulator:
         self.channels[channel_id] = p.text_channel(channel_id, self.guild_id, name, len(self.channels))
         return channel_id
 
+    async def create_channel(self, name: str) -> int:
+        """Add a text channel and tell connected clients (CHANNEL_CREATE), as Discord does."""
+        channel_id = self.add_channel(name)
+        if self.active_session is not None:
+            await self.dispatch("CHANNEL_CREATE", self.channels[channel_id])
+        return channel_id
+
     def add_user(self, username: str, *, admin: bool = False) -> int:
         user_id = p.snowflake()
         self.users[user_id] = p.user(user_id, username)
@@ -434,6 +441,19 @@ class DiscordEmulator:
                 resolved.setdefault("attachments", {})[str(attachment_id)] = p.attachment(
                     attachment_id, value.filename, len(value.data), url, value.content_type)
                 option_type, value = p.OPTION_ATTACHMENT, str(attachment_id)
+            elif option_type == p.OPTION_CHANNEL:
+                channel = self.channels[int(value)]
+                resolved.setdefault("channels", {})[str(value)] = {
+                    "id": channel["id"], "name": channel["name"], "type": channel["type"],
+                    "permissions": str(p.EVERYONE_PERMISSIONS), "parent_id": None}
+                value = str(value)
+            elif option_type == p.OPTION_USER:
+                user_id = int(value)
+                resolved.setdefault("users", {})[str(user_id)] = self.users[user_id]
+                member = self._member(user_id, with_permissions=True)
+                member.pop("user")
+                resolved.setdefault("members", {})[str(user_id)] = member
+                value = str(user_id)
             elif option_type is None:
                 option_type = (p.OPTION_BOOLEAN if isinstance(value, bool) else
                                p.OPTION_INTEGER if isinstance(value, int) else

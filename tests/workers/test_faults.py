@@ -120,3 +120,31 @@ def test_hard_time_limit_gives_timeout_result_and_a_fresh_child(start_celery_wor
     _, after = compose(5)
     assert isinstance(result_from_dict(after.get(timeout=180)), contracts.MusicResult)
     assert worker.child_pids() != child  # the stuck child was replaced
+
+
+def test_queued_jobs_survive_a_redis_crash_with_aof(redis_server_factory, start_celery_worker, tmp_path):
+    """Jobs queued while no worker runs survive SIGKILL of Redis (AOF, fsync every second)."""
+    from workers.app import create_app
+    from workers.settings import load_settings
+
+    server = redis_server_factory(appendonly=True, workdir=tmp_path)
+    app = create_app(load_settings({"REDIS_URL": server.url}))
+    jobs = [WikiJob(job_id=contracts.new_job_id(), seed="", length=200) for _ in range(5)]  # bad input: fast
+    sent = [app.send_task(contracts.TASK_WIKI, args=[j.to_dict()]) for j in jobs]
+    app.close()
+    assert redis.Redis.from_url(server.url).llen(contracts.QUEUE_TEXT) == len(jobs)
+
+    time.sleep(1.5)  # appendfsync everysec: what was written a second ago is on disk
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    server.start()  # same port, same directory: Redis replays the AOF
+    assert redis.Redis.from_url(server.url).llen(contracts.QUEUE_TEXT) == len(jobs)
+
+    start_celery_worker(queues=(contracts.QUEUE_TEXT,), redis_url_override=server.url)
+    app = create_app(load_settings({"REDIS_URL": server.url}))
+    try:
+        for job, handle in zip(jobs, sent, strict=True):
+            result = result_from_dict(app.AsyncResult(handle.id).get(timeout=120))
+            assert isinstance(result, ErrorResult) and result.job_id == job.job_id
+    finally:
+        app.close()

@@ -113,3 +113,33 @@ def test_compose_round_trip_by_name(start_celery_worker, celery_app, tiny_music_
     assert contracts.b64decode(result.audio_b64)[:4] == b"OggS"
     phases = {meta["phase"] for state, meta in seen if state == contracts.STATE_PROGRESS}
     assert phases and phases <= {"loading", "composing", "rendering"}
+
+
+def test_threads_worker_batches_concurrent_wiki_jobs(start_celery_worker, celery_app, tiny_model_dir):
+    """Concurrent jobs share one generate call, and each still gets its own seed's article."""
+    from workers import pipeline
+    from workers.settings import load_settings
+
+    start_celery_worker(queues=("text_batched",), pool="threads", concurrency=8,
+                        env={"BATCH_WINDOW_MS": "500", "BATCH_MAX_SIZE": "8"})
+    jobs = [WikiJob(job_id=contracts.new_job_id(), seed=f"Article number {i} is about", length=150,
+                    rng_seed=100 + i) for i in range(6)]
+    sent = [celery_app.send_task(contracts.TASK_WIKI, args=[j.to_dict()], queue="text_batched") for j in jobs]
+    results = [result_from_dict(s.get(timeout=240)) for s in sent]
+    assert all(isinstance(r, WikiResult) for r in results), results
+    assert max(r.batch_size for r in results) > 1
+    settings = load_settings({"MODEL_DIR": str(tiny_model_dir)})
+    for job, result in zip(jobs[:2], results[:2], strict=True):
+        assert result.job_id == job.job_id
+        assert pipeline.run_wiki(job, settings).text == result.text
+
+
+def test_compose_at_the_longest_length(start_celery_worker, celery_app, tiny_music_model_dir):
+    """The longest clip a user may ask for renders (run in a worker: a crash must not kill pytest)."""
+    start_celery_worker(queues=("music_long",), env={"MODEL_DIR": str(tiny_music_model_dir)})
+    job = contracts.ComposeJob(job_id=contracts.new_job_id(), genre="chorale", model="lstm",
+                               seconds=contracts.MUSIC_SECONDS_MAX, rng_seed=3)
+    sent = celery_app.send_task(contracts.TASK_COMPOSE, args=[job.to_dict()], queue="music_long")
+    result = result_from_dict(sent.get(timeout=300))
+    assert isinstance(result, contracts.MusicResult), result
+    assert result.seconds >= contracts.MUSIC_SECONDS_MAX - 1

@@ -16,6 +16,12 @@ MIDI_CONTENT_TYPES = ("audio/midi", "audio/x-midi", "audio/mid", "application/x-
 DOWNLOAD_TIMEOUT = 2.0  # before deferring: the whole answer must start within 3 s
 
 
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1000:,.0f} kB" if n >= 10_000 else f"{n:,} bytes"
+
+
 def genre_choices(current: str) -> list[tuple[str, str]]:
     """(label, value) pairs for autocomplete, best matches first (Discord shows up to 25)."""
     needle = clean_text(current).lower().replace(" ", "_")
@@ -54,8 +60,8 @@ async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> b
         raise BadInput(f"“{name}” is not a MIDI file. Please upload a `.mid` file.")
     limit = min(size_limit, contracts.MIDI_UPLOAD_MAX_BYTES)
     if attachment.size > limit:
-        raise BadInput(f"“{name}” is {attachment.size / 1000:,.0f} kB; MIDI uploads are limited to "
-                       f"{limit / 1000:,.0f} kB.")
+        raise BadInput(f"“{name}” is {_size(attachment.size)}; MIDI uploads here are limited to "
+                       f"{_size(limit)}.")
     if attachment.size == 0:
         raise BadInput(f"“{name}” is empty.")
     try:
@@ -65,7 +71,7 @@ async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> b
     if not data:
         raise BadInput(f"“{name}” is empty.")
     if len(data) > limit:
-        raise BadInput(f"“{name}” is larger than {limit / 1000:,.0f} kB.")
+        raise BadInput(f"“{name}” is larger than {_size(limit)}.")
     if not data.startswith(b"MThd") or b"MTrk" not in data[:4096]:
         raise BadInput(f"“{name}” is named like a MIDI file but isn't one (no MIDI header). "
                        "Export it again as a Standard MIDI File.")
