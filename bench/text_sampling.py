@@ -44,7 +44,7 @@ def _rates(chars: int, start: tuple[float, float]) -> tuple[float, float]:
 def time_generate(generator, batch: int, chars: int, repeats: int) -> tuple[float, float]:
     """Best-of-``repeats`` total (wall, CPU) chars/s for ``batch`` prompts of ``chars`` new characters."""
     prompts = [SEED_TEXT] * batch
-    generator.generate(prompts, 8, seed=0, stop_at_end=False)  # trace + warm up
+    generator.generate(prompts, chars, seed=0, stop_at_end=False)  # trace + compile this bucket
     best = (0.0, 0.0)
     for r in range(repeats):
         start = _clocks()
@@ -103,11 +103,22 @@ def main() -> int:
 
     model, vocab, meta = checkpoint.load(args.checkpoint)
     generator = TextGenerator(model, vocab)
+    phase = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal phase
+        print(f"{name}: {time.perf_counter() - phase:.1f}s", file=sys.stderr, flush=True)
+        phase = time.perf_counter()
+
     b1 = time_generate(generator, 1, args.chars, args.repeats)
+    done(f"batch 1: {b1[0]:,.0f} chars/s")
     b16 = time_generate(generator, 16, args.chars, args.repeats)
+    done(f"batch 16: {b16[0]:,.0f} chars/s")
     naive = naive_chars_per_s(model, vocab, data.load_raw("valid")[:2000], args.naive_chars, args.window)
+    done(f"naive: {naive[0]:,.1f} chars/s")
     train_words = {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}
     validity, n_words = word_validity(generator, train_words, args.articles, args.article_chars)
+    done(f"word validity {validity:.3f}")
     result = {
         "checkpoint": str(args.checkpoint.relative_to(REPO_ROOT) if args.checkpoint.is_relative_to(REPO_ROOT)
                           else args.checkpoint),

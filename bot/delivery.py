@@ -102,7 +102,11 @@ class JobRunner:
                                        limits=limits)
         except redis.exceptions.RedisError as exc:
             raise BackendUnavailable() from exc
-        await interaction.response.defer(thinking=True)
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException:  # too late (3 s) or already answered: nothing was queued
+            await self._release_quietly(interaction.user.id, job_id)
+            raise
         try:
             pending = await self.submit(interaction, job, task_name, label)
         except BotError as exc:
@@ -229,7 +233,11 @@ class JobRunner:
         if not await self.store.claim_delivery(pending.job_id):
             log.info("already delivered", extra={"job_id": pending.job_id})
             return None
-        size_limit = interaction.filesize_limit if interaction is not None else None
+        if interaction is not None:
+            size_limit = interaction.filesize_limit
+        else:  # a recovered job: the guild's upload limit (8 MiB without boosts)
+            guild = self.bot.get_guild(pending.guild_id) if pending.guild_id else None
+            size_limit = guild.filesize_limit if guild is not None else 8 * 1024 * 1024
         reply = self.reply_for(result, size_limit)
         view = self.view_factory(pending, result) if self.view_factory else None
         try:

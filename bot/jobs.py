@@ -85,7 +85,9 @@ class JobBackend:
         self.redis_url = redis_url
         self.poll_interval = poll_interval
         self.celery = make_celery_client(redis_url)
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url)
+        # Short timeouts: an interaction must be answered within 3 s, even when Redis is away.
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(
+            redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
 
     async def close(self) -> None:
         await self.redis.aclose()

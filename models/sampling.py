@@ -8,6 +8,9 @@ whether it runs alone or in a batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import tensorflow as tf
 
 NEG_INF = -1e9
@@ -24,7 +27,9 @@ def apply_top_k(logits: tf.Tensor, k: tf.Tensor | int) -> tf.Tensor:
     vocab = tf.shape(logits)[-1]
 
     def keep_top():
-        kth = tf.math.top_k(logits, k=tf.minimum(k, vocab)).values[:, -1:]  # (B, 1)
+        # A sort and a gather rather than tf.math.top_k, whose k must be static under XLA.
+        ordered = tf.sort(logits, axis=-1, direction="DESCENDING")
+        kth = tf.gather(ordered, tf.minimum(k, vocab) - 1, axis=-1)[:, None]  # (B, 1)
         return tf.where(logits < kth, tf.cast(NEG_INF, logits.dtype), logits)
 
     return tf.cond((k > 0) & (k < vocab), keep_top, lambda: logits)
@@ -79,12 +84,16 @@ def sample_with_uniforms(logits: tf.Tensor, uniforms: tf.Tensor) -> tf.Tensor:
                     tf.argmax(logits, axis=-1, output_type=tf.int32))
 
 
-def row_uniforms(seeds: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
-    """(B, steps) uniforms in [0, 1), row ``b`` drawn from its own seed ``seeds[b]`` only."""
-    seeds = tf.cast(seeds, tf.int64)
-    return tf.map_fn(
-        lambda s: tf.random.stateless_uniform([steps], seed=tf.stack([s, tf.constant(0x5EED, tf.int64)])),
-        seeds, fn_output_signature=tf.TensorSpec([None], tf.float32))
+def row_uniforms(seeds: Sequence[int], steps: int) -> np.ndarray:
+    """(B, steps) float32 uniforms in [0, 1), row ``b`` drawn from its own seed ``seeds[b]`` only.
+
+    Drawn before the generation loop (numpy's PCG64), so the loop itself needs no
+    random op and the draws of a row do not depend on the batch it runs in.
+    """
+    out = np.empty((len(seeds), steps), np.float32)
+    for row, seed in enumerate(seeds):
+        out[row] = np.random.Generator(np.random.PCG64(int(seed))).random(steps, dtype=np.float32)
+    return out
 
 
 def sample(logits, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,

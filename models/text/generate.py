@@ -3,9 +3,16 @@
 The prompt is run through the LSTM once to prime the state; then a
 ``tf.while_loop`` feeds one character per step straight through the cells,
 carrying ``[h, c]`` of every layer from step to step. Nothing is re-run over a
-window, and there is no Python or eager call per character. The function has an
-input signature with a free batch size and length, so it is traced once per
-model and serves every batch of prompts, lengths and sampling settings.
+window, and there is no Python or eager call per character.
+
+The function is compiled with XLA (``jit_compile``), which turns the loop into
+native code: at batch 1 that is several times faster than TensorFlow's graph
+executor, whose per-op overhead dominates a step this small. XLA needs static
+shapes, so the batch, the prompt length and the number of steps are rounded up
+to buckets; the function is traced and compiled once per (batch, prompt,
+length) bucket and model, and every call in the same bucket reuses it.
+Temperature, top-k, top-p, stop mode and the true length are tensors, so they
+never cause a retrace.
 """
 
 from __future__ import annotations
@@ -24,6 +31,13 @@ from models.text.vocab import UNK_ID, Vocab
 PRIME_PREFIX = " \n "
 STOP_NONE, STOP_ARTICLE, STOP_SECTION = 0, 1, 2
 SEED_MAX = 2**31 - 1
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
+PROMPT_BUCKET = 64  # prompt widths round up to a multiple of this
+STEPS_BUCKET = 256  # numbers of new characters round up to a multiple of this
+
+
+def _bucket(n: int, size: int) -> int:
+    return max(size, -(-n // size) * size)
 
 
 class TextGenerator:
@@ -35,29 +49,21 @@ class TextGenerator:
         prime_prefix: context fed before each prompt (not part of the output).
     """
 
-    def __init__(self, model, vocab: Vocab, prime_prefix: str = PRIME_PREFIX) -> None:
+    def __init__(self, model, vocab: Vocab, prime_prefix: str = PRIME_PREFIX,
+                 jit_compile: bool = True) -> None:
         self.model = model
         self.vocab = vocab
         self.prime_prefix = prime_prefix
-        self.traces = 0  # how many times the tf.function was traced (tests check it stays 1)
+        self.traces = 0  # how many times the tf.function was traced (once per bucket)
         bias = np.zeros(len(vocab), np.float32)
         bias[UNK_ID] = sampling.NEG_INF  # never emit the unknown symbol
         self._logit_bias = tf.constant(bias)
         ids = {c: (vocab.encode(c)[0] if c in vocab else -1) for c in "\n ="}
         self._newline, self._space, self._equals = ids["\n"], ids[" "], ids["="]
-        self._fn = tf.function(
-            self._generate,
-            input_signature=[
-                tf.TensorSpec([None, None], tf.int32),  # prompt ids, right-aligned (B, P)
-                tf.TensorSpec([None], tf.int32),  # first real position of each row (B,)
-                tf.TensorSpec([], tf.int32),  # max new characters
-                tf.TensorSpec([], tf.float32),  # temperature
-                tf.TensorSpec([], tf.int32),  # top_k (0 = off)
-                tf.TensorSpec([], tf.float32),  # top_p (1 = off)
-                tf.TensorSpec([None], tf.int64),  # one seed per row
-                tf.TensorSpec([], tf.int32),  # stop mode
-            ],
-        )
+        # Arguments: prompt ids right-aligned (B, P) int32; first real position of each row
+        # (B,); max new characters; temperature; top_k (0 = off); top_p (1 = off); one
+        # uniform number per row and step (B, M); stop mode. Shapes are bucketed.
+        self._fn = tf.function(self._generate, jit_compile=jit_compile, reduce_retracing=False)
 
     # -- the graph -----------------------------------------------------------------------
 
@@ -84,10 +90,10 @@ class TextGenerator:
         hit = tf.where(mode == STOP_SECTION, article | section, article) & not_eq
         return hit & (mode != STOP_NONE)
 
-    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, seeds, mode):
+    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode):
         self.traces += 1
-        batch = tf.shape(prompt_ids)[0]
-        length = tf.shape(prompt_ids)[1]
+        batch, length = prompt_ids.shape  # static: bucketed
+        steps = uniforms.shape[1]
         states = self.model.zero_states(batch)
 
         # Prime: run all but the last prompt character; rows start at their own offset
@@ -99,8 +105,7 @@ class TextGenerator:
 
         _, *states = tf.while_loop(lambda t, *_: t < length - 1, prime, (tf.constant(0), *states))
 
-        uniforms = sampling.row_uniforms(seeds, max_chars)  # (B, max_chars)
-        out = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=[None])
+        out = tf.TensorArray(tf.int32, size=steps, element_shape=[batch])
         # The six tokens before the current one (the last prompt character), oldest first.
         history = tf.concat([tf.fill([batch, 6], -1), prompt_ids], axis=1)[:, -7:-1]
         lengths = tf.fill([batch], max_chars)
@@ -109,7 +114,7 @@ class TextGenerator:
         def body(t, token, history, lengths, done, out, *states):
             logits, states = self._step(token, list(states))
             logits = sampling.filter_logits(logits, temperature, top_k, top_p)
-            new = sampling.sample_with_uniforms(logits, uniforms[:, t])  # (B,)
+            new = sampling.sample_with_uniforms(logits, tf.gather(uniforms, t, axis=1))  # (B,)
             history = tf.concat([history[:, 1:], token[:, None]], axis=1)
             ended = self._ended(history, new, mode) & ~done
             # Cut before the " = " that opens the next heading line (keep the newline).
@@ -121,13 +126,9 @@ class TextGenerator:
             return (t < max_chars) & ~tf.reduce_all(done)
 
         t, _, _, lengths, _, out, *_ = tf.while_loop(
-            cond, body,
-            (tf.constant(0), prompt_ids[:, -1], history, lengths, done, out, *states),
-            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]), tf.TensorShape([None, 6]),
-                              tf.TensorShape([None]), tf.TensorShape([None]), tf.TensorShape(None),
-                              *[tf.TensorShape([None, None])] * len(states)),
-        )
-        return tf.transpose(out.stack()), tf.minimum(lengths, t)  # (B, t), (B,)
+            cond, body, (tf.constant(0), prompt_ids[:, -1], history, lengths, done, out, *states),
+            maximum_iterations=steps)
+        return tf.transpose(out.stack()), tf.minimum(lengths, t)  # (B, M), (B,)
 
     # -- the Python API ------------------------------------------------------------------
 
@@ -162,19 +163,24 @@ class TextGenerator:
         seeds = self._row_seeds(seed, len(prompts))
         if max_chars == 0:
             return list(prompts)
-        width = max(len(e) for e in encoded)
-        ids = np.zeros((len(prompts), width), np.int32)
-        starts = np.zeros(len(prompts), np.int32)
+        # Pad to buckets: extra rows repeat the first prompt and are dropped afterwards.
+        rows = next((b for b in BATCH_BUCKETS if b >= len(prompts)), _bucket(len(prompts), 64))
+        encoded += [encoded[0]] * (rows - len(prompts))
+        seeds = np.concatenate([seeds, np.zeros(rows - len(prompts), np.int64)])
+        width = _bucket(max(len(e) for e in encoded), PROMPT_BUCKET)
+        ids = np.zeros((rows, width), np.int32)
+        starts = np.zeros(rows, np.int32)
         for row, e in enumerate(encoded):
             ids[row, width - len(e):] = e
             starts[row] = width - len(e)
+        uniforms = sampling.row_uniforms(seeds, _bucket(max_chars, STEPS_BUCKET))
         mode = STOP_SECTION if stop_at_section else STOP_ARTICLE if stop_at_end else STOP_NONE
         if min(self._newline, self._space, self._equals) < 0:
             mode = STOP_NONE  # a vocabulary without WikiText headings cannot detect them
         out, lengths = self._fn(
             tf.constant(ids), tf.constant(starts), tf.constant(int(max_chars), tf.int32),
             tf.constant(float(temperature), tf.float32), tf.constant(int(top_k), tf.int32),
-            tf.constant(float(top_p), tf.float32), tf.constant(seeds, tf.int64),
+            tf.constant(float(top_p), tf.float32), tf.constant(uniforms),
             tf.constant(mode, tf.int32),
         )
         out, lengths = out.numpy(), lengths.numpy()

@@ -35,7 +35,7 @@ async def test_help_lists_every_command_and_about_shows_measured_models(discord_
         assert about["title"].startswith("About")
         shipped = {f["name"]: f["value"] for f in about.get("fields", [])}
         if shipped:  # checkpoints shipped in models/checkpoints carry their test metrics
-            assert any("Test:" in v for v in shipped.values()), shipped
+            assert any("Measured:" in v for v in shipped.values()), shipped
     # Every command and option has a description (docstrings and describe()).
     for command in discord_emulator.commands[None]:
         assert command["description"] and command["description"] != "…", command["name"]

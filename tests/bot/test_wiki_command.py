@@ -101,3 +101,11 @@ async def test_a_full_queue_and_a_spent_daily_quota_are_refused_politely(discord
         assert second.callback_type == CALLBACK_DEFERRED_MESSAGE
         text = await _refusal(discord_emulator, {"seed": "three"}, discord_emulator.add_user("d"))
         assert "used its 2 generations for today" in text and "<t:" in text
+
+
+async def test_an_unreachable_redis_gets_a_clear_answer_not_silence(discord_emulator):
+    from tests.emulator.fixtures import free_port
+
+    async with running_bot(discord_emulator, redis_url=f"redis://127.0.0.1:{free_port()}/0"):
+        text = await _refusal(discord_emulator, {"seed": "hello"}, discord_emulator.add_user("u"))
+    assert "unavailable right now" in text

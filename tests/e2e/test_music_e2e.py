@@ -113,7 +113,7 @@ async def test_continue_extends_an_uploaded_midi_file(discord_emulator, music_st
     (Upload("song.mid", b"RIFF\0\0\0\0WAVEfmt ", "audio/midi"), "isn't one"),
     (Upload("song.mp3", b"ID3", "audio/mpeg"), "not a MIDI file"),
     (Upload("empty.mid", b"", "audio/midi"), "empty"),
-    (Upload("big.mid", b"MThd" + b"\0" * 1_100_000, "audio/midi"), "is 1.1 MB; MIDI uploads here are limited to 1,000 kB"),
+    (Upload("big.mid", b"MThd" + b"\0" * 1_100_000, "audio/midi"), "is 1.1 MB; MIDI uploads here are limited to 1.0 MB"),
 ])
 async def test_continue_refuses_bad_uploads_clearly(discord_emulator, music_stack_url, upload, expected):
     async with running_bot(discord_emulator, redis_url=music_stack_url):

@@ -16,3 +16,12 @@ async def discord_emulator() -> AsyncIterator[DiscordEmulator]:
     with emulator.patch_discord():
         yield emulator
     await emulator.stop()
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on (for "service is down" tests)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

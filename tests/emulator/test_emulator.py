@@ -85,6 +85,11 @@ async def test_sync_invoke_defer_and_edit_with_a_file(discord_emulator):
         await interaction.edit_original_response(
             content=word * count, attachments=[discord.File(io.BytesIO(b"hello"), "hello.txt")],
             embed=discord.Embed(title="t", description="d"))
+        followup = await interaction.followup.send(
+            "more", file=discord.File(io.BytesIO(b"\x00\x01"), "data.bin"), ephemeral=True, wait=True)
+        fetched = await interaction.original_response()
+        received.append((fetched.content, followup.id))
+        await followup.delete()
 
     async with connected(bot, discord_emulator):
         synced = await bot.tree.sync()
@@ -92,8 +97,13 @@ async def test_sync_invoke_defer_and_edit_with_a_file(discord_emulator):
         assert discord_emulator.commands[None][0]["options"][1]["type"] == 4  # integer
         user = discord_emulator.add_user("alice")
         record = await discord_emulator.invoke("echo", {"word": "ab", "count": 2}, user=user)
-        await discord_emulator.wait_for(lambda: discord_emulator.original_edits(record), 5, "an edit")
-    assert received == [("ab", 2)]
+        await discord_emulator.wait_for(lambda: len(received) == 2, 5, "the followup")
+    assert received[0] == ("ab", 2) and received[1][0] == "abab"
+    followup_post = next(r for r in discord_emulator.requests_for(record) if r.method == "POST"
+                         and r.path.endswith(record.token))
+    assert followup_post.json["content"] == "more" and followup_post.json["flags"] == 64
+    assert [(f.filename, f.data) for f in followup_post.files] == [("data.bin", b"\x00\x01")]
+    assert record.followup_ids == [received[1][1]] and received[1][1] not in discord_emulator.messages
     assert record.callback_type == CALLBACK_DEFERRED_MESSAGE and record.deferral_seconds < 1
     message = discord_emulator.original_message(record)
     assert message["content"] == "abab" and message["embeds"][0]["title"] == "t"

@@ -35,6 +35,20 @@ MODEL_BLURBS = {
 }
 
 
+QUALITY_SUFFIXES = ("_nll", "_bpc", "_perplexity", "_ppl", "_accuracy", "_f1", "_loss")
+
+
+def _quality(metrics: dict) -> list[str]:
+    """Held-out figures from a sidecar: test ones, else validation ones."""
+    for prefix in ("test_", "valid_"):
+        found = [f"{key} {value:.3f}" for key, value in metrics.items()
+                 if key.startswith(prefix) and key.endswith(QUALITY_SUFFIXES)
+                 and isinstance(value, int | float) and not isinstance(value, bool)]
+        if found:
+            return found
+    return []
+
+
 def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
     """(name, description) per shipped checkpoint, with its measured quality from the sidecar."""
     out = []
@@ -46,14 +60,13 @@ def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
         if not isinstance(meta, dict) or not sidecar.with_suffix(".keras").is_file():
             continue
         kind = str(meta.get("kind") or sidecar.stem)
-        metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
-        quality = [f"{key} {value:.3f}" for key, value in metrics.items()
-                   if key.startswith("test_") and isinstance(value, int | float) and key != "test_frames"]
+        metrics = {**meta, **(meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {})}
+        quality = _quality(metrics)
         parts = [MODEL_BLURBS.get(kind, MODEL_BLURBS.get(sidecar.stem, "A trained model."))]
         if meta.get("dataset"):
             parts.append(f"Data: {meta['dataset']}.")
         if quality:
-            parts.append("Test: " + ", ".join(quality[:3]) + ".")
+            parts.append("Measured: " + ", ".join(quality[:3]) + ".")
         if isinstance(meta.get("params"), int):
             parts.append(f"{meta['params']:,} parameters.")
         out.append((sidecar.stem, " ".join(parts)))

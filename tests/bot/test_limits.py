@@ -1,0 +1,41 @@
+"""The limits are atomic: concurrent requests never get more slots than allowed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.errors import LimitReached
+from bot.limits import Limits, RateLimiter
+
+
+async def test_concurrent_requests_get_exactly_the_allowed_slots(scratch_redis_url):
+    client = aioredis.Redis.from_url(scratch_redis_url)
+    limiter = RateLimiter(client)
+    limits = Limits(cooldown_seconds=0, max_concurrent_per_user=3, daily_quota_per_guild=5,
+                    max_queue_length=100)
+
+    async def one(i: int, user: int) -> bool:
+        try:
+            await limiter.acquire(user_id=user, guild_id=9, job_id=f"job{i}", queue="text", limits=limits)
+            return True
+        except LimitReached:
+            return False
+
+    results = await asyncio.gather(*(one(i, 1) for i in range(20)))
+    assert sum(results) == 3
+    await limiter.release(user_id=1, job_id=f"job{results.index(True)}")
+    others = await asyncio.gather(*(one(100 + i, 2) for i in range(10)))
+    assert sum(others) == 2  # the guild's daily quota (5) is now spent
+    with pytest.raises(LimitReached, match="used its 5 generations for today") as excinfo:
+        await limiter.acquire(user_id=1, guild_id=9, job_id="late", queue="text", limits=limits)
+    assert excinfo.value.retry_at is not None and "<t:" in excinfo.value.user_message
+    await client.aclose()
+
+
+def test_guild_overrides_apply_and_ignore_garbage():
+    base = Limits(10.0, 2, 500, 50)
+    assert base.with_overrides({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"}) \
+        == Limits(0.0, 2, 500, 7)
