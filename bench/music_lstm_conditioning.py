@@ -39,8 +39,7 @@ def build_joint(config: lstm.Config, genres: int) -> keras.Model:
     frames = keras.Input((None, NUM_KEYS), name="frames")
     genre = keras.Input((), dtype="int32", name="genre")
     emb = keras.layers.Embedding(genres, 8, name="genre_embedding")(genre)  # (B, 8)
-    emb = keras.ops.broadcast_to(emb[:, None, :], (keras.ops.shape(frames)[0],
-                                                   keras.ops.shape(frames)[1], 8))
+    emb = keras.ops.zeros_like(frames[:, :, :1]) + keras.ops.expand_dims(emb, 1)  # (B, T, 8)
     x = keras.layers.Concatenate()([frames, emb])
     x = keras.layers.LSTM(config.units, return_sequences=True, name="lstm_1")(x)
     x = keras.layers.Dropout(config.dropout)(x)
@@ -63,6 +62,7 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=("separate", "joint"), default=None)
     args = parser.parse_args()
     config = lstm.Config(units=args.units, dropout=0.3, batch_size=16, window=64,
                          learning_rate=args.lr)
@@ -82,7 +82,7 @@ def main() -> int:
         return lstm.frame_nll(Wrapped(), config, rolls)["nll"]
 
     results = {}
-    for name in ("separate", "joint"):
+    for name in (args.only,) if args.only else ("separate", "joint"):
         keras.utils.set_random_seed(args.seed)
         joint = name == "joint"
         model = build_joint(config, len(GENRE_IDS)) if joint else lstm.build_model(config)

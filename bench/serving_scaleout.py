@@ -49,7 +49,8 @@ def burst(app, n: int, length: int, seconds: float, genre: str, round_no: int) -
 
 def measure(layout: list[tuple[str, ...]], model_dir: Path, args: argparse.Namespace, log_dir: Path) -> float:
     with RedisServer() as server:
-        workers = [WorkerProcess(server.url, queues=queues, env={"MODEL_DIR": str(model_dir), "LOG_LEVEL": "WARNING"},
+        workers = [WorkerProcess(server.url, queues=queues, env={"MODEL_DIR": str(model_dir), "LOG_LEVEL": "WARNING",
+                                      "TASK_SOFT_TIME_LIMIT": "900", "TASK_TIME_LIMIT": "1000"},
                                  log_path=log_dir / f"{'-'.join(queues)}.log").start(timeout=120)
                    for queues in layout]
         app = create_app(load_settings({"REDIS_URL": server.url}))

@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--article-chars", type=int, default=1500)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--no-speed", action="store_true", help="only word validity")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -110,12 +111,15 @@ def main() -> int:
         print(f"{name}: {time.perf_counter() - phase:.1f}s", file=sys.stderr, flush=True)
         phase = time.perf_counter()
 
-    b1 = time_generate(generator, 1, args.chars, args.repeats)
-    done(f"batch 1: {b1[0]:,.0f} chars/s")
-    b16 = time_generate(generator, 16, args.chars, args.repeats)
-    done(f"batch 16: {b16[0]:,.0f} chars/s")
-    naive = naive_chars_per_s(model, vocab, data.load_raw("valid")[:2000], args.naive_chars, args.window)
-    done(f"naive: {naive[0]:,.1f} chars/s")
+    b1 = b16 = naive = (float("nan"), float("nan"))
+    if not args.no_speed:
+        b1 = time_generate(generator, 1, args.chars, args.repeats)
+        done(f"batch 1: {b1[0]:,.0f} chars/s")
+        b16 = time_generate(generator, 16, args.chars, args.repeats)
+        done(f"batch 16: {b16[0]:,.0f} chars/s")
+        naive = naive_chars_per_s(model, vocab, data.load_raw("valid")[:2000], args.naive_chars,
+                                  args.window)
+        done(f"naive: {naive[0]:,.1f} chars/s")
     train_words = {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}
     validity, n_words = word_validity(generator, train_words, args.articles, args.article_chars)
     done(f"word validity {validity:.3f}")

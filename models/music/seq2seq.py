@@ -84,6 +84,9 @@ def config_for_genre(genre: str) -> Config:
         return Config(encoder_units=128, dropout=0.3, primer_steps=32, target_steps=64,
                       batch_size=16, learning_rate=2e-3, patience=6)
     # jazz, ragtime: sixteenth-note grid, original keys (transposition augmentation)
+    if genre == "ragtime":  # 14 training pieces: small batches, more windows per epoch
+        return Config(encoder_units=128, primer_steps=32, target_steps=96, batch_size=4,
+                      windows_per_epoch=2.0, patience=25, lr_patience=6, transpose=5)
     return Config(encoder_units=128, primer_steps=32, target_steps=96, batch_size=16, transpose=5)
 
 

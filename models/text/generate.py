@@ -186,6 +186,11 @@ class TextGenerator:
         out, lengths = out.numpy(), lengths.numpy()
         return [p + self.vocab.decode(out[row, : lengths[row]]) for row, p in enumerate(prompts)]
 
+    def warmup(self, batch_sizes: Sequence[int] = (1,), max_chars: int = 1000) -> None:
+        """Compile the buckets that serve these batch sizes and lengths ahead of the first request."""
+        for size in batch_sizes:
+            self.generate(["a"] * size, max_chars, seed=0, stop_at_end=False)
+
     @staticmethod
     def _row_seeds(seed: int | Sequence[int] | None, rows: int) -> np.ndarray:
         if seed is None:

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.e2e.conftest import PATIENT_LIMITS
 from tests.emulator.harness import running_bot
 from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, DiscordEmulator
 
@@ -97,7 +98,7 @@ async def test_restart_with_three_pending_jobs_delivers_each_exactly_once(
     # The bot is gone; one token also expires meanwhile. Now a worker comes up, then the bot.
     records[2].expired = True
     await asyncio.to_thread(start_celery_worker, queues=("text",), redis_url_override=server.url,
-                            env={"MODEL_DIR": str(tiny_model_dir)})
+                            env={"MODEL_DIR": str(tiny_model_dir), **PATIENT_LIMITS})
     async with running_bot(discord_emulator, redis_url=server.url):
         for record in records:
             await discord_emulator.wait_for(lambda r=record: deliveries(discord_emulator, r) >= 1, 180,

@@ -21,7 +21,16 @@ def generator():
     keras.utils.set_random_seed(0)
     vocab = Vocab.from_text(TEXT)
     model = build_model(CharLSTMConfig(layers=2, units=16, embedding=8, dropout=0.0), len(vocab))
-    return TextGenerator(model, vocab)
+    # Graph mode keeps these tests fast (each XLA bucket compiles for seconds); the XLA
+    # path is checked against it below.
+    return TextGenerator(model, vocab, jit_compile=False)
+
+
+def test_xla_compiled_loop_gives_the_same_text(generator):
+    xla = TextGenerator(generator.model, generator.vocab, jit_compile=True)
+    prompts = ["the quick", "lazy dog . \n"]
+    kw = dict(seed=[3, 4], temperature=0.9, top_k=20, top_p=0.95, stop_at_end=False)
+    assert xla.generate(prompts, 60, **kw) == generator.generate(prompts, 60, **kw)
 
 
 def test_output_starts_with_the_prompt_and_has_max_chars(generator):

@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
 from models import sampling  # noqa: E402
 
 LOGITS = np.log(np.array([[0.5, 0.2, 0.15, 0.1, 0.05]], np.float32))
