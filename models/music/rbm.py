@@ -84,6 +84,8 @@ def config_for_genre(genre: str) -> Config:
     """Wider windows on the finer grids (eighths, sixteenths)."""
     if genre == "chorale":
         return Config(window=4, hidden=256)
+    if genre in ("jazz", "ragtime"):  # sixteenths: 320+ steps per 30 s, so 4 new steps per window
+        return Config(window=8, hidden=256, patience=4, overlap=4)
     return Config(window=8, hidden=256, patience=4)
 
 

@@ -138,6 +138,7 @@ def test_segments_cover_every_frame_once():
         assert all(b - a <= 16 for a, b in segs)
 
 
+@pytest.mark.slow
 def test_fit_learns_and_resumes():
     keras.utils.set_random_seed(0)
     config = lstm.Config(units=16, batch_size=4, window=16, max_epochs=3, patience=5)

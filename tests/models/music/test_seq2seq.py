@@ -112,6 +112,7 @@ def test_fit_primer_pads_and_crops():
     assert seq2seq.fit_primer(None, 4).sum() == 0
 
 
+@pytest.mark.slow
 def test_fit_improves_validation_nll():
     keras.utils.set_random_seed(0)
     config = seq2seq.Config(encoder_units=8, primer_steps=4, target_steps=8, batch_size=4,

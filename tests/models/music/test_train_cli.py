@@ -10,11 +10,14 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import pytest
+
 from models.music import evaluate, registry, train
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.slow
 def test_train_writes_checkpoint_and_sidecar_then_resumes(tmp_path, capsys):
     out, run = tmp_path / "out", tmp_path / "run"
     args = ["--model", "seq2seq", "--genre", "chorale", "--config", "tiny", "--out", str(out),
