@@ -6,12 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulator.fixtures import discord_emulator  # noqa: F401
-
-
-# The first job of a fresh worker imports TensorFlow and loads a model; on a loaded
-# 2-core CI machine that can pass the default 120 s soft limit, which is not what
-# these tests are about.
-PATIENT_LIMITS = {"TASK_SOFT_TIME_LIMIT": "600", "TASK_TIME_LIMIT": "660"}
+from tests.emulator.harness import PATIENT_LIMITS
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.conftest import PATIENT_LIMITS
-from tests.emulator.harness import running_bot
+from tests.emulator.harness import PATIENT_LIMITS, running_bot
 from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, DiscordEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
