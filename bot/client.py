@@ -7,6 +7,7 @@ asked (``python -m bot --sync``), never on every start.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import errors, views
+from bot.db import Database, default_sqlite_url
 from bot.delivery import JobRunner, ViewFactory
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
@@ -27,7 +29,13 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.wiki",
     "bot.cogs.music",
     "bot.cogs.general",
+    "bot.cogs.challenges",
 )
+
+
+def database_url(settings: BotSettings) -> str:
+    """``DATABASE_URL``, else the embedded SQLite file under the data directory."""
+    return settings.database_url or default_sqlite_url(settings.data_dir)
 
 
 class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
@@ -53,10 +61,14 @@ class WikimuseBot(commands.Bot):
         sync_commands: sync application commands in ``setup_hook`` (``--sync``).
         extensions: cog modules to load (default :data:`EXTENSIONS`).
         view_factory: builds the buttons under results (default: :func:`bot.views.result_view`).
+        database: the SQL database (challenges and generation history). None: the bot opens
+            ``settings.database_url`` (else SQLite under ``settings.data_dir``) in ``setup_hook``
+            and disposes it in :meth:`close`; a database passed in belongs to the caller.
     """
 
     def __init__(self, settings: BotSettings, backend: JobBackend, *, sync_commands: bool = False,
-                 extensions: Sequence[str] = EXTENSIONS, view_factory: ViewFactory | None = None) -> None:
+                 extensions: Sequence[str] = EXTENSIONS, view_factory: ViewFactory | None = None,
+                 database: Database | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
@@ -67,12 +79,16 @@ class WikimuseBot(commands.Bot):
         self.settings = settings
         self.backend = backend
         self.store = Store(backend.redis)
+        self.database = database
+        self._owns_database = database is None
         self.runner = JobRunner(self, backend, self.store, settings, view_factory or views.result_view)
         self.sync_commands = sync_commands
         self.extension_names = tuple(extensions)
         self.synced: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
+        if self.database is None:  # before the cogs: they share this one
+            self.database = await asyncio.to_thread(Database.connect, database_url(self.settings))
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*views.DYNAMIC_ITEMS)  # result buttons survive restarts
@@ -90,4 +106,7 @@ class WikimuseBot(commands.Bot):
 
     async def close(self) -> None:
         await self.runner.close()
-        await super().close()
+        await super().close()  # unloads the cogs first, so none uses the database after this
+        if self._owns_database and self.database is not None:
+            self.database.dispose()
+            self.database = None

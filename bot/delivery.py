@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 import redis.exceptions
 from kombu.exceptions import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import presenters
+from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
 from bot.limits import Limits, RateLimiter
 from bot.presenters import NO_MENTIONS, Reply
 from bot.settings import BotSettings
-from bot.store import HistoryEntry, PendingJob, Store
+from bot.store import PendingJob, Store
 from workers import contracts
 from workers.contracts import Contract, ErrorResult
 
@@ -53,7 +55,7 @@ class JobRunner:
     Args:
         bot: the client (for channels and webhooks).
         backend: the queue.
-        store: pending jobs, delivery claims and history.
+        store: pending jobs and delivery claims (Redis); the history goes to ``bot.database``.
         settings: intervals and timeouts.
         view_factory: buttons to put under a result (None: no buttons).
     """
@@ -255,10 +257,25 @@ class JobRunner:
             rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
             await self.store.remember_job(pending.job_id, dataclasses.replace(
                 pending, job={**pending.job, "rng_seed": rng_seed}))
-            await self.store.add_history(pending.user_id, HistoryEntry(
-                job_id=pending.job_id, kind=pending.task_name, summary=pending.label,
-                jump_url=message.jump_url, at=time.time()))
+            await self.record_history(pending, message)
         return message
+
+    async def record_history(self, pending: PendingJob, message: discord.Message) -> None:
+        """Add a delivered result to the SQL history (idempotent per job id).
+
+        The result is already in the channel, so a database failure is logged, not raised.
+        """
+        database = self.bot.database
+        if database is None:
+            log.warning("no database: result not added to the history", extra={"job_id": pending.job_id})
+            return
+        try:
+            await database.run(
+                database.history.record, job_id=pending.job_id, user_id=pending.user_id,
+                guild_id=pending.guild_id, channel_id=pending.channel_id,
+                kind=history_kind(pending.task_name), summary=pending.label, jump_url=message.jump_url)
+        except (SQLAlchemyError, ValueError) as exc:
+            log.error("could not record the history: %s", exc, extra={"job_id": pending.job_id})
 
     async def _edit_original(self, pending: PendingJob, reply: Reply, view: discord.ui.View | None,
                              interaction: discord.Interaction | None) -> discord.Message | None:

@@ -6,11 +6,13 @@ tests run the same wiring as production (embedded stack included).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from bot.client import EXTENSIONS, WikimuseBot
+from bot.client import EXTENSIONS, WikimuseBot, database_url
+from bot.db import Database
 from bot.embedded import EmbeddedBackend
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
@@ -38,6 +40,10 @@ async def open_bot(settings: BotSettings, *, sync_commands: bool = False,
                 EmbeddedBackend(env=embedded_env, start_timeout=settings.embedded_start_timeout))
         backend = JobBackend(redis_url, poll_interval=settings.poll_interval)
         stack.push_async_callback(backend.close)
-        bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions)
+        # One database for the whole bot (history and challenges); migrations run here.
+        database = await asyncio.to_thread(Database.connect, database_url(settings))
+        stack.callback(database.dispose)
+        bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions,
+                          database=database)
         async with bot:
             yield bot

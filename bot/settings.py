@@ -50,6 +50,10 @@ class BotSettings:
     max_concurrent_per_user: int = 2
     daily_quota_per_guild: int = 500
     max_queue_length: int = 50
+    # Challenges: points per placing (stored with each result) and the scheduler's poll.
+    challenge_points_win: int = 3
+    challenge_points_runner_up: int = 1
+    challenge_poll_seconds: float = 30.0
 
 
 def _int_set(text: str, name: str) -> frozenset[int]:
@@ -59,16 +63,23 @@ def _int_set(text: str, name: str) -> frozenset[int]:
         raise SettingsError(f"{name} must be comma-separated numeric guild ids, got {text!r}") from None
 
 
-def _number(env: Mapping[str, str], name: str, default: float, cast: type = float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, cast: type = float,
+            low: float = 0, high: float | None = None) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = cast(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+        kind = "a whole number" if cast is int else "a number"
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+    if value < low:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}" if low == 0
+                            else f"{name} must be at least {low:g}, got {raw!r}")
+    if high is not None and value > high:
+        raise SettingsError(f"{name} must be at most {high:g}, got {raw!r}")
     return value
 
 
@@ -111,4 +122,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
         max_concurrent_per_user=int(_number(env, "MAX_CONCURRENT_PER_USER", 2, int)),
         daily_quota_per_guild=int(_number(env, "DAILY_QUOTA_PER_GUILD", 500, int)),
         max_queue_length=int(_number(env, "MAX_QUEUE_LENGTH", 50, int)),
+        challenge_points_win=int(_number(env, "CHALLENGE_POINTS_WIN", 3, int, high=1000)),
+        challenge_points_runner_up=int(_number(env, "CHALLENGE_POINTS_RUNNER_UP", 1, int, high=1000)),
+        challenge_poll_seconds=_number(env, "CHALLENGE_POLL_SECONDS", 30.0, low=1.0, high=3600.0),
     )

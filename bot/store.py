@@ -1,8 +1,9 @@
-"""The bot's state in Redis: pending jobs, delivery claims, history and guild config.
+"""The bot's state in Redis: pending jobs, delivery claims and guild config.
 
 Pending jobs carry what is needed to answer after a restart or after the
 15-minute interaction token expired (channel, requester, token). A result is
 delivered exactly once: the deliverer first claims the job id with ``SET NX``.
+The generation history lives in the SQL database (:mod:`bot.db`), not here.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import redis.asyncio as aioredis
 PREFIX = "wikimuse:bot"
 PENDING_KEY = f"{PREFIX}:pending"
 DELIVERED_KEY = f"{PREFIX}:delivered:{{}}"
-HISTORY_KEY = f"{PREFIX}:history:{{}}"
 GUILD_CONFIG_KEY = f"{PREFIX}:guild:{{}}"
 RESULT_KEY = f"{PREFIX}:result:{{}}"
-HISTORY_MAX = 10
 DELIVERED_TTL = 7 * 24 * 3600
 CLAIM_TTL = 120  # a deliverer that died mid-delivery frees the claim after this
 TOKEN_LIFETIME = 15 * 60
@@ -52,15 +51,6 @@ class PendingJob:
         data = json.loads(text)
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in names})
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    job_id: str
-    kind: str
-    summary: str
-    jump_url: str
-    at: float
 
 
 class Store:
@@ -96,18 +86,6 @@ class Store:
 
     async def release_delivery(self, job_id: str) -> None:
         await self.redis.delete(DELIVERED_KEY.format(job_id))
-
-    # history
-    async def add_history(self, user_id: int, entry: HistoryEntry) -> None:
-        key = HISTORY_KEY.format(user_id)
-        pipe = self.redis.pipeline()
-        pipe.lpush(key, json.dumps(asdict(entry)))
-        pipe.ltrim(key, 0, HISTORY_MAX - 1)
-        await pipe.execute()
-
-    async def history(self, user_id: int) -> list[HistoryEntry]:
-        raw = await self.redis.lrange(HISTORY_KEY.format(user_id), 0, HISTORY_MAX - 1)
-        return [HistoryEntry(**json.loads(item)) for item in raw]
 
     # finished jobs' parameters (buttons under results still work after a restart)
     async def remember_job(self, job_id: str, pending: PendingJob) -> None:

@@ -28,10 +28,38 @@ def test_settings_from_environment(tmp_path: Path):
 @pytest.mark.parametrize("env", [{"DISCORD_TOKEN": "t", "ALLOWED_GUILD_IDS": "abc"},
                                  {"DISCORD_TOKEN": "t", "LOG_LEVEL": "loud"},
                                  {"DISCORD_TOKEN": "t", "COOLDOWN_SECONDS": "-1"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POINTS_WIN": "-1"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POINTS_WIN": "2.5"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POINTS_RUNNER_UP": "1001"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "0.1"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "nan"},
+                                 {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "soon"},
                                  {"DISCORD_TOKEN_FILE": "/nonexistent/token"}])
 def test_bad_values_are_refused(env):
     with pytest.raises(SettingsError):
         load_settings(env)
+
+
+def test_challenge_settings_reach_the_cog(tmp_path: Path):
+    from bot.cogs.challenges.config import ChallengeSettings
+
+    defaults = load_settings({"DISCORD_TOKEN": "t", "BOT_DATA_DIR": str(tmp_path)})
+    assert (defaults.challenge_points_win, defaults.challenge_points_runner_up,
+            defaults.challenge_poll_seconds) == (3, 1, 30.0)
+    settings = load_settings({"DISCORD_TOKEN": "t", "BOT_DATA_DIR": str(tmp_path),
+                              "CHALLENGE_POINTS_WIN": "5", "CHALLENGE_POINTS_RUNNER_UP": "2",
+                              "CHALLENGE_POLL_SECONDS": "7.5"})
+    cog = ChallengeSettings.from_settings(settings)
+    assert (cog.scoring.win, cog.scoring.runner_up, cog.poll_seconds) == (5, 2, 7.5)
+    assert cog.database_url.startswith("sqlite:///") and str(tmp_path.resolve()) in cog.database_url
+    with_url = ChallengeSettings.from_settings(load_settings(
+        {"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://localhost/wikimuse"}))
+    assert with_url.database_url == "postgresql://localhost/wikimuse"
+
+
+def test_bad_challenge_value_names_the_variable():
+    with pytest.raises(SettingsError, match="CHALLENGE_POLL_SECONDS must be at least 1"):
+        load_settings({"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "0"})
 
 
 def test_missing_token_exits_2_with_one_line_and_no_traceback():

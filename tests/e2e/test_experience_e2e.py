@@ -113,8 +113,10 @@ async def test_restart_with_three_pending_jobs_delivers_each_exactly_once(
     assert [deliveries(discord_emulator, r) for r in records] == [1, 1, 1]
 
 
-async def test_two_users_interleaving_get_their_own_results_and_history(discord_emulator, music_stack_url):
-    async with running_bot(discord_emulator, redis_url=music_stack_url):
+async def test_two_users_interleaving_get_their_own_results_and_history(discord_emulator, music_stack_url,
+                                                                        tmp_path):
+    # The history is in SQL (SQLite under data_dir): a fresh file, so only this run's results.
+    async with running_bot(discord_emulator, redis_url=music_stack_url, data_dir=tmp_path) as bot:
         alice, bob = discord_emulator.add_user("alice"), discord_emulator.add_user("bob")
         plan = [(alice, "Alpha one"), (bob, "Bravo one"), (alice, "Alpha two"), (bob, "Bravo two")]
         records = [await deferred(discord_emulator, "wiki", {"seed": seed, "length": 100}, user)
@@ -140,3 +142,11 @@ async def test_two_users_interleaving_get_their_own_results_and_history(discord_
         assert "Alpha one" in text and "Alpha two" in text and "Bravo" not in text
         jump = f"https://discord.com/channels/{discord_emulator.guild_id}/{discord_emulator.default_channel_id}/"
         assert text.count(jump) == 2
+
+        # The rows behind /history are in the bot's SQL database: one per job, kind "text",
+        # newest first, each linking to the delivered message; nothing is kept in Redis.
+        rows = await bot.database.run(bot.database.history.recent, alice, limit=10)
+        assert len(rows) == 2 and len({r.job_id for r in rows}) == 2
+        assert "Alpha two" in rows[0].summary and "Alpha one" in rows[1].summary
+        assert all(r.kind.value == "text" and r.jump_url and r.jump_url.startswith(jump) for r in rows)
+        assert await bot.backend.redis.keys("wikimuse:bot:history:*") == []

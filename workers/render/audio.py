@@ -252,10 +252,20 @@ def midi_bytes_to_audio(
     return render_audio(midi_bytes_to_tracks(data), 60.0, sample_rate=sample_rate, soundfont=soundfont, engine=engine)
 
 
+_ENCODE_BLOCK = 16384  # frames per write
+
+
 def _encode_once(audio: np.ndarray, sample_rate: int, fmt: str, level: float) -> bytes:
     container, subtype, _ = _FORMATS[fmt]
     buf = io.BytesIO()
-    sf.write(buf, audio, sample_rate, format=container, subtype=subtype, compression_level=level)
+    # Write in blocks: one sf.write of a long clip (> ~60 s) crashes libsndfile 1.2's
+    # Vorbis encoder (the whole process dies), while block writes encode the same stream.
+    with sf.SoundFile(
+        buf, "w", samplerate=sample_rate, channels=1 if audio.ndim == 1 else audio.shape[1],
+        format=container, subtype=subtype, compression_level=level,
+    ) as fh:
+        for start in range(0, audio.shape[0], _ENCODE_BLOCK):
+            fh.write(audio[start : start + _ENCODE_BLOCK])
     return buf.getvalue()
 
 

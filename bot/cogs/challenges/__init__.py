@@ -9,5 +9,6 @@ async def setup(bot: commands.Bot) -> None:
     from bot.cogs.challenges.commands import Challenges
     from bot.cogs.challenges.config import ChallengeSettings
 
-    settings = ChallengeSettings.from_settings(getattr(bot, "settings", None))
+    # The bot's settings and its shared database (WikimuseBot opens one before loading cogs).
+    settings = ChallengeSettings.from_settings(bot.settings)  # type: ignore[attr-defined]
     await bot.add_cog(Challenges(bot, settings, database=getattr(bot, "database", None)))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from bot.db import Scoring, default_sqlite_url
+from bot.settings import BotSettings
 
 DEFAULT_POLL_SECONDS = 30.0
 DEFAULT_VOTING = "2d"
@@ -22,22 +21,16 @@ class ChallengeSettings:
     lease_seconds: float = 120.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ChallengeSettings:
-        """Read ``database_url`` (else a SQLite file in ``data_dir``), the points and the poll.
+    def from_settings(cls, settings: BotSettings) -> ChallengeSettings:
+        """Take the URL (``DATABASE_URL``, else SQLite in the data directory), points and poll.
 
-        Attribute names on the bot's settings: ``database_url``, ``data_dir``,
-        ``challenge_points_win``, ``challenge_points_runner_up``,
-        ``challenge_poll_seconds``. Missing ones take the defaults.
+        ``BotSettings`` validated the values when it read them from the environment.
         """
-        url = getattr(settings, "database_url", None)
-        if not url:
-            data_dir = getattr(settings, "data_dir", None) or Path.cwd() / "data"
-            url = default_sqlite_url(Path(data_dir))
         return cls(
-            database_url=str(url),
+            database_url=settings.database_url or default_sqlite_url(settings.data_dir),
             scoring=Scoring(
-                win=int(getattr(settings, "challenge_points_win", 3)),
-                runner_up=int(getattr(settings, "challenge_points_runner_up", 1)),
+                win=settings.challenge_points_win,
+                runner_up=settings.challenge_points_runner_up,
             ),
-            poll_seconds=float(getattr(settings, "challenge_poll_seconds", DEFAULT_POLL_SECONDS)),
+            poll_seconds=settings.challenge_poll_seconds,
         )

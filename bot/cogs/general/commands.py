@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -25,6 +24,7 @@ log = logging.getLogger(__name__)
 
 TASK_NAMES = {contracts.TASK_WIKI: "/wiki", contracts.TASK_COMPOSE: "/compose",
               contracts.TASK_CONTINUE: "/continue"}
+HISTORY_LIMIT = 10
 MODEL_BLURBS = {
     "wiki_writer": "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).",
     "lstm": "LSTM composer over 88-key piano rolls.",
@@ -133,13 +133,18 @@ class General(commands.Cog):
     @app_commands.command(name="history")
     async def history(self, interaction: discord.Interaction) -> None:
         """Your last 10 results, with links to jump to them."""
-        entries = await self.bot.store.history(interaction.user.id)
+        database = self.bot.database
+        if database is None:
+            raise RuntimeError("the bot has no database")
+        entries = await database.run(database.history.recent, interaction.user.id, limit=HISTORY_LIMIT)
         if not entries:
             await send_ephemeral(interaction, "You have no results yet. Try /wiki or /compose.")
             return
-        lines = [f"{discord.utils.format_dt(datetime.fromtimestamp(e.at, UTC), 'R')} "
-                 f"{TASK_NAMES.get(e.kind, '')} [{discord.utils.escape_markdown(e.summary)}]({e.jump_url})"
-                 for e in entries]
+        lines = []
+        for e in entries:
+            summary = discord.utils.escape_markdown(e.summary or e.job_id[:8])
+            line = f"[{summary}]({e.jump_url})" if e.jump_url else summary
+            lines.append(f"{discord.utils.format_dt(e.created_at, 'R')} {e.kind.value} {line}")
         embed = discord.Embed(title="Your last results", description=clip("\n".join(lines), 4096))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -151,9 +156,13 @@ class General(commands.Cog):
         embed = discord.Embed(title="wikimuse", description=(
             "I write Wikipedia-style articles and compose music with neural networks. "
             "Jobs wait in a queue; I edit my reply while they run."))
-        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
+        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)[:25]:
             if isinstance(command, app_commands.Command):
                 embed.add_field(name=f"/{command.name}", value=clip(command.description, 1024), inline=False)
+            elif isinstance(command, app_commands.Group):  # e.g. /challenge create, submit, ...
+                subs = ", ".join(f"`{c.name}`" for c in command.commands)
+                embed.add_field(name=f"/{command.name}", value=clip(f"{command.description}: {subs}", 1024),
+                                inline=False)
         embed.set_footer(text="Buttons under a result make another take: a new seed, a variation, a longer one.")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
