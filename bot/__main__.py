@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 import discord
+import sqlalchemy.exc
 
 from bot.runtime import open_bot
 from bot.settings import BotSettings, SettingsError, load_settings
@@ -55,6 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except discord.LoginFailure:
         print("wikimuse: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal "
               "(https://discord.com/developers/applications -> Bot -> Reset Token).", file=sys.stderr)
+        return 2
+    except sqlalchemy.exc.ArgumentError as exc:
+        print(f"wikimuse: DATABASE_URL is not a valid database URL ({exc}).", file=sys.stderr)
+        return 2
+    except sqlalchemy.exc.OperationalError as exc:
+        print(f"wikimuse: cannot open the database: {exc.orig}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass
