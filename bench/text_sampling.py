@@ -134,6 +134,11 @@ def main() -> int:
     train_words = {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}
     validity, n_words = word_validity(generator, train_words, args.articles, args.article_chars)
     done(f"word validity {validity:.3f}")
+    def r(x: float, digits: int = 0) -> float | int | None:
+        if x != x:  # NaN: not measured (--no-speed)
+            return None
+        return round(x, digits) if digits else round(x)
+
     result = {
         "checkpoint": str(args.checkpoint.relative_to(REPO_ROOT) if args.checkpoint.is_relative_to(REPO_ROOT)
                           else args.checkpoint),
@@ -141,16 +146,16 @@ def main() -> int:
         "train_steps": meta.get("steps"),
         # wall = chars per elapsed second; cpu = chars per CPU second used by this process
         # (robust to other jobs on the shared cores; TF may use both cores at once).
-        "chars_per_s_batch1": round(b1[0]),
-        "chars_per_s_batch16_total": round(b16[0]),
-        "naive_chars_per_s": round(naive[0], 1),
-        "chars_per_cpu_s_batch1": round(b1[1]),
-        "chars_per_cpu_s_batch16_total": round(b16[1]),
-        "naive_chars_per_cpu_s": round(naive[1], 1),
-        "naive_eager_chars_per_s": round(eager[0], 2),
-        "naive_eager_chars_per_cpu_s": round(eager[1], 2),
-        "speedup_batch1_vs_naive": round(b1[0] / naive[0], 1),
-        "speedup_batch16_vs_naive": round(b16[0] / naive[0], 1),
+        "chars_per_s_batch1": r(b1[0]),
+        "chars_per_s_batch16_total": r(b16[0]),
+        "naive_chars_per_s": r(naive[0], 1),
+        "chars_per_cpu_s_batch1": r(b1[1]),
+        "chars_per_cpu_s_batch16_total": r(b16[1]),
+        "naive_chars_per_cpu_s": r(naive[1], 1),
+        "naive_eager_chars_per_s": r(eager[0], 2),
+        "naive_eager_chars_per_cpu_s": r(eager[1], 2),
+        "speedup_batch1_vs_naive": r(b1[0] / naive[0], 1),
+        "speedup_batch16_vs_naive": r(b16[0] / naive[0], 1),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "naive_window": args.window,
         "word_validity": round(validity, 4),
@@ -163,7 +168,7 @@ def main() -> int:
         "tensorflow": tf.__version__,
     }
     print(json.dumps(result))
-    if args.markdown:
+    if args.markdown and not args.no_speed:
         print(f"| batch 1 | {b1[0]:,.0f} chars/s | {b1[1]:,.0f} chars/CPU-s |\n"
               f"| batch 16 (total) | {b16[0]:,.0f} chars/s | {b16[1]:,.0f} chars/CPU-s |\n"
               f"| naive loop, tf.function per char (window {args.window}) | {naive[0]:,.1f} chars/s "
