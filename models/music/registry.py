@@ -108,6 +108,8 @@ def best_kind(
 ) -> str | None:
     """The kind with the lowest validation NLL among shipped checkpoints for ``genre``.
 
+    Exact NLLs are preferred over AIS estimates.
+
     Args:
         genre: genre name.
         available: kinds to consider (default: every kind in :data:`KINDS`).
@@ -117,17 +119,20 @@ def best_kind(
         The kind, or None when no checkpoint of those kinds exists for the genre.
     """
     kinds = list(available) if available is not None else list(KINDS)
-    best: tuple[float, str] | None = None
+    # An exact likelihood beats an AIS estimate: estimates are biased (optimistic with a
+    # short annealing schedule), so they are only compared among themselves.
+    best: tuple[bool, float, str] | None = None
     for (kind, g), path in shipped(directory).items():
         if g != genre or kind not in kinds:
             continue
         try:
-            nll = float(read_sidecar(path)["metrics"]["valid_nll"])
-        except (OSError, ValueError, KeyError, TypeError):
+            metrics = read_sidecar(path)["metrics"]
+            key = (bool(metrics.get("estimate", False)), float(metrics["valid_nll"]), kind)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
-        if best is None or nll < best[0]:
-            best = (nll, kind)
-    return best[1] if best else None
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return best[2] if best else None
 
 
 def genre_info(genre: str) -> dict[str, Any]:
