@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -48,9 +46,6 @@ async def running_bot(emulator: DiscordEmulator, *, redis_url: str | None, sync:
     REDIS_URL does. Keyword overrides go to :class:`BotSettings`.
     """
     fields: dict[str, Any] = {"log_json": False, "poll_interval": 0.2, **TEST_LIMITS, **overrides}
-    if "data_dir" not in fields:
-        # Keep each bot's SQLite file out of the repository and apart from other runs.
-        fields["data_dir"] = Path(tempfile.mkdtemp(prefix="wikimuse-bot-"))
     settings = BotSettings(token=emulator.token, redis_url=redis_url, **fields)
     async with open_bot(settings, sync_commands=sync, extensions=extensions,
                         embedded_env=embedded_env) as bot:
