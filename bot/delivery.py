@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SEND_GRACE_SECONDS = 15.0  # how long close() lets a delivery in flight finish
+
 ViewFactory = Callable[[PendingJob, Result], discord.ui.View | None]
 
 VERBS = {contracts.TASK_WIKI: "Writing", contracts.TASK_COMPOSE: "Composing",
@@ -69,6 +71,7 @@ class JobRunner:
         self.settings = settings
         self.view_factory = view_factory
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sending: set[asyncio.Future[Any]] = set()  # deliveries between send and mark
 
     # --- running ------------------------------------------------------------
 
@@ -203,6 +206,12 @@ class JobRunner:
             log.error("job follow-up failed", exc_info=task.exception())
 
     async def close(self) -> None:
+        # A delivery already sending must finish (and be marked) before we stop: cancelled
+        # between Discord accepting the message and mark_delivered, it would be released
+        # and sent again by the next start.
+        sending = [t for t in self._sending if not t.done()]
+        if sending:
+            await asyncio.wait(sending, timeout=SEND_GRACE_SECONDS)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -226,6 +235,20 @@ class JobRunner:
 
     # --- delivery -------------------------------------------------------------
 
+    async def _send_and_mark(self, pending: PendingJob, reply: Reply, view: Any,
+                             interaction: discord.Interaction | None) -> discord.Message | None:
+        try:
+            message = None
+            if pending.token_valid():
+                message = await self._edit_original(pending, reply, view, interaction)
+            if message is None:
+                message = await self._post_in_channel(pending, reply, view)
+        except BaseException:
+            await self.store.release_delivery(pending.job_id)
+            raise
+        await self.store.mark_delivered(pending.job_id)
+        return message
+
     def reply_for(self, result: Result, size_limit: int | None) -> Reply:
         return presenters.result_reply(result, size_limit=size_limit)
 
@@ -242,16 +265,12 @@ class JobRunner:
             size_limit = guild.filesize_limit if guild is not None else 8 * 1024 * 1024
         reply = self.reply_for(result, size_limit)
         view = self.view_factory(pending, result) if self.view_factory else None
-        try:
-            message = None
-            if pending.token_valid():
-                message = await self._edit_original(pending, reply, view, interaction)
-            if message is None:
-                message = await self._post_in_channel(pending, reply, view)
-        except BaseException:
-            await self.store.release_delivery(pending.job_id)
-            raise
-        await self.store.mark_delivered(pending.job_id)
+        # Send and mark in a task of its own, shielded: close() waits for it, so a
+        # shutdown never cuts a delivery between the send and the mark.
+        send = asyncio.ensure_future(self._send_and_mark(pending, reply, view, interaction))
+        self._sending.add(send)
+        send.add_done_callback(self._sending.discard)
+        message = await asyncio.shield(send)
         await self._release_quietly(pending.user_id, pending.job_id)
         if message is not None and not isinstance(result, ErrorResult):
             rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
