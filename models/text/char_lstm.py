@@ -19,6 +19,7 @@ import tensorflow as tf
 from models.text.lstm_cell import ScratchLSTM
 
 CELLS = ("keras", "scratch")
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 
 @dataclass
@@ -30,6 +31,10 @@ class CharLSTMConfig:
     embedding: int = 64
     dropout: float = 0.1
     cell: str = "keras"  # "keras" (cuDNN on GPU) or "scratch" (lstm_cell.py)
+    # Training precision on the CPU: "float32", or "mixed_bfloat16" (bf16 matmuls, fp32
+    # weights; ~1.3x the chars/s on an avx512_bf16 CPU). A GPU always uses mixed_float16.
+    # Exported checkpoints are float32 either way.
+    precision: str = "float32"
     # Training: stateful truncated BPTT over `batch` contiguous streams of the corpus.
     seq_len: int = 128
     batch: int = 64
@@ -51,6 +56,8 @@ class CharLSTMConfig:
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -83,6 +90,14 @@ CONFIGS: dict[str, CharLSTMConfig] = {
     "wiki": CharLSTMConfig(layers=2, units=256, embedding=64, dropout=0.0, seq_len=100, batch=32,
                            lr=3e-3, warmup_steps=100, steps=3600, valid_chars=300_000,
                            valid_every_min=10.0, checkpoint_every_min=5.0, max_minutes=95.0),
+    # The 2x512 writer for an idle 2-core CPU (session 2): measured 8.9k chars/s at 64x128 in
+    # float32, 11.1k at 128x128 float32 and 14.6k at 128x128 mixed_bfloat16, so bf16 with
+    # batches of 128x128 sees ~1.6x the text in the same time (docs/BENCHMARKS.md).
+    "wiki512": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
+                              batch=128, lr=2e-3, warmup_steps=100, steps=7000,
+                              valid_chars=300_000, valid_every_min=10.0,
+                              checkpoint_every_min=5.0, max_minutes=135.0,
+                              precision="mixed_bfloat16"),
 }
 
 

@@ -33,7 +33,7 @@ NAME = "wiki_writer"
 LN2 = math.log(2.0)
 
 
-def _setup_tf(seed: int):
+def _setup_tf(seed: int, precision: str = "float32"):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -42,6 +42,8 @@ def _setup_tf(seed: int):
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:  # cuDNN LSTM kernels are used by keras.layers.LSTM automatically on GPU
         keras.mixed_precision.set_global_policy("mixed_float16")
+    elif precision != "float32":
+        keras.mixed_precision.set_global_policy(precision)
     return tf, keras, bool(gpus)
 
 
@@ -61,12 +63,41 @@ def hardware() -> dict[str, Any]:
             "python": platform.python_version()}
 
 
-def lr_at(step: int, cfg) -> float:
-    """Linear warm-up, then cosine decay to ``lr * min_lr_ratio`` at ``cfg.steps``."""
+def float32_copy(model, cfg, vocab_size: int, keras):
+    """``model`` itself when it computes in float32, else a float32 twin with its weights.
+
+    Mixed-precision training keeps float32 weights, so the copy is exact; the shipped
+    checkpoint then loads and samples in float32 whatever policy trained it.
+    """
+    if model.compute_dtype == "float32":
+        return model
+    from models.text.char_lstm import build_model
+
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        twin = build_model(cfg, vocab_size)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def lr_at(step: int, cfg, elapsed_s: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to ``lr * min_lr_ratio``.
+
+    The decay runs on whichever is further along: steps (``step / cfg.steps``) or the
+    time budget (``elapsed_s / cfg.max_minutes``). On a shared machine the step rate
+    varies, and a run stopped by its time budget still ends with a fully decayed
+    rate instead of being cut off at a high one.
+    """
     if cfg.warmup_steps and step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     span = max(1, cfg.steps - cfg.warmup_steps)
-    progress = min(1.0, (step - cfg.warmup_steps) / span)
+    progress = (step - cfg.warmup_steps) / span
+    if cfg.max_minutes > 0:
+        progress = max(progress, elapsed_s / (cfg.max_minutes * 60))
+    progress = min(1.0, progress)
     floor = cfg.lr * cfg.min_lr_ratio
     return floor + 0.5 * (cfg.lr - floor) * (1 + math.cos(math.pi * progress))
 
@@ -204,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.steps is not None:
             cfg.steps = args.steps
 
-    tf, keras, on_gpu = _setup_tf(cfg.seed)
+    tf, keras, on_gpu = _setup_tf(cfg.seed, cfg.precision)
     from tqdm import tqdm
 
     from models.text import checkpoint, data
@@ -282,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                 "train_chars": step * cfg.batch * cfg.seq_len, "valid_bpc": round(valid_bpc, 4),
                 "valid_chars": int(len(valid_ids) - 1), "test_bpc": test_bpc,
                 "learning_curve": curve, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        checkpoint.save(out_dir, NAME, model, vocab, meta)
+        checkpoint.save(out_dir, NAME, float32_copy(model, cfg, len(vocab), keras), vocab, meta)
 
     scalars = Scalars(run_dir / "tb", tf)
     print(f"config {args.config}: {params:,} params, vocab {len(vocab)}, {len(train_ids):,} train chars, "
@@ -316,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         x, y, new_epoch = streams.batch_at(step)
         if new_epoch:
             states = [tf.zeros([cfg.batch, cfg.units])] * n_states
-        loss, states = train_step(x, y, states, tf.constant(lr_at(step, cfg), tf.float32))
+        loss, states = train_step(x, y, states, tf.constant(lr_at(step, cfg, elapsed), tf.float32))
         step += 1
         elapsed = elapsed_at_session + time.time() - session_start
         loss = float(loss)
@@ -326,9 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         bar.update(1)
         if step % 20 == 0 or step == cfg.steps:
             rate = (step - window_step) * chars_per_step / max(1e-9, time.time() - window_start)
-            bar.set_postfix(loss=f"{ema:.3f}", bpc=f"{ema / LN2:.3f}", lr=f"{lr_at(step, cfg):.1e}",
+            bar.set_postfix(loss=f"{ema:.3f}", bpc=f"{ema / LN2:.3f}", lr=f"{lr_at(step, cfg, elapsed):.1e}",
                             cps=f"{rate:,.0f}")
-            scalars.write(step, {"train/bpc": ema / LN2, "train/lr": lr_at(step, cfg),
+            scalars.write(step, {"train/bpc": ema / LN2, "train/lr": lr_at(step, cfg, elapsed),
                                  "train/chars_per_s": rate})
             window_start, window_step = time.time(), step
         out_of_time = cfg.max_minutes > 0 and elapsed >= cfg.max_minutes * 60
