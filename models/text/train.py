@@ -130,6 +130,31 @@ class Streams:
         return chunk[:, :-1], chunk[:, 1:], k == 0
 
 
+def make_train_step(model, optimizer, n_states: int, tf, loss_scale: bool = False):
+    """One compiled step of stateful truncated BPTT: ``(x, y, states, lr) -> (loss, states)``.
+
+    The loss is the mean cross-entropy in nats, computed in float32 whatever the
+    compute dtype; the returned states are float32 and cut from the graph.
+    """
+    state_spec = [tf.TensorSpec([None, None], tf.float32)] * n_states
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
+                                  tf.TensorSpec([None, None], tf.int32), state_spec,
+                                  tf.TensorSpec([], tf.float32)])
+    def train_step(x, y, states, lr):
+        optimizer.learning_rate.assign(lr)
+        with tf.GradientTape() as tape:
+            logits, new_states = model(x, states=states, training=True)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                y, tf.cast(logits, tf.float32)))
+            scaled = optimizer.scale_loss(loss) if loss_scale else loss
+        grads = tape.gradient(scaled, model.trainable_variables)
+        optimizer.apply(grads, model.trainable_variables)
+        return loss, [tf.stop_gradient(tf.cast(s, tf.float32)) for s in new_states]
+
+    return train_step
+
+
 def make_eval_fn(model, tf):
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
                                   tf.TensorSpec([None, None], tf.int32),
@@ -196,7 +221,7 @@ def _atomic_json(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from models.text.char_lstm import CONFIGS, get_config
+    from models.text.char_lstm import CONFIGS, PRECISIONS, get_config
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="tiny", choices=sorted(CONFIGS))
@@ -206,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="resume state + TensorBoard logs (default runs/text/CONFIG, or OUT/run)")
     parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much training time")
+    parser.add_argument("--precision", choices=PRECISIONS, default=None,
+                        help="override the config's CPU training precision")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory")
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop at this step without changing the schedule (then --resume)")
@@ -219,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg.warmup_steps = min(cfg.warmup_steps, max(0, args.steps // 10))
     if args.max_minutes is not None:
         cfg.max_minutes = args.max_minutes
+    if args.precision is not None:
+        cfg.precision = args.precision
     out_dir = args.out or DEFAULT_OUT
     run_dir = args.run_dir or (args.out / "run" if args.out else REPO_ROOT / "runs" / "text" / args.config)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -257,21 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     optimizer.build(model.trainable_variables)
     n_states = 2 * cfg.layers
-    state_spec = [tf.TensorSpec([None, None], tf.float32)] * n_states
-
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
-                                  tf.TensorSpec([None, None], tf.int32), state_spec,
-                                  tf.TensorSpec([], tf.float32)])
-    def train_step(x, y, states, lr):
-        optimizer.learning_rate.assign(lr)
-        with tf.GradientTape() as tape:
-            logits, new_states = model(x, states=states, training=True)
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                y, tf.cast(logits, tf.float32)))
-            scaled = optimizer.scale_loss(loss) if on_gpu else loss
-        grads = tape.gradient(scaled, model.trainable_variables)
-        optimizer.apply(grads, model.trainable_variables)
-        return loss, [tf.stop_gradient(tf.cast(s, tf.float32)) for s in new_states]
+    train_step = make_train_step(model, optimizer, n_states, tf, loss_scale=on_gpu)
 
     eval_fn = make_eval_fn(model, tf)
     step = 0

@@ -82,3 +82,38 @@ def test_scratch_cell_model_saves_and_loads(tmp_path):
     assert isinstance(again.rnns[0], ScratchLSTM)
     ids = np.array([vocab.encode("abc def")], np.int32)
     np.testing.assert_allclose(model(ids)[0], again(ids)[0], rtol=1e-6)
+
+
+def test_learning_rate_decays_by_steps_or_time_budget():
+    from models.text.char_lstm import CharLSTMConfig
+    from models.text.train import lr_at
+
+    cfg = CharLSTMConfig(lr=1e-2, min_lr_ratio=0.1, warmup_steps=10, steps=1010, max_minutes=10.0)
+    assert lr_at(0, cfg) == 1e-3  # warm-up
+    assert abs(lr_at(10, cfg) - 1e-2) < 1e-12
+    assert abs(lr_at(510, cfg) - 0.55e-2) < 1e-9  # half way by steps
+    assert abs(lr_at(1010, cfg) - 1e-3) < 1e-12
+    # A slow machine: at step 110 of 1010 the time budget is already spent -> fully decayed.
+    assert abs(lr_at(110, cfg, elapsed_s=600.0) - 1e-3) < 1e-12
+    assert abs(lr_at(110, cfg, elapsed_s=300.0) - 0.55e-2) < 1e-9
+    # Steps ahead of time: steps win.
+    assert lr_at(1010, cfg, elapsed_s=1.0) == lr_at(1010, cfg)
+    # No time budget: elapsed time is ignored.
+    cfg.max_minutes = 0.0
+    assert lr_at(110, cfg, elapsed_s=1e9) == lr_at(110, cfg)
+
+
+def test_mixed_bfloat16_training_exports_a_float32_checkpoint(tmp_path):
+    import keras
+
+    try:
+        _run(tmp_path, "--precision", "mixed_bfloat16")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model, vocab, meta = checkpoint.load(tmp_path / "wiki_writer.keras")
+    assert meta["config"]["precision"] == "mixed_bfloat16"
+    assert model.compute_dtype == "float32"
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    assert 0 < meta["test_bpc"] < 8
+    text = TextGenerator(model, vocab).generate(["The "], 40, seed=1)
+    assert text[0].startswith("The ") and len(text[0]) > 4
