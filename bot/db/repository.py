@@ -13,7 +13,7 @@ transition. Two bot instances, or a bot restarted mid-way, cannot both own it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -57,6 +57,13 @@ class Scoring:
             raise ValueError("points must not be negative")
 
 
+def _record(cls, row, **converted):
+    """A frozen record of ``cls`` from an ORM ``row``: each field read from the row's
+    attribute of the same name, unless ``converted`` gives its value."""
+    return cls(**{f.name: converted[f.name] if f.name in converted else getattr(row, f.name)
+                  for f in fields(cls)})
+
+
 @dataclass(frozen=True)
 class ChallengeRecord:
     id: int
@@ -78,25 +85,7 @@ class ChallengeRecord:
 
     @classmethod
     def of(cls, row: Challenge) -> ChallengeRecord:
-        return cls(
-            id=row.id,
-            guild_id=row.guild_id,
-            channel_id=row.channel_id,
-            created_by=row.created_by,
-            title=row.title,
-            prompt=row.prompt,
-            kind=ChallengeKind(row.kind),
-            genre=row.genre,
-            submission_deadline=row.submission_deadline,
-            voting_deadline=row.voting_deadline,
-            state=ChallengeState(row.state),
-            announcement_message_id=row.announcement_message_id,
-            results_message_id=row.results_message_id,
-            created_at=row.created_at,
-            voting_opened_at=row.voting_opened_at,
-            closed_at=row.closed_at,
-        )
-
+        return _record(cls, row, kind=ChallengeKind(row.kind), state=ChallengeState(row.state))
 
 @dataclass(frozen=True)
 class SubmissionRecord:
@@ -116,22 +105,7 @@ class SubmissionRecord:
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionRecord:
-        return cls(
-            id=row.id,
-            challenge_id=row.challenge_id,
-            user_id=row.user_id,
-            job_id=row.job_id,
-            content=row.content,
-            filename=row.filename,
-            content_type=row.content_type,
-            code_url=row.code_url,
-            summary=row.summary,
-            jump_url=row.jump_url,
-            vote_message_id=row.vote_message_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
+        return _record(cls, row)
 
 @dataclass(frozen=True)
 class SubmitOutcome:
@@ -188,17 +162,7 @@ class HistoryRecord:
 
     @classmethod
     def of(cls, row: GenerationHistory) -> HistoryRecord:
-        return cls(
-            job_id=row.job_id,
-            user_id=row.user_id,
-            guild_id=row.guild_id,
-            channel_id=row.channel_id,
-            kind=ChallengeKind(row.kind),
-            summary=row.summary,
-            jump_url=row.jump_url,
-            created_at=row.created_at,
-        )
-
+        return _record(cls, row, kind=ChallengeKind(row.kind))
 
 def _clip(text: str | None, limit: int) -> str | None:
     if text is None:
