@@ -233,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much training time")
     parser.add_argument("--precision", choices=PRECISIONS, default=None,
                         help="override the config's CPU training precision")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="CHECKPOINT",
+                        help="warm start: a new run (fresh optimizer, new schedule) from the weights "
+                             "and vocabulary of a .keras checkpoint of the same architecture")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory")
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop at this step without changing the schedule (then --resume)")
@@ -253,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     resume_path = run_dir / "resume.npz"
     state_path = run_dir / "resume.json"
+    if args.resume and args.init_from:
+        sys.exit("--resume continues a run; --init-from starts one: give one of them")
     if args.resume:
         if not state_path.is_file():
             sys.exit(f"nothing to resume in {run_dir}")
@@ -273,8 +278,23 @@ def main(argv: list[str] | None = None) -> int:
 
     wall_start = time.time()
     train_text = data.load_train(args.data_dir)
-    vocab = Vocab.from_dict(saved["vocab"]) if args.resume else Vocab.from_text(
-        train_text, min_count=cfg.vocab_min_count)
+    prior = saved.get("prior") if args.resume else None  # the run a warm start began from
+    init_model = None
+    if args.init_from:
+        init_model, vocab, init_meta = checkpoint.load(args.init_from)
+        arch = {k: init_meta["config"][k] for k in ("layers", "units", "embedding")}
+        if arch != {k: getattr(cfg, k) for k in arch}:
+            sys.exit(f"--init-from {args.init_from}: its architecture {arch} differs from "
+                     f"config {args.config!r}")
+        prior = {"checkpoint": str(args.init_from),
+                 "steps": init_meta.get("total_steps", init_meta.get("steps", 0)),
+                 "train_seconds": init_meta.get("total_train_seconds", init_meta.get("train_seconds", 0.0)),
+                 "train_chars": init_meta.get("total_train_chars", init_meta.get("train_chars", 0)),
+                 "valid_bpc": init_meta.get("valid_bpc"), "test_bpc": init_meta.get("test_bpc")}
+    elif args.resume:
+        vocab = Vocab.from_dict(saved["vocab"])
+    else:
+        vocab = Vocab.from_text(train_text, min_count=cfg.vocab_min_count)
     train_ids = vocab.encode_array(train_text[: cfg.train_chars] if cfg.train_chars else train_text)
     valid_text = data.load_raw("valid", args.data_dir)
     valid_ids = vocab.encode_array(valid_text[: cfg.valid_chars] if cfg.valid_chars else valid_text)
@@ -284,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, global_clipnorm=cfg.clipnorm)
     if on_gpu:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    if init_model is not None:
+        model.set_weights(init_model.get_weights())
+        del init_model
     optimizer.build(model.trainable_variables)
     n_states = 2 * cfg.layers
     train_step = make_train_step(model, optimizer, n_states, tf, loss_scale=on_gpu)
@@ -315,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         os.replace(tmp, resume_path)
         _atomic_json(state_path, {
             "config": cfg.to_dict(), "vocab": vocab.to_dict(), "step": step, "elapsed_s": elapsed,
-            "best_valid_bpc": best, "curve": curve, "exported": exported,
+            "best_valid_bpc": best, "curve": curve, "exported": exported, "prior": prior,
         })
 
     hw = hardware()
@@ -328,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
                 "train_chars": step * cfg.batch * cfg.seq_len, "valid_bpc": round(valid_bpc, 4),
                 "valid_chars": int(len(valid_ids) - 1), "test_bpc": test_bpc,
                 "learning_curve": curve, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        if prior:  # a warm start: totals over this run and the runs it began from
+            meta.update(init_from=prior, total_steps=prior["steps"] + step,
+                        total_train_seconds=round(prior["train_seconds"] + elapsed, 1),
+                        total_train_chars=prior["train_chars"] + step * cfg.batch * cfg.seq_len)
         checkpoint.save(out_dir, NAME, float32_copy(model, cfg, len(vocab), keras), vocab, meta)
 
     scalars = Scalars(run_dir / "tb", tf)

@@ -117,3 +117,18 @@ def test_mixed_bfloat16_training_exports_a_float32_checkpoint(tmp_path):
     assert 0 < meta["test_bpc"] < 8
     text = TextGenerator(model, vocab).generate(["The "], 40, seed=1)
     assert text[0].startswith("The ") and len(text[0]) > 4
+
+
+def test_init_from_warm_starts_a_new_run_and_counts_totals(tmp_path):
+    _run(tmp_path / "first")
+    first, vocab, meta = checkpoint.load(tmp_path / "first" / "wiki_writer.keras")
+    _run(tmp_path / "second", "--init-from", str(tmp_path / "first" / "wiki_writer.keras"))
+    second, vocab2, meta2 = checkpoint.load(tmp_path / "second" / "wiki_writer.keras")
+    assert vocab2 == vocab
+    assert meta2["init_from"]["steps"] == meta["steps"] == 12
+    assert meta2["total_steps"] == 24
+    assert meta2["total_train_chars"] == 2 * meta["train_chars"]
+    # It trained on from the first run's weights (12 more steps: lower valid bpc).
+    changed = [np.abs(a - b).max() for a, b in zip(first.get_weights(), second.get_weights(), strict=True)]
+    assert max(changed) > 0
+    assert meta2["valid_bpc"] < meta["valid_bpc"]
