@@ -16,7 +16,7 @@ import redis.exceptions
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors, views
+from bot import errors, metrics, views
 from bot.db import Database, default_sqlite_url
 from bot.delivery import JobRunner, ViewFactory
 from bot.jobs import JobBackend
@@ -85,6 +85,7 @@ class WikimuseBot(commands.Bot):
         self.sync_commands = sync_commands
         self.extension_names = tuple(extensions)
         self.synced: list[app_commands.AppCommand] = []
+        self.metrics_exporter: metrics.Exporter | None = None  # set by bot.runtime.open_bot
 
     async def setup_hook(self) -> None:
         if self.database is None:  # before the cogs: they share this one

@@ -20,7 +20,7 @@ import redis.exceptions
 from kombu.exceptions import OperationalError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import presenters
+from bot import metrics, presenters
 from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
@@ -112,6 +112,7 @@ class JobRunner:
         except discord.HTTPException:  # too late (3 s) or already answered: nothing was queued
             await self._release_quietly(interaction.user.id, job_id)
             raise
+        metrics.observe(task_name, "ack", (discord.utils.utcnow() - interaction.created_at).total_seconds())
         try:
             pending = await self.submit(interaction, job, task_name, label)
         except BotError as exc:
@@ -133,6 +134,7 @@ class JobRunner:
         except (redis.exceptions.RedisError, OperationalError) as exc:
             # The job stays pending in Redis (if Redis comes back, a restart delivers it).
             log.error("lost the backend while following a job: %s", exc, extra={"job_id": pending.job_id})
+            metrics.count_failure(pending.task_name, metrics.BACKEND_UNAVAILABLE)
             try:
                 await interaction.edit_original_response(
                     content=BackendUnavailable().user_message, allowed_mentions=NO_MENTIONS)
@@ -152,6 +154,7 @@ class JobRunner:
             await self.backend.submit(job, task_name)
         except (redis.exceptions.RedisError, OperationalError, OSError) as exc:
             log.error("cannot enqueue: %s", exc)
+            metrics.count_failure(task_name, metrics.BACKEND_UNAVAILABLE)
             await self._forget_quietly(pending.job_id)
             raise BackendUnavailable() from exc
         return pending
@@ -174,15 +177,29 @@ class JobRunner:
                 log.warning("progress edit failed: %s", exc, extra={"job_id": pending.job_id})
 
         editor = ThrottledEditor(edit, self.settings.progress_interval)
+        enqueued = time.monotonic()
+        running_since: float | None = None
 
         async def on_status(status: JobStatus) -> None:
+            nonlocal running_since
+            if running_since is None and status.state != STATE_QUEUED:
+                running_since = time.monotonic()
             if time.time() - pending.created_at > 14 * 60:  # the token is about to expire
                 return
             await editor.show(self.progress_line(status, pending.task_name, verb))
 
         result = await self.backend.wait(pending.job_id, queue, on_status, self.settings.job_timeout)
+        finished = time.monotonic()
+        metrics.observe(pending.task_name, "wait", finished - enqueued)
+        if running_since is not None:
+            metrics.observe(pending.task_name, "queued", running_since - enqueued)
+            metrics.observe(pending.task_name, "run", finished - running_since)
         await editor.wait_turn()
-        await self.deliver(pending, result, interaction=interaction)
+        message = await self.deliver(pending, result, interaction=interaction)
+        if message is not None:
+            metrics.observe(pending.task_name, "deliver", time.monotonic() - finished)
+            metrics.observe(pending.task_name, "total",
+                            (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
     def progress_line(self, status: JobStatus, task_name: str, verb: str) -> str:
         if status.state == STATE_QUEUED:
@@ -271,6 +288,7 @@ class JobRunner:
         self._sending.add(send)
         send.add_done_callback(self._sending.discard)
         message = await asyncio.shield(send)
+        metrics.count_result(pending.task_name, result.code if isinstance(result, ErrorResult) else None)
         await self._release_quietly(pending.user_id, pending.job_id)
         if message is not None and not isinstance(result, ErrorResult):
             rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
+from bot import metrics
 from bot.errors import LimitReached
 from bot.settings import BotSettings
 
@@ -92,6 +93,7 @@ class RateLimiter:
         verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
         if verdict == "ok":
             return
+        metrics.count_refusal(verdict)
         if verdict == "cooldown":
             raise LimitReached("You're going a bit fast.", now + timedelta(milliseconds=int(value)))
         if verdict == "concurrent":

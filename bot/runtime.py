@@ -11,11 +11,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 
+from bot import metrics
 from bot.client import EXTENSIONS, WikimuseBot, database_url
 from bot.db import Database
 from bot.embedded import EmbeddedBackend
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
+from bot.store import PENDING_KEY
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +42,16 @@ async def open_bot(settings: BotSettings, *, sync_commands: bool = False,
                 EmbeddedBackend(env=embedded_env, start_timeout=settings.embedded_start_timeout))
         backend = JobBackend(redis_url, poll_interval=settings.poll_interval)
         stack.push_async_callback(backend.close)
+        exporter: metrics.Exporter | None = None
+        if settings.metrics_port is not None:
+            exporter = metrics.start_exporter(settings.metrics_port, redis_url, PENDING_KEY,
+                                              settings.metrics_addr)
+            stack.callback(exporter.stop)
         # One database for the whole bot (history and challenges); migrations run here.
         database = await asyncio.to_thread(Database.connect, database_url(settings))
         stack.callback(database.dispose)
         bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions,
                           database=database)
+        bot.metrics_exporter = exporter  # tests read the bound port from it
         async with bot:
             yield bot

@@ -54,6 +54,9 @@ class BotSettings:
     challenge_points_win: int = 3
     challenge_points_runner_up: int = 1
     challenge_poll_seconds: float = 30.0
+    # Prometheus exporter (bot/metrics.py): None keeps it off; 0 picks a free port.
+    metrics_port: int | None = None
+    metrics_addr: str = "0.0.0.0"
 
 
 def _int_set(text: str, name: str) -> frozenset[int]:
@@ -107,6 +110,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
     sync_guild = env.get("SYNC_GUILD_ID", "").strip()
+    metrics_port = env.get("BOT_METRICS_PORT", "").strip()
     return BotSettings(
         token=_token(env),
         redis_url=env.get("REDIS_URL", "").strip() or None,
@@ -125,4 +129,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
         challenge_points_win=int(_number(env, "CHALLENGE_POINTS_WIN", 3, int, high=1000)),
         challenge_points_runner_up=int(_number(env, "CHALLENGE_POINTS_RUNNER_UP", 1, int, high=1000)),
         challenge_poll_seconds=_number(env, "CHALLENGE_POLL_SECONDS", 30.0, low=1.0, high=3600.0),
+        metrics_port=int(_number(env, "BOT_METRICS_PORT", 0, int, high=65535)) if metrics_port else None,
+        metrics_addr=env.get("BOT_METRICS_ADDR", "").strip() or "0.0.0.0",
     )

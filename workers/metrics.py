@@ -1,4 +1,4 @@
-"""Prometheus metrics for workers: job latency, failures by code, batch sizes, model load time.
+"""Prometheus metrics for workers: job latency (by kind and phase), failures by code, batch sizes, model load time.
 
 Queue depth is a property of Redis, not of one worker, so a collector reads it
 from the broker (``LLEN`` of each queue) on every scrape. The exporter is an
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 JOB_SECONDS = Histogram(
     "wikimuse_job_seconds", "Time a worker spent on a job, by kind.", ["kind"],
     buckets=(0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 40, 80, 160),
+)
+PHASE_SECONDS = Histogram(
+    "wikimuse_job_phase_seconds",
+    "Worker time per job and phase: generate (model sampling; a batch's call counts for each of its jobs), "
+    "render (article formatting; MIDI, audio and PNG).", ["kind", "phase"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
 )
 JOBS = Counter("wikimuse_jobs_total", "Jobs finished, by kind and result code.", ["kind", "code"])
 BATCH_SIZE = Histogram(
@@ -57,6 +63,13 @@ def job_timer(kind: str) -> Iterator[Outcome]:
     finally:
         JOB_SECONDS.labels(kind).observe(time.perf_counter() - started)
         JOBS.labels(kind, outcome.code).inc()
+
+
+def observe_phase(kind: str, phase: str, seconds: float, jobs: int = 1) -> None:
+    """``jobs`` observations of ``seconds`` (every job of a batch waited for the whole call)."""
+    histogram = PHASE_SECONDS.labels(kind, phase)
+    for _ in range(jobs):
+        histogram.observe(seconds)
 
 
 def observe_batch(kind: str, size: int) -> None:

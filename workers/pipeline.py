@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from workers import contracts, model_cache
+from workers import contracts, metrics, model_cache
 from workers.contracts import ErrorResult, MusicResult, Progress, WikiJob, WikiResult
 from workers.settings import WorkerSettings
 
@@ -156,9 +156,12 @@ def run_wiki_batch(
         seconds = time.perf_counter() - started
         log.info("generated %d article(s) in %.2fs", len(batch), seconds,
                  extra={"batch_size": len(batch), "generate_seconds": round(seconds, 3)})
+        metrics.observe_phase("wiki", "generate", seconds, jobs=len(batch))
         for i, job, text, rng_seed in zip(readable, batch, texts, seeds, strict=True):
             callbacks[i](Progress(fraction=0.95, phase="formatting", batch_size=len(batch)))
+            formatting = time.perf_counter()
             results[i] = _wiki_result(job, text, rng_seed, seconds, len(batch))
+            metrics.observe_phase("wiki", "render", time.perf_counter() - formatting)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]
 
@@ -293,8 +296,12 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     report(Progress(fraction=0.15, phase="composing"))
     roll = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed)
     seconds = time.perf_counter() - started
+    metrics.observe_phase("compose", "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
-    return _music_result(job.job_id, genre, kind, tempo, roll, steps_per_beat, rng_seed, seconds, settings)
+    rendering = time.perf_counter()
+    result = _music_result(job.job_id, genre, kind, tempo, roll, steps_per_beat, rng_seed, seconds, settings)
+    metrics.observe_phase("compose", "render", time.perf_counter() - rendering)
+    return result
 
 
 def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
@@ -344,7 +351,11 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     new = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed,
                                          primer=primer)
     seconds = time.perf_counter() - started
+    metrics.observe_phase("continue", "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
     full = np.concatenate([primer, new]).astype(np.uint8)
-    return _music_result(job.job_id, genre, kind, tempo, full, genre.steps_per_beat, rng_seed, seconds, settings,
-                         primer_steps=int(primer.shape[0]))
+    rendering = time.perf_counter()
+    result = _music_result(job.job_id, genre, kind, tempo, full, genre.steps_per_beat, rng_seed, seconds, settings,
+                           primer_steps=int(primer.shape[0]))
+    metrics.observe_phase("continue", "render", time.perf_counter() - rendering)
+    return result

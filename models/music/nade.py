@@ -60,6 +60,7 @@ class Config:
     transpose: int = 6
     steps_per_beat: int = 1
     checkpoint_minutes: float = 5.0
+    ema: float = 0.0  # decay of a moving average of the weights used for validation and shipping (0: off)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

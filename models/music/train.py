@@ -89,6 +89,18 @@ def make_config(mod: Any, genre: str, spec: str, overrides: list[str], info: dic
     return dataclasses.replace(config, **updates)
 
 
+def apply_overrides(config: Any, overrides: list[str]) -> Any:
+    """``config`` with ``--set KEY=VALUE`` items applied (KEY must be a field)."""
+    names = {f.name for f in dataclasses.fields(config)}
+    updates: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in names:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY in {sorted(names)}")
+        updates[key] = parse_value(value)
+    return dataclasses.replace(config, **updates)
+
+
 # ---------------------------------------------------------------------------
 # Resumable state on disk: JSON for scalars, npz (no pickle) for arrays
 
@@ -163,7 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--run-dir", type=Path, default=None, help="default runs/music/<kind>_<genre>")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--init-from", type=Path, default=None, metavar="CHECKPOINT",
+        help="fine-tune: start from the weights and config of a .keras checkpoint of the same kind "
+        "(fresh optimizer and early-stopping state; --set overrides its config)",
+    )
     args = parser.parse_args(argv)
+    if args.init_from is not None and args.resume:
+        parser.error("--init-from and --resume are exclusive")
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -177,16 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and (run_dir / "state.json").exists():
         model, config_dict, state = load_state(run_dir)
         config = mod.Config.from_dict(config_dict)
-        if args.set:  # e.g. --set max_epochs=800 or --set patience=20 to go further
-            names = {f.name for f in dataclasses.fields(config)}
-            updates = {}
-            for item in args.set:
-                key, _, value = item.partition("=")
-                if key not in names:
-                    raise SystemExit(f"--set {item!r}: unknown key")
-                updates[key] = parse_value(value)
-            config = dataclasses.replace(config, **updates)
+        # e.g. --set max_epochs=800 or --set patience=20 to go further
+        config = apply_overrides(config, args.set)
         print(f"resuming {run_dir} at epoch {state.get('epoch')}", file=sys.stderr)
+    elif args.init_from is not None:
+        model, config, sidecar = registry.load(args.init_from)
+        if sidecar.get("kind") != args.model:
+            raise SystemExit(f"--init-from {args.init_from}: a {sidecar.get('kind')} checkpoint, not {args.model}")
+        config = apply_overrides(config, args.set)
+        keras.utils.set_random_seed(args.seed)
+        print(f"fine-tuning from {args.init_from}", file=sys.stderr)
+        state = {"validate_start": True}
     else:
         config = make_config(mod, args.genre, args.config, args.set, info)
         keras.utils.set_random_seed(args.seed)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.log_scan import no_token_in_logs, no_token_in_worker_logs  # noqa: F401
 from tests.emulator.fixtures import discord_emulator  # noqa: F401
 from tests.emulator.harness import PATIENT_LIMITS
 

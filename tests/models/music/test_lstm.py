@@ -156,3 +156,52 @@ def test_fit_learns_and_resumes():
     resumed = lstm.fit(model, more, train, valid, seed=0, max_minutes=5, progress=False,
                        state=saved)
     assert resumed["epochs"] == 4 and resumed["steps"] > result["steps"]
+
+
+def test_output_bias_starts_at_key_frequencies():
+    rolls = [np.zeros((10, lstm.NUM_KEYS), np.uint8), np.zeros((30, lstm.NUM_KEYS), np.uint8)]
+    rolls[0][:, 40] = 1
+    rolls[1][:10, 40] = 1
+    rolls[1][:, 43] = 1
+    logits = lstm.key_frequency_logits(rolls)
+    assert logits[40] == pytest.approx(0.0, abs=1e-6)  # 20 of 40 frames
+    assert logits[43] == pytest.approx(np.log(0.75 / 0.25), abs=1e-5)  # 30 of 40
+    assert logits[0] == pytest.approx(np.log(1e-4 / (1 - 1e-4)), abs=1e-3)  # never: the floor
+
+    config = lstm.Config(units=8, batch_size=4, window=16, max_epochs=0, init_output_bias=True)
+    model = lstm.build_model(config)
+    lstm.fit(model, config, rolls, rolls, seed=0, max_minutes=1, progress=False)
+    np.testing.assert_allclose(model.get_layer("logits").bias.numpy(), logits, rtol=1e-6)
+    # A model on the key marginals scores exactly the unigram NLL (the LSTM output is
+    # ignored only when the dense kernel is zero).
+    model.get_layer("logits").kernel.assign(np.zeros((8, lstm.NUM_KEYS), np.float32))
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    frames = np.concatenate([r[1:] for r in rolls]).astype(np.float64)
+    unigram = -(frames * np.log(p) + (1 - frames) * np.log1p(-p)).sum() / len(frames)
+    assert lstm.frame_nll(model, config, rolls)["nll"] == pytest.approx(unigram, rel=1e-4)
+
+
+def test_ema_validates_and_ships_the_averaged_weights():
+    keras.utils.set_random_seed(0)
+    train, valid = random_rolls(8, seed=1), random_rolls(4, seed=2)
+    # decay 1.0: the average never leaves the initial weights, although training moves the
+    # live ones, so the restored (shipped) weights must be exactly the initial ones.
+    config = lstm.Config(units=8, batch_size=4, window=16, max_epochs=2, patience=5, ema=1.0,
+                         learning_rate=1e-2)
+    model = lstm.build_model(config)
+    initial = [w.copy() for w in model.get_weights()]
+    saved = {}
+    result = lstm.fit(model, config, train, valid, seed=0, max_minutes=5, progress=False,
+                      on_checkpoint=lambda m, st: saved.update(st))
+    assert result["steps"] > 0 and result["best_epoch"] == 1
+    for got, want in zip(model.get_weights(), initial, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(saved["ema_weights"]) == len(model.trainable_variables)
+    assert result["valid_nll"] == pytest.approx(lstm.frame_nll(model, config, valid)["nll"], rel=1e-5)
+
+    # decay 0.5 on a fresh model: the shipped weights differ from the initial ones.
+    config = lstm.Config.from_dict({**config.to_dict(), "ema": 0.5})
+    model = lstm.build_model(config)
+    initial = [w.copy() for w in model.get_weights()]
+    lstm.fit(model, config, train, valid, seed=0, max_minutes=5, progress=False)
+    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), initial, strict=True))

@@ -65,3 +65,27 @@ def test_evaluate_cli_as_a_process(tiny_music_model_dir):
     assert len(lines) == 1
     result = json.loads(lines[0])
     assert result["split"] == "test" and result["frames"] == 4725 - 77
+
+
+@pytest.mark.slow
+def test_init_from_fine_tunes_and_never_ships_worse_weights(tiny_music_model_dir, tmp_path, capsys):
+    start = tiny_music_model_dir / "music_lstm_chorale.keras"
+    before = registry.read_sidecar(start)
+    out = tmp_path / "out"
+    # A learning rate this large wrecks the weights in one epoch: the fine-tune must then
+    # keep the weights it started from, whose validation NLL it measures first.
+    args = ["--model", "lstm", "--genre", "chorale", "--init-from", str(start), "--out", str(out),
+            "--run-dir", str(tmp_path / "run"), "--no-progress",
+            "--set", "max_epochs=1", "--set", "learning_rate=5.0", "--set", "clip_norm=0"]
+    assert train.main(args) == 0
+    capsys.readouterr()
+    side = registry.read_sidecar(out / "music_lstm_chorale.keras")
+    assert side["config"]["units"] == before["config"]["units"]  # config from the checkpoint
+    assert side["config"]["learning_rate"] == 5.0 and "--init-from" in side["command"]
+    m = side["metrics"]
+    assert m["epochs"] == 1 and m["best_epoch"] == 0
+    assert m["valid_nll"] == pytest.approx(before["metrics"]["valid_nll"], abs=1e-4)
+    assert m["test_nll"] == pytest.approx(before["metrics"]["test_nll"], abs=1e-4)
+
+    with pytest.raises(SystemExit):
+        train.main(["--model", "nade", "--genre", "chorale", "--init-from", str(start), "--out", str(out)])
