@@ -176,7 +176,8 @@ class JobRunner:
             except discord.HTTPException as exc:
                 log.warning("progress edit failed: %s", exc, extra={"job_id": pending.job_id})
 
-        editor = ThrottledEditor(edit, self.settings.progress_interval)
+        editor = ThrottledEditor(edit, self.settings.progress_interval,
+                                 quiet_start=self.settings.progress_interval)
         enqueued = time.monotonic()
         running_since: float | None = None
 
@@ -194,7 +195,7 @@ class JobRunner:
         if running_since is not None:
             metrics.observe(pending.task_name, "queued", running_since - enqueued)
             metrics.observe(pending.task_name, "run", finished - running_since)
-        await editor.wait_turn()
+        await editor.wait_final()
         message = await self.deliver(pending, result, interaction=interaction)
         if message is not None:
             metrics.observe(pending.task_name, "deliver", time.monotonic() - finished)

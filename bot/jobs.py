@@ -175,13 +175,20 @@ class ThrottledEditor:
     """Edits a message at most once per ``interval`` seconds, skipping repeats.
 
     Progress texts that arrive too soon are dropped (the next one supersedes
-    them); :meth:`wait_turn` sleeps until the next edit is allowed, for the final
-    result, which must not be dropped.
+    them); :meth:`wait_turn` sleeps until the next progress edit is allowed.
+    ``quiet_start`` holds progress edits back for that long after creation: a
+    deferred reply already shows "thinking…", so a job that finishes sooner is
+    answered with its result directly, never with a stale "Queued" first. The
+    final result, which must not be dropped, waits only ``final_gap`` after the
+    last edit (:meth:`wait_final`).
     """
 
-    def __init__(self, edit: Callable[[str], Awaitable[None]], interval: float = 2.0) -> None:
+    def __init__(self, edit: Callable[[str], Awaitable[None]], interval: float = 2.0, *,
+                 quiet_start: float = 0.0, final_gap: float = 0.5) -> None:
         self._edit = edit
         self.interval = interval
+        self.final_gap = final_gap
+        self._quiet_until = time.monotonic() + quiet_start
         self._last_text: str | None = None
         self._last_at = -float("inf")
         self.edits = 0
@@ -190,14 +197,21 @@ class ThrottledEditor:
         self._last_at = time.monotonic()
 
     async def show(self, text: str) -> None:
-        if text == self._last_text or time.monotonic() - self._last_at < self.interval:
+        now = time.monotonic()
+        if text == self._last_text or now < self._quiet_until or now - self._last_at < self.interval:
             return
         self._last_text = text
         await self._edit(text)
         self.edits += 1
         self.mark_edited()
 
-    async def wait_turn(self) -> None:
-        remaining = self.interval - (time.monotonic() - self._last_at)
+    async def _wait_since_last(self, gap: float) -> None:
+        remaining = gap - (time.monotonic() - self._last_at)
         if remaining > 0:
             await asyncio.sleep(remaining)
+
+    async def wait_turn(self) -> None:
+        await self._wait_since_last(self.interval)
+
+    async def wait_final(self) -> None:
+        await self._wait_since_last(min(self.final_gap, self.interval))

@@ -64,3 +64,18 @@ async def running_bot(emulator: DiscordEmulator, *, redis_url: str | None, sync:
             await bot.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)
+
+
+def assert_progress_edits(edits: list, prefixes: tuple[str, ...], interval: float = 2.0,
+                          final_gap: float = 0.5) -> None:
+    """The edits of a deferred reply before its result are progress texts (starting with one
+    of ``prefixes``), at most one per ``interval``; the result follows the last of them by at
+    least ``final_gap``. A job faster than the quiet start has no progress edit at all."""
+    progress, result = edits[:-1], edits[-1]
+    assert result.json.get("embeds"), result.json
+    for edit in progress:
+        assert (edit.json.get("content") or "").lower().startswith(prefixes), edit.json
+    gaps = [b.at - a.at for a, b in zip(progress, progress[1:], strict=False)]
+    assert all(gap >= interval - 0.1 for gap in gaps), gaps
+    if progress:
+        assert result.at - progress[-1].at >= final_gap - 0.05, result.at - progress[-1].at
