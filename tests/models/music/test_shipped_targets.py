@@ -22,6 +22,7 @@ TARGETS = [
     ("lstm", "jsb", 8.4),
     ("lstm", "nottingham", 3.3),
     ("nade", "jsb", 5.4),
+    ("nade", "nottingham", 2.5),
 ]
 
 
