@@ -543,14 +543,32 @@ def generate(
         seed: any int; drives a stateless RNG.
         primer: optional (P, 88) roll the model reads before composing.
     """
+    return run_sampler(lambda: _generator(model), prepare_primer(primer), steps, steps, temperature, seed)
+
+
+def run_sampler(
+    make: Callable[[], Callable], first: np.ndarray, count: int, steps: int, temperature: float, seed: int
+) -> np.ndarray:
+    """Call a compiled sampler ``make()(first, count, temperature, seed)`` and return its first
+    ``steps`` frames as (steps, 88) uint8; the argument checks and conversions every music model's
+    ``generate`` shares.
+
+    Args:
+        make: returns the ``tf.function`` (called only when there is something to sample).
+        first: what the sampler reads before sampling (a primer or a clamped context), (P, 88).
+        count: the sampler's loop count (steps, or windows for the window RBM).
+        steps: how many frames the caller asked for.
+        temperature: must be > 0.
+        seed: any int.
+    """
     if temperature <= 0:
         raise ValueError("temperature must be > 0")
     if steps <= 0:
         return np.zeros((0, NUM_KEYS), np.uint8)
-    out = _generator(model)(
-        tf.constant(prepare_primer(primer)),
-        tf.constant(int(steps), tf.int32),
+    out = make()(
+        tf.constant(first, tf.float32),
+        tf.constant(int(count), tf.int32),
         tf.constant(float(temperature), tf.float32),
         tf.constant(int(seed), tf.int64),
     )
-    return out.numpy().astype(np.uint8)
+    return out.numpy()[:steps].astype(np.uint8)

@@ -354,14 +354,5 @@ def generate(
         seed: any int; drives a stateless RNG.
         primer: optional (P, 88) roll the LSTM reads before composing.
     """
-    if temperature <= 0:
-        raise ValueError("temperature must be > 0")
-    if steps <= 0:
-        return np.zeros((0, NUM_KEYS), np.uint8)
-    out = _generator(model)(
-        tf.constant(lstm_mod.prepare_primer(primer)),
-        tf.constant(int(steps), tf.int32),
-        tf.constant(float(temperature), tf.float32),
-        tf.constant(int(seed), tf.int64),
-    )
-    return out.numpy().astype(np.uint8)
+    return lstm_mod.run_sampler(lambda: _generator(model), lstm_mod.prepare_primer(primer), steps, steps,
+                                temperature, seed)

@@ -30,6 +30,7 @@ from models.music.lstm import (
     pad_stack,
     prepare_primer,
     random_transpose,
+    run_sampler,
     sample_keys,
     train_loop,
 )
@@ -274,14 +275,5 @@ def generate(
     The encoder reads the last ``config.primer_steps`` frames of the primer
     (silence-padded on the left when shorter; silence when there is none).
     """
-    if temperature <= 0:
-        raise ValueError("temperature must be > 0")
-    if steps <= 0:
-        return np.zeros((0, NUM_KEYS), np.uint8)
-    out = _generator(model)(
-        tf.constant(fit_primer(primer, config.primer_steps)),
-        tf.constant(int(steps), tf.int32),
-        tf.constant(float(temperature), tf.float32),
-        tf.constant(int(seed), tf.int64),
-    )
-    return out.numpy().astype(np.uint8)
+    return run_sampler(lambda: _generator(model), fit_primer(primer, config.primer_steps), steps, steps,
+                       temperature, seed)
