@@ -359,3 +359,42 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
                            primer_steps=int(primer.shape[0]))
     metrics.observe_phase("continue", "render", time.perf_counter() - rendering)
     return result
+
+
+def warm_up(settings: WorkerSettings) -> dict[str, float]:
+    """Load and compile what ``settings.warmup`` names, so the first users do not pay for it.
+
+    ``wiki``: the default text model and its sampling function for the default
+    length at every batch bucket up to ``batch_max_size`` (each bucket is one XLA
+    compile, seconds each). ``music``: one short ``/compose`` per genre with the
+    model users get by default (``best``), which loads it, traces its sampler and
+    warms the renderer. A missing checkpoint is logged and skipped.
+
+    Returns:
+        Seconds spent per item (``wiki``, ``music:<genre>``).
+    """
+    timings: dict[str, float] = {}
+    if "wiki" in settings.warmup:
+        started = time.perf_counter()
+        try:
+            text_model = model_cache.get_text_model(settings.wiki_checkpoint())
+        except model_cache.ModelMissingError:
+            log.warning("warm-up: no text checkpoint in %s", settings.model_dir)
+        else:
+            from models.text.generate import BATCH_BUCKETS
+
+            cap = next((b for b in BATCH_BUCKETS if b >= settings.batch_max_size), BATCH_BUCKETS[-1])
+            text_model.generator.warmup([b for b in BATCH_BUCKETS if b <= cap], contracts.WIKI_LENGTH_DEFAULT)
+            timings["wiki"] = round(time.perf_counter() - started, 3)
+    if "music" in settings.warmup:
+        for genre in contracts.GENRE_NAMES:
+            started = time.perf_counter()
+            result = run_compose(contracts.ComposeJob(job_id=f"warmup-{genre}", genre=genre, bars=1, rng_seed=0),
+                                 settings)
+            if isinstance(result, ErrorResult):
+                log.warning("warm-up: %s: %s", genre, result.message)
+                continue
+            timings[f"music:{genre}"] = round(time.perf_counter() - started, 3)
+    if timings:
+        log.info("warm-up done in %.1fs", sum(timings.values()), extra={"warmup_seconds": timings})
+    return timings

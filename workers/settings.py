@@ -20,6 +20,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # for its worker child, so the fallback only matters for hand-run workers.
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
+# WARMUP=wiki,music: the default text model with its sampling buckets for the
+# default length at every batch size up to BATCH_MAX_SIZE; music: the `best`
+# model of every genre, traced once.
+WARMUP_CHOICES = ("wiki", "music")
+
 
 class SettingsError(ValueError):
     """An environment variable holds a value that cannot be used."""
@@ -47,6 +52,7 @@ class WorkerSettings:
     batch_window_ms: float = 30.0  # dynamic batching: how long to collect concurrent jobs
     batch_max_size: int = 16
     metrics_port: int | None = None  # Prometheus exporter; None: off
+    warmup: tuple[str, ...] = ()  # WARMUP: what a worker loads and compiles before its first job
 
     @property
     def broker_url(self) -> str:
@@ -95,6 +101,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL={log_level!r} is not a logging level")
     data_default = REPO_ROOT.parent / "shared" / "data"
+    warmup = tuple(dict.fromkeys(w.strip().lower() for w in env.get("WARMUP", "").split(",") if w.strip()))
+    unknown = [w for w in warmup if w not in WARMUP_CHOICES]
+    if unknown:
+        raise SettingsError(f"WARMUP={env.get('WARMUP')!r}: unknown {unknown}; choose from {list(WARMUP_CHOICES)}")
     return WorkerSettings(
         redis_url=env.get("REDIS_URL", "").strip() or None,
         model_dir=_path(env, "MODEL_DIR", REPO_ROOT / "models" / "checkpoints"),
@@ -109,6 +119,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
         batch_window_ms=_number(env, "BATCH_WINDOW_MS", 30.0),
         batch_max_size=max(1, int(_number(env, "BATCH_MAX_SIZE", 16, int))),
         metrics_port=int(port_raw) if port_raw.isdigit() else None,
+        warmup=warmup,
     )
 
 

@@ -10,6 +10,7 @@ traceback, never shown to the user).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import signals, states
@@ -162,8 +163,43 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     runs_tasks_here = "prefork" not in pool_name  # threads, solo, gevent, eventlet
     set_worker_concurrency(concurrency if runs_tasks_here else 1)
     metrics.start_exporter_in_main(get_settings(), runs_tasks_here)
+    global _warm_in_main
+    _warm_in_main = runs_tasks_here
+
+
+_warm_in_main = False  # a threads/solo pool runs its jobs (and so its warm-up) in the main process
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Run :func:`pipeline.warm_up` in a daemon thread of the process that runs the jobs.
+
+    A thread, so that Celery's start-up (and its child-alive timeout) never waits on
+    XLA compiles; a job that arrives meanwhile waits on the model cache's lock for
+    the load, not for the compiles. TensorFlow stays out of a prefork parent: there
+    this runs in each child, from ``worker_process_init``.
+    """
+    settings = get_settings()
+    if not settings.warmup:
+        return None
+
+    def run() -> None:
+        try:
+            pipeline.warm_up(settings)
+        except Exception:  # a failed warm-up must not take the worker down; jobs load lazily
+            log.exception("warm-up failed")
+
+    thread = threading.Thread(target=run, name="wikimuse-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+@signals.worker_ready.connect
+def _on_worker_ready(**_: Any) -> None:
+    if _warm_in_main:
+        start_warm_up()
 
 
 @signals.worker_process_init.connect
 def _on_worker_process_init(**_: Any) -> None:
     metrics.start_exporter_in_child(get_settings())
+    start_warm_up()

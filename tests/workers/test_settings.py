@@ -17,12 +17,15 @@ def test_defaults():
     assert s.wiki_checkpoint() == s.model_dir / "wiki_writer.keras"
     assert s.visibility_timeout > s.time_limit > s.soft_time_limit > 0
     assert s.log_level == "INFO" and s.log_json and s.metrics_port is None
+    assert s.warmup == ()
 
 
 def test_values_from_env(tmp_path: Path):
     s = load_settings({"REDIS_URL": "redis://r:6379/2", "MODEL_DIR": str(tmp_path), "LOG_LEVEL": "debug",
                        "TASK_SOFT_TIME_LIMIT": "10", "TASK_TIME_LIMIT": "20", "VISIBILITY_TIMEOUT": "60",
-                       "METRICS_PORT": "9100", "LOG_FORMAT": "text", "MAX_DELIVERIES": "0"})
+                       "METRICS_PORT": "9100", "LOG_FORMAT": "text", "MAX_DELIVERIES": "0",
+                       "WARMUP": " Music, wiki,music "})
+    assert s.warmup == ("music", "wiki")
     assert (s.redis_url, s.model_dir, s.log_level, s.metrics_port) == ("redis://r:6379/2", tmp_path, "DEBUG", 9100)
     assert (s.soft_time_limit, s.time_limit, s.visibility_timeout) == (10, 20, 60)
     assert not s.log_json and s.max_deliveries == 1
@@ -34,6 +37,7 @@ def test_values_from_env(tmp_path: Path):
     ({"VISIBILITY_TIMEOUT": "100"}, "VISIBILITY_TIMEOUT"),
     ({"LOG_LEVEL": "LOUD"}, "logging level"),
     ({"BATCH_WINDOW_MS": "-1"}, "negative"),
+    ({"WARMUP": "wiki,everything"}, "unknown"),
 ])
 def test_bad_values_raise(env, words):
     with pytest.raises(SettingsError, match=words):
