@@ -519,6 +519,17 @@ async def _wait_for_bot(emulator: Any, bot: BotProcess, timeout: float = 120.0) 
         await asyncio.sleep(0.1)
 
 
+async def _wait_for_warm_up(processes: list[Any], timeout: float = 600.0) -> None:
+    """Until every worker's log says its WARMUP is done (load + compile, see docs/OPERATIONS.md)."""
+    deadline = time.monotonic() + timeout
+    waiting = [w for w in processes if w.env.get("WARMUP")]
+    while waiting:
+        waiting = [w for w in waiting if "warm-up done" not in Path(w.log_path).read_text(errors="replace")]
+        if waiting and time.monotonic() > deadline:
+            raise RuntimeError(f"workers did not finish warming up: {[str(w.log_path) for w in waiting]}")
+        await asyncio.sleep(0.5)
+
+
 async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
                     bot_env_extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Start Redis, ``workers`` workers, the emulator and the bot; warm up; measure; stop."""
@@ -535,11 +546,17 @@ async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
     try:
         for n, queues in enumerate(worker_layout(workers)):
             threads = "text" in queues and config.text_pool == "threads"
+            # As in docker-compose: each worker loads and compiles what its queues need at start.
+            warmup = ",".join(w for q, w in (("text", "wiki"), ("music", "music")) if q in queues)
             worker = WorkerProcess(redis_server.url, queues=queues, pool="threads" if threads else "prefork",
-                                   concurrency=config.text_concurrency if threads else 1, env=worker_env,
+                                   concurrency=config.text_concurrency if threads else 1,
+                                   env={"WARMUP": warmup, **worker_env},
                                    log_path=log_dir / f"worker-{workers}-{n}-{'-'.join(queues)}.log")
             processes.append(worker)
             await asyncio.to_thread(worker.start, 180.0)
+        started = time.monotonic()
+        await _wait_for_warm_up(processes)
+        out["worker_warmup_seconds"] = round(time.monotonic() - started, 1)
         out["pools"] = [f"{w.pool} -c {w.concurrency}" for w in processes]
         users = [emulator.add_user(f"user{i}") for i in range(config.users)]
         solo = iter(range(1_000_000))

@@ -395,6 +395,6 @@ def warm_up(settings: WorkerSettings) -> dict[str, float]:
                 log.warning("warm-up: %s: %s", genre, result.message)
                 continue
             timings[f"music:{genre}"] = round(time.perf_counter() - started, 3)
-    if timings:
+    if settings.warmup:
         log.info("warm-up done in %.1fs", sum(timings.values()), extra={"warmup_seconds": timings})
     return timings

@@ -62,6 +62,8 @@ async def test_load_bench_tiny_run(tiny_all_models_dir: Path, tmp_path: Path):
     assert any('"message": "enqueued wikimuse.' in line for line in bot_lines)
     worker_lines = [line for path in run["worker_logs"] for line in Path(path).read_text().splitlines()]
     assert any('"msg": "job finished"' in line for line in worker_lines)
+    # The worker warmed up (WARMUP=wiki,music, as in docker-compose) before anything was measured.
+    assert any('"msg": "warm-up done' in line for line in worker_lines) and run["worker_warmup_seconds"] >= 0
     assert find_leaks(bot_lines + worker_lines, [DEFAULT_TOKEN]) == []
     table = markdown(report)
     assert "| 1 (text,music) | 6 |" in table and "/compose 5 s" in table
