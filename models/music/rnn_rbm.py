@@ -12,6 +12,12 @@ chain of RBM ``t`` started at ``v_t`` and held constant, so its gradient is the
 CD update of ``W`` and of the biases, back-propagated into the GRU. The paper
 uses a plain RNN and SGD; a GRU and Adam converge faster here.
 
+``pretrain_epochs`` first trains the recurrent part alone, as the paper did:
+with ``W = 0`` the visible marginal of each RBM is exactly independent
+Bernoulli keys with logits ``b_v(t)``, so binary cross-entropy on ``b_v`` is the
+exact NLL (no CD noise, no AIS). ``W`` then starts from small random values
+and CD-k learns the correlations between keys.
+
 The NLL needs each RBM's partition function: ``frame_nll`` reports the
 annealed-importance-sampling estimate (``models.music.ais``), labelled
 ``"estimate": True``, as the paper did. Generation runs ``gibbs_steps`` sweeps
@@ -23,6 +29,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import time
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +63,11 @@ class Config:
     window: int = 128
     max_epochs: int = 500
     patience: int = 8
+    lr_patience: int = 0  # halve the learning rate after this many epochs without progress (0: off)
+    ema: float = 0.0  # decay of a moving average of the weights used for validation and shipping (0: off)
+    # Epochs of exact-likelihood pretraining of the GRU with W = 0 before CD-k (the paper's recipe):
+    # with no weights the RBM of each frame is independent keys with logits b_v(t).
+    pretrain_epochs: int = 0
     transpose: int = 6
     steps_per_beat: int = 1
     gibbs_steps: int = 25  # generation: Gibbs sweeps per frame
@@ -138,6 +151,14 @@ def _rnn_rbm_loss(model: keras.Model, batch: tuple, training: bool, *, k: int) -
     return tf.reduce_sum(loss), tf.reduce_sum(mask)
 
 
+def _independent_loss(model: keras.Model, batch: tuple, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    """Exact frame NLL when ``W = 0`` (independent keys with logits b_v(t)); W, b_h and U_h get no gradient."""
+    context, frames, mask = batch
+    v, b_v, _ = _flat_frames(model, context, frames, mask, training)
+    nll = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(v, b_v), axis=-1)  # (N,)
+    return tf.reduce_sum(nll), tf.reduce_sum(mask)
+
+
 _BIAS_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -195,6 +216,45 @@ def frame_nll(
             "ais_chains": config.ais_chains, "ais_betas": n_betas}
 
 
+def independent_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
+    """Frame NLL of the keys as independent Bernoulli(sigmoid(b_v(t))): the exact NLL when ``W = 0``."""
+    run = _bias_fn(model)
+    total, frames = 0.0, 0
+    for idx in lstm_mod.length_batches([r.shape[0] for r in rolls], 16, np.random.default_rng(0)):
+        context, mask = lstm_mod.pad_stack([lstm_mod.with_start_frame(rolls[i])[:-1] for i in idx])
+        targets, _ = lstm_mod.pad_stack([rolls[i] for i in idx])
+        mask[:, 0] = 0.0  # frame 0 is not a predicted frame
+        v, b_v, _, _ = run(tf.constant(context), tf.constant(targets), tf.constant(mask))
+        total += float(tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(v, b_v)))
+        frames += int(v.shape[0])
+    return {"nll": total / max(frames, 1), "frames": frames, "estimate": False}
+
+
+def _pretrain(
+    model: keras.Model,
+    config: Config,
+    train_rolls: Sequence[np.ndarray],
+    valid_rolls: Sequence[np.ndarray],
+    state: dict[str, Any],
+    **loop_kwargs: Any,
+) -> dict[str, Any]:
+    """``config.pretrain_epochs`` epochs of the exact NLL with ``W`` held at 0 (early stopping on
+    the whole valid split); the returned history's records carry ``"phase": "pretrain"``."""
+    w = model.get_layer("rbm").w
+    if "epoch" not in state:  # a fresh run (a resumed one already has W = 0)
+        w.assign(tf.zeros_like(w))
+    with warnings.catch_warnings():  # W, b_h and U_h have no gradient here, by design
+        warnings.filterwarnings("ignore", message="Gradients do not exist")
+        metrics = lstm_mod.train_loop(
+            model, dataclasses.replace(config, max_epochs=config.pretrain_epochs), train_rolls, valid_rolls,
+            make_epoch=lstm_mod._lstm_epoch, loss_fn=_independent_loss, nll_fn=independent_nll,
+            state={**state, "phase": "pretrain"}, **loop_kwargs,
+        )
+    for record in metrics["history"]:
+        record.setdefault("phase", "pretrain")
+    return metrics
+
+
 def fit(
     model: keras.Model,
     config: Config,
@@ -208,7 +268,31 @@ def fit(
     progress: bool = True,
 ) -> dict[str, Any]:
     """CD-k through time with Adam; early stopping on a cheap AIS estimate of a valid subset,
-    then full AIS estimates of the valid split and of a train subset for the returned metrics."""
+    then full AIS estimates of the valid split and of a train subset for the returned metrics.
+
+    A fresh run (no ``state``) with ``config.pretrain_epochs`` first pretrains with the exact
+    NLL at ``W = 0`` (``_pretrain``); ``state["phase"]`` says which phase a resumed run is in.
+    A fine-tune (``{"validate_start": True}``) goes straight to CD-k.
+    """
+    started = time.monotonic()
+    state = dict(state or {})
+    phase = state.get("phase", "cd" if state else "pretrain")
+    if phase == "pretrain" and config.pretrain_epochs > 0:
+        pre = _pretrain(model, config, train_rolls, valid_rolls, state, seed=seed, max_minutes=max_minutes,
+                        on_checkpoint=on_checkpoint, progress=progress)
+        if pre["stopped"] == "time":  # --resume continues the pretraining
+            return rbm_mod.finish_metrics(pre, frame_nll(model, config, valid_rolls),
+                                          frame_nll(model, config, train_rolls,
+                                                    max_frames=min(config.ais_max_frames, rbm_mod.len_frames(valid_rolls))))
+        # The best pretrained weights (W = 0) are the start of CD-k, kept unless an epoch beats them.
+        w = model.get_layer("rbm").w
+        w.assign(tf.random.normal(tf.shape(w), stddev=0.01, seed=seed))
+        state = {"phase": "cd", "validate_start": True, "epoch": pre["epochs"], "step": pre["steps"],
+                 "wall_seconds": pre["wall_seconds"], "history": pre["history"]}
+        if max_minutes:
+            max_minutes = max(max_minutes - (time.monotonic() - started) / 60.0, 1e-3)
+    else:
+        state.setdefault("phase", "cd")
 
     def subset_nll(m: keras.Model, c: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
         return frame_nll(m, c, rolls, max_frames=c.valid_frames, betas=c.valid_betas)

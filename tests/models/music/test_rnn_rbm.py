@@ -1,5 +1,6 @@
 """RNN-RBM: CD-k through time, AIS frame NLL, Gibbs generation."""
 
+import dataclasses
 import math
 
 import keras
@@ -58,3 +59,36 @@ def test_training_generation_and_round_trip(tmp_path):
     assert rnn_rbm.frame_nll(loaded, config, rolls)["nll"] == pytest.approx(
         rnn_rbm.frame_nll(model, config, rolls)["nll"], rel=1e-6
     )
+
+
+def test_independent_nll_is_the_frame_nll_without_weights():
+    """The pretraining objective is the exact NLL when W = 0: it matches the (then exact) AIS figure."""
+    config = rnn_rbm.Config.tiny()
+    keras.utils.set_random_seed(1)
+    model = rnn_rbm.build_model(config)
+    layer = model.get_layer("rbm")
+    layer.w.assign(np.zeros(layer.w.shape, np.float32))
+    rolls = random_rolls(seed=1)
+    exact = rnn_rbm.independent_nll(model, config, rolls)
+    assert exact["frames"] == sum(r.shape[0] - 1 for r in rolls)
+    assert exact["nll"] == pytest.approx(rnn_rbm.frame_nll(model, config, rolls)["nll"], rel=1e-5)
+
+
+def test_pretraining_holds_w_at_zero_then_cd_learns_it():
+    config = dataclasses.replace(rnn_rbm.Config.tiny(), pretrain_epochs=2, max_epochs=3, patience=5)
+    keras.utils.set_random_seed(0)
+    model = rnn_rbm.build_model(config)
+    rolls = random_rolls(lengths=(16,) * 6)
+    seen = []  # (phase, epoch, W) at each checkpoint: the end of each phase
+
+    def on_checkpoint(m, st):
+        seen.append((st["phase"], st["epoch"], m.get_layer("rbm").w.numpy().copy()))
+
+    metrics = rnn_rbm.fit(model, config, rolls, rolls[:2], seed=0, max_minutes=2, on_checkpoint=on_checkpoint,
+                          progress=False)
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
+    assert [h.get("phase") for h in metrics["history"]] == ["pretrain", "pretrain", None]
+    assert [(phase, epoch) for phase, epoch, _ in seen] == [("pretrain", 2), ("cd", 3)]
+    assert not seen[0][2].any()  # W untouched by the exact-likelihood phase
+    assert np.abs(seen[1][2]).max() > 0.0  # CD-k trains it
+    assert math.isfinite(metrics["valid_nll"])
