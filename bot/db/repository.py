@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -269,12 +269,7 @@ class ChallengeRepository(_Repository):
             return [ChallengeRecord.of(r) for r in session.scalars(query)]
 
     def set_announcement(self, challenge_id: int, message_id: int) -> None:
-        with self._sessions.begin() as session:
-            session.execute(
-                update(Challenge)
-                .where(Challenge.id == challenge_id)
-                .values(announcement_message_id=message_id)
-            )
+        self._set(Challenge, challenge_id, announcement_message_id=message_id)
 
     def cancel(
         self, challenge_id: int, *, guild_id: int, now: datetime | None = None
@@ -366,10 +361,7 @@ class ChallengeRepository(_Repository):
             return result.rowcount == 1
 
     def release_lease(self, challenge_id: int) -> None:
-        with self._sessions.begin() as session:
-            session.execute(
-                update(Challenge).where(Challenge.id == challenge_id).values(lease_until=None)
-            )
+        self._set(Challenge, challenge_id, lease_until=None)
 
     def open_voting(
         self, challenge_id: int, *, now: datetime | None = None, early: bool = False
@@ -498,12 +490,7 @@ class ChallengeRepository(_Repository):
             return [tuple(r) for r in session.execute(self._tally_query(challenge_id))]  # type: ignore[misc]
 
     def set_results_message(self, challenge_id: int, message_id: int) -> None:
-        with self._sessions.begin() as session:
-            session.execute(
-                update(Challenge)
-                .where(Challenge.id == challenge_id)
-                .values(results_message_id=message_id, lease_until=None)
-            )
+        self._set(Challenge, challenge_id, results_message_id=message_id, lease_until=None)
 
     @staticmethod
     def _result_record(row: Result) -> ResultRecord:
@@ -628,12 +615,12 @@ class ChallengeRepository(_Repository):
             return SubmissionRecord.of(row)
 
     def set_vote_message(self, submission_id: int, message_id: int) -> None:
+        self._set(Submission, submission_id, vote_message_id=message_id)
+
+    def _set(self, table: type[Challenge] | type[Submission], row_id: int, **values: Any) -> None:
+        """Set columns of one row by primary key, in its own transaction."""
         with self._sessions.begin() as session:
-            session.execute(
-                update(Submission)
-                .where(Submission.id == submission_id)
-                .values(vote_message_id=message_id)
-            )
+            session.execute(update(table).where(table.id == row_id).values(**values))
 
     # -- votes --------------------------------------------------------------
 
