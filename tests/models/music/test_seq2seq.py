@@ -12,18 +12,7 @@ import pytest
 
 from models.music import metrics, seq2seq
 from models.music.datasets import NUM_KEYS
-
-
-def random_rolls(n: int, seed: int = 0, low: int = 10, high: int = 40) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for _ in range(n):
-        t = int(rng.integers(low, high))
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        for step in range(t):
-            roll[step, rng.choice(np.arange(30, 60), size=3, replace=False)] = 1
-        rolls.append(roll)
-    return rolls
+from tests.models.music.tiny_rolls import random_rolls
 
 
 @pytest.fixture(scope="module")
