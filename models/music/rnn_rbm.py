@@ -136,6 +136,32 @@ def build_model(config: Config) -> keras.Model:
     return keras.Model(context, [b_v, b_h], name="rnn_rbm")
 
 
+def widen(model: keras.Model, config: Config, hidden: int, *, stddev: float = 0.0, seed: int = 0) -> keras.Model:
+    """A copy of a trained model whose RBMs have ``hidden`` hidden units (at least ``config.hidden``).
+
+    The new units get weights ``N(0, stddev)`` (0: exactly zero), hidden bias 0 and fresh
+    ``U_h`` columns. With zero weights a new unit only adds ``softplus(b_h(t)_j)`` to every
+    configuration's log-probability, so each frame's distribution, and the NLL, are unchanged;
+    a small ``stddev`` breaks the symmetry for further CD-k training. ``config.hidden`` is not
+    changed: pass ``dataclasses.replace(config, hidden=hidden)`` along with the new model.
+    """
+    if hidden < config.hidden:
+        raise ValueError(f"cannot narrow the RBM from {config.hidden} to {hidden} hidden units")
+    keras.utils.set_random_seed(seed)
+    wide = build_model(dataclasses.replace(config, hidden=hidden))
+    wide.get_layer("gru").set_weights(model.get_layer("gru").get_weights())
+    old, new = model.get_layer("rbm"), wide.get_layer("rbm")
+    h = config.hidden
+    rng = np.random.default_rng(seed)
+    w = np.concatenate([old.w.numpy(), rng.normal(0.0, stddev, (NUM_KEYS, hidden - h)).astype(np.float32)], axis=1)
+    new.w.assign(w)
+    new.b_v.assign(old.b_v.numpy())
+    new.u_v.assign(old.u_v.numpy())
+    new.b_h.assign(np.concatenate([old.b_h.numpy(), np.zeros(hidden - h, np.float32)]))
+    new.u_h.assign(np.concatenate([old.u_h.numpy(), new.u_h.numpy()[:, h:]], axis=1))
+    return wide
+
+
 def _flat_frames(model: keras.Model, context: tf.Tensor, frames: tf.Tensor, mask: tf.Tensor, training: bool):
     """(N, 88) frames and (N, 88), (N, H) biases of the masked steps."""
     b_v, b_h = model(context, training=training)

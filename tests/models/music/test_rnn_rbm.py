@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from models.music import rnn_rbm
+from models.music import ais, rnn_rbm
 from models.music.datasets import NUM_KEYS
 
 
@@ -92,3 +92,29 @@ def test_pretraining_holds_w_at_zero_then_cd_learns_it():
     assert not seen[0][2].any()  # W untouched by the exact-likelihood phase
     assert np.abs(seen[1][2]).max() > 0.0  # CD-k trains it
     assert math.isfinite(metrics["valid_nll"])
+
+
+def test_widen_keeps_every_frame_distribution():
+    """Hidden units with zero weights add a constant per frame: the exact NLL does not move."""
+    config = dataclasses.replace(rnn_rbm.Config.tiny(), hidden=4)
+    keras.utils.set_random_seed(0)
+    model = rnn_rbm.build_model(config)
+    layer = model.get_layer("rbm")
+    layer.w.assign(np.random.default_rng(0).normal(0.0, 0.5, layer.w.shape).astype(np.float32))
+    wide = rnn_rbm.widen(model, config, 7)
+    assert wide.get_layer("rbm").w.shape == (NUM_KEYS, 7)
+    roll = random_rolls(lengths=(6,))[0]
+    context = np.concatenate([np.zeros((1, NUM_KEYS)), roll[:-1]])[None].astype(np.float32)
+
+    def exact_nll(m):
+        w = m.get_layer("rbm").w.numpy()
+        b_v, b_h = (x.numpy()[0] for x in m(context, training=False))
+        f = -(roll * b_v).sum(1) - np.logaddexp(0.0, roll @ w + b_h).sum(1)
+        return np.array([f[t] + ais.exact_log_partition(w, b_v[t], b_h[t]) for t in range(len(roll))])
+
+    np.testing.assert_allclose(exact_nll(wide), exact_nll(model), rtol=1e-4, atol=1e-4)
+    noisy = rnn_rbm.widen(model, config, 7, stddev=0.3)
+    assert np.abs(noisy.get_layer("rbm").w.numpy()[:, 4:]).max() > 0.0
+    assert not np.allclose(exact_nll(noisy), exact_nll(model), atol=1e-3)
+    with pytest.raises(ValueError):
+        rnn_rbm.widen(model, config, 3)
