@@ -12,6 +12,10 @@ resumable state lives under ``runs/music/<kind>_<genre>/`` (git-ignored):
 optimizer state, to ``<out>/music_<kind>_<genre>.keras`` with a JSON sidecar
 (kind, genre, dataset, grid, config, train/valid/test NLL and their gap, steps,
 wall time, hardware, date).
+
+``--init-from CHECKPOINT`` fine-tunes a shipped model (its config, ``--set``
+overrides); for the RNN-RBM a larger ``--set hidden=H`` first widens the RBM
+(``rnn_rbm.widen``: new units start near zero, so the NLL is unchanged).
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ from models.music import registry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNS_DIR = REPO_ROOT / "runs" / "music"
+# --init-from with a larger --set hidden=H (RNN-RBM): the new hidden units' weights start at
+# N(0, WIDEN_STDDEV), small enough to keep the model's NLL, large enough to break symmetry.
+WIDEN_STDDEV = 0.01
 
 
 def hardware() -> str:
@@ -203,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         model, config, sidecar = registry.load(args.init_from)
         if sidecar.get("kind") != args.model:
             raise SystemExit(f"--init-from {args.init_from}: a {sidecar.get('kind')} checkpoint, not {args.model}")
-        config = apply_overrides(config, args.set)
+        start_config, config = config, apply_overrides(config, args.set)
         keras.utils.set_random_seed(args.seed)
+        if getattr(config, "hidden", None) != getattr(start_config, "hidden", None) and hasattr(mod, "widen"):
+            # e.g. --set hidden=800: a wider RBM with the same distribution to start from
+            model = mod.widen(model, start_config, config.hidden, stddev=WIDEN_STDDEV, seed=args.seed)
+            print(f"widened the RBM from {start_config.hidden} to {config.hidden} hidden units", file=sys.stderr)
         print(f"fine-tuning from {args.init_from}", file=sys.stderr)
         state = {"validate_start": True}
     else:

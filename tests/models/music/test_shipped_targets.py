@@ -17,13 +17,15 @@ import pytest
 
 from models.music import evaluate, registry
 
-# (kind, dataset, target test NLL): issue 5 (LSTM composer) and issue 6 (NADE)
+# (kind, dataset, target test NLL): issue 5 (LSTM composer) and issue 6 (NADE, RNN-RBM)
 TARGETS = [
     ("lstm", "jsb", 8.4),
     ("lstm", "nottingham", 3.3),
     ("nade", "jsb", 5.4),
     ("nade", "nottingham", 2.5),
+    ("rnn_rbm", "jsb", 7.0),  # an AIS estimate, as the issue (and the paper) allows
 ]
+ESTIMATED = {"rnn_rbm", "rbm"}
 
 
 @pytest.mark.slow
@@ -32,7 +34,9 @@ def test_shipped_checkpoint_meets_its_target(kind, dataset, target, capsys):
     path = registry.checkpoint_path(kind, registry.DATASET_GENRES[dataset])
     assert evaluate.main(["--model", kind, "--dataset", dataset, "--split", "test"]) == 0
     line = json.loads(capsys.readouterr().out.strip())
-    assert line["frames"] > 0 and "estimate" not in line
+    assert line["frames"] > 0 and line.get("estimate", False) == (kind in ESTIMATED)
+    if kind in ESTIMATED:  # AIS with a schedule long enough not to flatter the model (see BENCHMARKS)
+        assert line["ais_betas"] >= 1000
     assert line["nll"] <= target
     # the sidecar written by the training CLI reports the same figure
     assert line["nll"] == pytest.approx(registry.read_sidecar(path)["metrics"]["test_nll"], abs=1e-3)

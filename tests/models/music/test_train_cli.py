@@ -89,3 +89,20 @@ def test_init_from_fine_tunes_and_never_ships_worse_weights(tiny_music_model_dir
 
     with pytest.raises(SystemExit):
         train.main(["--model", "nade", "--genre", "chorale", "--init-from", str(start), "--out", str(out)])
+
+
+@pytest.mark.slow
+def test_init_from_with_more_hidden_units_widens_the_rnn_rbm(tmp_path, capsys):
+    first = ["--model", "rnn_rbm", "--genre", "chorale", "--config", "tiny", "--out", str(tmp_path / "a"),
+             "--run-dir", str(tmp_path / "run_a"), "--no-progress", "--set", "max_epochs=1"]
+    assert train.main(first) == 0
+    start = tmp_path / "a" / "music_rnn_rbm_chorale.keras"
+    hidden = registry.read_sidecar(start)["config"]["hidden"]
+    assert train.main(["--model", "rnn_rbm", "--genre", "chorale", "--init-from", str(start),
+                       "--out", str(tmp_path / "b"), "--run-dir", str(tmp_path / "run_b"), "--no-progress",
+                       "--set", "max_epochs=1", "--set", f"hidden={hidden + 5}"]) == 0
+    assert "widened the RBM" in capsys.readouterr().err
+    path = tmp_path / "b" / "music_rnn_rbm_chorale.keras"
+    model, config, side = registry.load(path)
+    assert config.hidden == side["config"]["hidden"] == hidden + 5
+    assert tuple(model.get_layer("rbm").w.shape) == (88, hidden + 5)
