@@ -519,17 +519,6 @@ async def _wait_for_bot(emulator: Any, bot: BotProcess, timeout: float = 120.0) 
         await asyncio.sleep(0.1)
 
 
-async def _wait_for_warm_up(processes: list[Any], timeout: float = 600.0) -> None:
-    """Until every worker's log says its WARMUP is done (load + compile, see docs/OPERATIONS.md)."""
-    deadline = time.monotonic() + timeout
-    waiting = [w for w in processes if w.env.get("WARMUP")]
-    while waiting:
-        waiting = [w for w in waiting if "warm-up done" not in Path(w.log_path).read_text(errors="replace")]
-        if waiting and time.monotonic() > deadline:
-            raise RuntimeError(f"workers did not finish warming up: {[str(w.log_path) for w in waiting]}")
-        await asyncio.sleep(0.5)
-
-
 async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
                     bot_env_extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Start Redis, ``workers`` workers, the emulator and the bot; warm up; measure; stop."""
@@ -555,7 +544,8 @@ async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
             processes.append(worker)
             await asyncio.to_thread(worker.start, 180.0)
         started = time.monotonic()
-        await _wait_for_warm_up(processes)
+        for worker in processes:  # each worker loads and compiles what its queues need
+            await asyncio.to_thread(worker.wait_warm)
         out["worker_warmup_seconds"] = round(time.monotonic() - started, 1)
         out["pools"] = [f"{w.pool} -c {w.concurrency}" for w in processes]
         users = [emulator.add_user(f"user{i}") for i in range(config.users)]

@@ -52,8 +52,10 @@ def measure(redis_url: str, model_dir: Path, pool: str, concurrency_levels: list
             rounds: int, log_dir: Path) -> dict[int, tuple[float, float]]:
     """{C: (jobs per minute, mean batch size)} for one worker configuration."""
     worker = WorkerProcess(redis_url, queues=("text",), pool=pool, concurrency=16 if pool == "threads" else 1,
-                           env={"MODEL_DIR": str(model_dir), "LOG_LEVEL": "WARNING"},
+                           env={"MODEL_DIR": str(model_dir), "LOG_LEVEL": "INFO", "WARMUP": "wiki",
+                                "BATCH_MAX_SIZE": str(max(concurrency_levels))},
                            log_path=log_dir / f"worker-{pool}.log").start(timeout=120)
+    worker.wait_warm()  # every batch bucket compiled, as a production worker with WARMUP=wiki
     app = create_app(load_settings({"REDIS_URL": redis_url}))
     try:
         burst(app, 1, 100, 0)  # load TensorFlow and the model, trace the generate function

@@ -229,6 +229,23 @@ class WorkerProcess:
     def node_name(self) -> str:
         return self.hostname.replace("%h", socket.gethostname())
 
+    def wait_warm(self, timeout: float = 600.0) -> None:
+        """Block until the worker's ``WARMUP`` has finished (its log says ``warm-up done``).
+
+        Needs ``log_path`` and a log level of INFO or lower; returns at once without ``WARMUP``.
+        """
+        if not self.env.get("WARMUP"):
+            return
+        if self.log_path is None:
+            raise EmbeddedError("wait_warm needs the worker's log_path")
+        deadline = time.monotonic() + timeout
+        while "warm-up done" not in Path(self.log_path).read_text(errors="replace"):
+            if self.proc is None or self.proc.poll() is not None:
+                raise EmbeddedError("the worker exited while warming up")
+            if time.monotonic() > deadline:
+                raise EmbeddedError(f"the worker did not finish warming up in {timeout:.0f} s")
+            time.sleep(0.25)
+
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until this worker answers a broadcast ping."""
         from workers.app import create_app
