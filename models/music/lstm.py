@@ -21,7 +21,7 @@ import dataclasses
 import math
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,13 +223,9 @@ def frame_nll(
     number of predicted frames (sum of T - 1).
     """
     run = _eval_fn(model)
-    rng = np.random.default_rng(0)
     total, frames = 0.0, 0
-    for idx in length_batches([r.shape[0] for r in rolls], batch_size, rng):
-        inputs, mask = pad_stack([with_start_frame(rolls[i])[:-1] for i in idx])
-        targets, _ = pad_stack([rolls[i] for i in idx])
-        mask[:, 0] = 0.0  # frame 0 has no frame before it: not a predicted frame
-        s, n = run(tf.constant(inputs), tf.constant(targets), tf.constant(mask))
+    for inputs, targets, mask in scoring_batches(rolls, batch_size):
+        s, n = run(inputs, targets, mask)
         total += float(s)
         frames += int(round(float(n)))
     return {"nll": total / max(frames, 1), "frames": frames, "estimate": False}
@@ -471,6 +467,22 @@ def sample_keys(logits: tf.Tensor, temperature: tf.Tensor, seed: tf.Tensor) -> t
     probs = tf.sigmoid(logits / temperature)
     u = tf.random.stateless_uniform(tf.shape(probs), seed=seed)
     return tf.cast(u < probs, tf.float32)
+
+
+def scoring_batches(rolls: Sequence[np.ndarray], batch_size: int = 16) -> Iterator[tuple[tf.Tensor, ...]]:
+    """Whole pieces in padded batches of similar length, for the frame NLL of issue 4.
+
+    Yields ``(context, targets, mask)`` tensors: ``context[t]`` is the frame before
+    ``targets[t]`` (silence before frame 0), and ``mask`` is 0 on padding and on frame 0,
+    which has no frame before it and so is not a predicted frame. The order is fixed
+    (seed 0), so every model's NLL sees the same batches.
+    """
+    rng = np.random.default_rng(0)
+    for idx in length_batches([r.shape[0] for r in rolls], batch_size, rng):
+        context, mask = pad_stack([with_start_frame(rolls[i])[:-1] for i in idx])
+        targets, _ = pad_stack([rolls[i] for i in idx])
+        mask[:, 0] = 0.0
+        yield tf.constant(context), tf.constant(targets), tf.constant(mask)
 
 
 def prepare_primer(primer: np.ndarray | None) -> np.ndarray:

@@ -211,14 +211,10 @@ def frame_nll(
     Natural log, summed over the split and divided by the number of predicted frames.
     """
     run = _eval_fn(model)
-    rng = np.random.default_rng(0)
     total, frames = 0.0, 0
     # Long pieces are evaluated whole (the state is never reset inside a piece).
-    for idx in lstm_mod.length_batches([r.shape[0] for r in rolls], batch_size, rng):
-        context, mask = lstm_mod.pad_stack([lstm_mod.with_start_frame(rolls[i])[:-1] for i in idx])
-        targets, _ = lstm_mod.pad_stack([rolls[i] for i in idx])
-        mask[:, 0] = 0.0  # frame 0 has no frame before it: not a predicted frame
-        s, n = run(tf.constant(context), tf.constant(targets), tf.constant(mask))
+    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size):
+        s, n = run(context, targets, mask)
         total += float(s)
         frames += int(round(float(n)))
     return {"nll": total / max(frames, 1), "frames": frames, "estimate": False}

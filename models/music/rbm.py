@@ -387,18 +387,9 @@ def generate(
         seed: any int; the same seed gives the same clip.
         primer: optional (P, 88) roll; its last steps clamp the first window.
     """
-    if temperature <= 0:
-        raise ValueError("temperature must be > 0")
-    if steps <= 0:
-        return np.zeros((0, NUM_KEYS), np.uint8)
     overlap = config.overlap if 0 <= config.overlap < config.window else config.window - 1
     context = padded(lstm_mod.prepare_primer(primer), overlap + 1)[-overlap:] if overlap else np.zeros((0, NUM_KEYS))
     fresh = config.window - overlap
-    windows = -(-int(steps) // fresh)
-    out = _generator(model, config.window, overlap, config.gibbs_steps)(
-        tf.constant(context, tf.float32),
-        tf.constant(windows, tf.int32),
-        tf.constant(float(temperature), tf.float32),
-        tf.constant(int(seed), tf.int64),
-    )
-    return out.numpy()[:steps].astype(np.uint8)
+    windows = max(0, -(-int(steps) // fresh))
+    return lstm_mod.run_sampler(lambda: _generator(model, config.window, overlap, config.gibbs_steps), context,
+                                windows, steps, temperature, seed)

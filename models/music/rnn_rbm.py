@@ -216,13 +216,9 @@ def frame_nll(
     ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation).
     """
     run = _bias_fn(model)
-    rng = np.random.default_rng(0)
     b_vs, b_hs, energies = [], [], []
-    for idx in lstm_mod.length_batches([r.shape[0] for r in rolls], batch_size, rng):
-        context, mask = lstm_mod.pad_stack([lstm_mod.with_start_frame(rolls[i])[:-1] for i in idx])
-        targets, _ = lstm_mod.pad_stack([rolls[i] for i in idx])
-        mask[:, 0] = 0.0  # frame 0 is not a predicted frame
-        _, b_v, b_h, f = run(tf.constant(context), tf.constant(targets), tf.constant(mask))
+    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size):
+        _, b_v, b_h, f = run(context, targets, mask)
         b_vs.append(b_v.numpy())
         b_hs.append(b_h.numpy())
         energies.append(f.numpy())
@@ -246,11 +242,8 @@ def independent_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarr
     """Frame NLL of the keys as independent Bernoulli(sigmoid(b_v(t))): the exact NLL when ``W = 0``."""
     run = _bias_fn(model)
     total, frames = 0.0, 0
-    for idx in lstm_mod.length_batches([r.shape[0] for r in rolls], 16, np.random.default_rng(0)):
-        context, mask = lstm_mod.pad_stack([lstm_mod.with_start_frame(rolls[i])[:-1] for i in idx])
-        targets, _ = lstm_mod.pad_stack([rolls[i] for i in idx])
-        mask[:, 0] = 0.0  # frame 0 is not a predicted frame
-        v, b_v, _, _ = run(tf.constant(context), tf.constant(targets), tf.constant(mask))
+    for context, targets, mask in lstm_mod.scoring_batches(rolls):
+        v, b_v, _, _ = run(context, targets, mask)
         total += float(tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(v, b_v)))
         frames += int(v.shape[0])
     return {"nll": total / max(frames, 1), "frames": frames, "estimate": False}
@@ -406,14 +399,5 @@ def generate(
         seed: any int; the same seed gives the same clip.
         primer: optional (P, 88) roll the GRU reads first.
     """
-    if temperature <= 0:
-        raise ValueError("temperature must be > 0")
-    if steps <= 0:
-        return np.zeros((0, NUM_KEYS), np.uint8)
-    out = _generator(model, config.gibbs_steps)(
-        tf.constant(lstm_mod.prepare_primer(primer)),
-        tf.constant(int(steps), tf.int32),
-        tf.constant(float(temperature), tf.float32),
-        tf.constant(int(seed), tf.int64),
-    )
-    return out.numpy().astype(np.uint8)
+    return lstm_mod.run_sampler(lambda: _generator(model, config.gibbs_steps), lstm_mod.prepare_primer(primer),
+                                steps, steps, temperature, seed)
