@@ -239,7 +239,9 @@ class WorkerProcess:
         if self.log_path is None:
             raise EmbeddedError("wait_warm needs the worker's log_path")
         deadline = time.monotonic() + timeout
-        while "warm-up done" not in Path(self.log_path).read_text(errors="replace"):
+        while "warm-up done" not in (log := Path(self.log_path).read_text(errors="replace")):
+            if "warm-up failed" in log:
+                raise EmbeddedError(f"the worker's warm-up failed (see {self.log_path})")
             if self.proc is None or self.proc.poll() is not None:
                 raise EmbeddedError("the worker exited while warming up")
             if time.monotonic() > deadline:

