@@ -45,6 +45,9 @@ class CharLSTMConfig:
     clipnorm: float = 1.0
     seed: int = 1234
     vocab_min_count: int = 5
+    # > 0: spell each <unk> of the tokenized train split as a training word seen at most
+    # this many times, drawn anew each epoch (data.spell_unknowns); 0 keeps the UNK symbol.
+    spell_unk: int = 0
     train_chars: int = 0  # 0 = the whole training split; >0 uses only its first N chars
     valid_chars: int = 0  # periodic validation on the first N chars of raw valid (0 = all)
     test_chars: int = 0  # the final test score on the first N chars of raw test (0 = all)
@@ -98,6 +101,14 @@ CONFIGS: dict[str, CharLSTMConfig] = {
                               valid_chars=300_000, valid_every_min=10.0,
                               checkpoint_every_min=5.0, max_minutes=135.0,
                               precision="mixed_bfloat16"),
+    # wiki512 continued (--init-from the shipped writer) on the train split with its
+    # <unk> spelled out. The raw test's rare words are 8.5% of its characters and cost
+    # the UNK-trained model 4.70 bits each against 1.56 elsewhere (docs/BENCHMARKS.md).
+    "wiki512s": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
+                               batch=128, lr=1e-3, warmup_steps=50, steps=7000, spell_unk=5,
+                               valid_chars=300_000, valid_every_min=10.0,
+                               checkpoint_every_min=5.0, max_minutes=90.0,
+                               precision="mixed_bfloat16"),
 }
 
 

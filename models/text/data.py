@@ -5,6 +5,9 @@ tokenized splits ``wikitext-2/wiki.{train,valid,test}.tokens.xz`` and the raw
 ``wikitext-2-raw/wiki.{valid,test}.raw.xz``; the raw train split is missing. So
 the model trains on the tokenized train split, with every ``<unk>`` token turned
 into the one reserved symbol ``UNK``, and is selected and scored on raw text.
+Raw text spells those rare words out (8.5% of raw test's characters), so training
+can replace each ``UNK`` by a rare word of the training split itself, drawn anew
+every epoch (:func:`rare_words`, :func:`spell_unknowns`).
 With a network, :func:`download_wikitext2_raw` fetches the raw archive and checks
 its sha256; nothing is fetched at import.
 """
@@ -17,7 +20,11 @@ import lzma
 import os
 import urllib.request
 import zipfile
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from models.text.vocab import UNK
 
@@ -92,6 +99,36 @@ def load_train(data_dir: str | Path | None = None) -> str:
         return load_raw("train", data_dir)
     except DataError:
         return load_tokens("train", data_dir)
+
+
+def rare_words(text: str, max_count: int) -> list[str]:
+    """The space-separated words of ``text`` seen at most ``max_count`` times, sorted.
+
+    In the tokenized split every word seen fewer than 3 times is ``<unk>``, so the words
+    seen 3 to ``max_count`` times are the closest thing it has to them: rare names,
+    terms and inflections, about as long (7.3 characters against 7.1 in raw valid).
+    """
+    counts = Counter(text.split())
+    return sorted(w for w, n in counts.items() if n <= max_count and UNK not in w)
+
+
+def spell_unknowns(text: str, words: Sequence[str], seed: int | Sequence[int]) -> str:
+    """``text`` with each ``UNK`` symbol replaced by a word drawn uniformly from ``words``.
+
+    Deterministic in ``seed``; the trainer passes ``[seed, epoch]`` so each epoch
+    spells the unknown words differently and none is learned as a fixed string.
+    """
+    parts = text.split(UNK)
+    if len(parts) == 1:
+        return text
+    if not words:
+        raise ValueError("no words to spell the unknown words with")
+    picks = np.random.default_rng(seed).integers(0, len(words), size=len(parts) - 1)
+    out = [parts[0]]
+    for pick, part in zip(picks, parts[1:], strict=True):
+        out.append(words[pick])
+        out.append(part)
+    return "".join(out)
 
 
 def sha256(data: bytes) -> str:

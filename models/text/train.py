@@ -22,6 +22,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,11 @@ def lr_at(step: int, cfg, elapsed_s: float = 0.0) -> float:
 class Streams:
     """Batches of stateful truncated BPTT over ``ids``, addressed by global step (exact resume)."""
 
-    def __init__(self, ids: np.ndarray, batch: int, seq_len: int, seed: int) -> None:
+    def __init__(self, ids: np.ndarray, batch: int, seq_len: int, seed: int,
+                 epoch_ids: Callable[[int], np.ndarray] | None = None) -> None:
+        """``epoch_ids``, when given, makes each epoch's corpus (``ids`` sets the epoch's length)."""
         self.ids, self.batch, self.seq_len, self.seed = ids, batch, seq_len, seed
+        self.epoch_ids = epoch_ids
         self.stream_len = (len(ids) - 1 - seq_len) // batch
         self.steps_per_epoch = self.stream_len // seq_len
         if self.steps_per_epoch < 1:
@@ -117,8 +121,12 @@ class Streams:
     def _layout(self, epoch: int) -> np.ndarray:
         offset = int(np.random.default_rng([self.seed, epoch]).integers(0, self.seq_len))
         n = self.stream_len
+        ids = self.ids if self.epoch_ids is None or epoch == 0 else self.epoch_ids(epoch)
+        need = offset + n * self.batch + 1
+        if len(ids) < need:  # a respelled epoch a few characters shorter: wrap around
+            ids = np.resize(ids, need)
         starts = offset + n * np.arange(self.batch)
-        return np.stack([self.ids[s:s + n + 1] for s in starts])  # (B, n + 1)
+        return np.stack([ids[s:s + n + 1] for s in starts])  # (B, n + 1)
 
     def batch_at(self, step: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """(x, y, starts_epoch) for a global step; x, y are (B, T) int32."""
@@ -236,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init-from", type=Path, default=None, metavar="CHECKPOINT",
                         help="warm start: a new run (fresh optimizer, new schedule) from the weights "
                              "and vocabulary of a .keras checkpoint of the same architecture")
+    parser.add_argument("--spell-unk", type=int, default=None, metavar="MAX_COUNT",
+                        help="override the config's spell_unk: spell each <unk> as a train word seen "
+                             "at most MAX_COUNT times (0 keeps the UNK symbol)")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory")
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop at this step without changing the schedule (then --resume)")
@@ -251,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg.max_minutes = args.max_minutes
     if args.precision is not None:
         cfg.precision = args.precision
+    if args.spell_unk is not None:
+        cfg.spell_unk = args.spell_unk
     out_dir = args.out or DEFAULT_OUT
     run_dir = args.run_dir or (args.out / "run" if args.out else REPO_ROOT / "runs" / "text" / args.config)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -274,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from models.text import checkpoint, data
     from models.text.char_lstm import build_model
-    from models.text.vocab import Vocab
+    from models.text.vocab import UNK, Vocab
 
     wall_start = time.time()
     train_text = data.load_train(args.data_dir)
@@ -295,10 +308,23 @@ def main(argv: list[str] | None = None) -> int:
         vocab = Vocab.from_dict(saved["vocab"])
     else:
         vocab = Vocab.from_text(train_text, min_count=cfg.vocab_min_count)
-    train_ids = vocab.encode_array(train_text[: cfg.train_chars] if cfg.train_chars else train_text)
+    if cfg.train_chars:
+        train_text = train_text[: cfg.train_chars]
+    epoch_ids = None
+    if cfg.spell_unk and UNK in train_text:
+        lexicon = data.rare_words(train_text, cfg.spell_unk)
+
+        def epoch_ids(epoch: int) -> np.ndarray:
+            return vocab.encode_array(data.spell_unknowns(train_text, lexicon, [cfg.seed, epoch]))
+
+        train_ids = epoch_ids(0)
+        print(f"spelling {train_text.count(UNK):,} <unk> with {len(lexicon):,} words seen <= "
+              f"{cfg.spell_unk} times", flush=True)
+    else:
+        train_ids = vocab.encode_array(train_text)
     valid_text = data.load_raw("valid", args.data_dir)
     valid_ids = vocab.encode_array(valid_text[: cfg.valid_chars] if cfg.valid_chars else valid_text)
-    streams = Streams(train_ids, cfg.batch, cfg.seq_len, cfg.seed)
+    streams = Streams(train_ids, cfg.batch, cfg.seq_len, cfg.seed, epoch_ids)
 
     model = build_model(cfg, len(vocab))
     optimizer = keras.optimizers.Adam(learning_rate=cfg.lr, global_clipnorm=cfg.clipnorm)
@@ -344,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     hw = hardware()
     params = int(model.count_params())
     meta_base = {"name": NAME, "config_name": args.config, "config": cfg.to_dict(), "params": params,
-                 "hardware": hw, "dataset": "wikitext-2 (train: tokenized, <unk> -> reserved symbol)"}
+                 "hardware": hw, "dataset": "wikitext-2 (train: tokenized, " + (
+                     f"each <unk> spelled as a train word seen <= {cfg.spell_unk} times, drawn per epoch)"
+                     if epoch_ids else "<unk> -> reserved symbol)")}
 
     def export(valid_bpc: float, test_bpc: float | None = None) -> None:
         meta = {**meta_base, "steps": step, "train_seconds": round(elapsed, 1),

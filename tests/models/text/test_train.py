@@ -132,3 +132,11 @@ def test_init_from_warm_starts_a_new_run_and_counts_totals(tmp_path):
     changed = [np.abs(a - b).max() for a, b in zip(first.get_weights(), second.get_weights(), strict=True)]
     assert max(changed) > 0
     assert meta2["valid_bpc"] < meta["valid_bpc"]
+
+
+def test_spell_unk_trains_on_the_spelled_split_and_records_it(tmp_path, capsys):
+    _run(tmp_path, "--spell-unk", "5")
+    assert "spelling" in capsys.readouterr().out
+    meta = json.loads((tmp_path / "wiki_writer.json").read_text())
+    assert meta["config"]["spell_unk"] == 5
+    assert "each <unk> spelled as a train word seen <= 5 times" in meta["dataset"]
