@@ -1,7 +1,7 @@
 """How far the AIS estimate of an RBM model's frame NLL is from converged.
 
     python bench/music_rbm_ais_check.py [--model rnn_rbm] [--genre chorale] [--split test]
-        [--frames 500] [--chains 4] [--betas 30,100,300,1000]
+        [--frames 500] [--chains 4] [--betas 30,100,300,1000] [--checkpoint PATH]
 
 Scores the same evenly spaced frames of a Boulanger split with more and more
 inverse temperatures. AIS underestimates log Z on average, so the estimated NLL
@@ -33,9 +33,11 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=500)
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--betas", default="30,100,300,1000")
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="a .keras file of --model (default: the shipped one for --genre)")
     args = parser.parse_args()
 
-    model, config, _ = registry.load(registry.checkpoint_path(args.model, args.genre))
+    model, config, _ = registry.load(args.checkpoint or registry.checkpoint_path(args.model, args.genre))
     config.ais_chains = args.chains
     rolls = registry.load_genre_data(args.genre)[args.split]
     mod = registry.module(args.model)
