@@ -10,12 +10,17 @@ Each round sends N wiki jobs (``--length`` characters) and N compose jobs
 (``--seconds`` of ``--genre``) at once and times the burst from the first send to
 the last result. Reported: jobs/min per configuration and the ratio.
 
+``--pin`` gives worker i core i (``sched_setaffinity`` on every thread of the worker
+and of its pool children, as ``taskset -a`` would), so the two workers never
+migrate onto each other's core; the one worker gets core 0.
+
 Run: ``.venv/bin/python bench/serving_scaleout.py --model-dir <dir with wiki_writer and music_lstm_chorale> --jobs 6 --rounds 2``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -28,6 +33,30 @@ from workers.app import create_app  # noqa: E402
 from workers.contracts import ComposeJob, ErrorResult, WikiJob, result_from_dict  # noqa: E402
 from workers.embedded import RedisServer, WorkerProcess  # noqa: E402
 from workers.settings import get_settings, load_settings  # noqa: E402
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        for task in Path(f"/proc/{pids[i]}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            pids.extend(int(c) for c in children)
+        i += 1
+    return pids
+
+
+def pin(pid: int, core: int) -> int:
+    """Put every thread of ``pid`` and of its descendants on ``core``; returns the thread count."""
+    threads = 0
+    for p in process_tree(pid):
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), {core})
+                threads += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+    return threads
 
 
 def burst(app, n: int, length: int, seconds: float, genre: str, round_no: int,
@@ -62,6 +91,10 @@ def measure(layout: list[tuple[str, ...]], model_dir: Path, args: argparse.Names
         try:
             # Load the models and compile the sampling buckets of these job sizes in every worker.
             burst(app, 1, args.length, args.seconds, args.genre, 0)
+            if args.pin:  # after the warm-up burst, so TensorFlow's thread pools exist and are pinned too
+                cores = sorted(os.sched_getaffinity(0))
+                for i, worker in enumerate(workers):
+                    pin(worker.pid, cores[i % len(cores)])
             elapsed = sum(burst(app, args.jobs, args.length, args.seconds, args.genre, r + 1)
                           for r in range(args.rounds))
             if per_kind is not None:  # how the work splits between the two queues
@@ -85,6 +118,7 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--genre", default="chorale")
+    parser.add_argument("--pin", action="store_true", help="pin worker i (all its threads) to core i")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     per_kind: dict[str, float] = {}

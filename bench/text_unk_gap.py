@@ -10,7 +10,10 @@ every character is predicted with all its left context), and reports, side by si
   up to the stream layout);
 * bpc on the characters of words that are ``<unk>`` in the tokenized split, and
   on all other characters, with their share;
-* bpc on the tokenized split with ``<unk>`` as the one reserved symbol.
+* bpc on the tokenized split with ``<unk>`` as the one reserved symbol;
+* for scale: what a character 3-gram over the training split's word types (add-0.1
+  smoothing) pays for the same words, their first character and the rest, since no
+  model that never saw a word can spell it cheaply.
 
 Prints a Markdown table and one JSON line.
 """
@@ -19,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +55,33 @@ def unk_mask(raw: str, tokens: str) -> np.ndarray:
                 p += len(word) + 1
         pos += len(raw_line) + 1
     return mask
+
+
+def unk_words(raw: str, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The ``<unk>`` words of ``raw`` as strings, and the mask of their first characters."""
+    first = mask & ~np.concatenate([[False], mask[:-1]])
+    ends = mask & ~np.concatenate([mask[1:], [False]])
+    return [raw[a:b + 1] for a, b in zip(np.flatnonzero(first), np.flatnonzero(ends), strict=True)], first
+
+
+def ngram_bits(words: list[str], lexicon: list[str], order: int = 3, alphabet: int = 100,
+               add: float = 0.1) -> tuple[float, float]:
+    """(bits of the first character, bits per later character) of ``words`` under a character
+    ``order``-gram fitted to the words of ``lexicon`` (the word's end is not scored)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    pad = "^" * (order - 1)
+    for word in lexicon:
+        s = pad + word
+        for i in range(order - 1, len(s)):
+            counts[s[i - order + 1:i]][s[i]] += 1
+    first, rest = [], []
+    for word in words:
+        s = pad + word
+        for i in range(order - 1, len(s)):
+            c = counts.get(s[i - order + 1:i], Counter())
+            bits = -math.log2((c[s[i]] + add) / (sum(c.values()) + add * alphabet))
+            (first if i == order - 1 else rest).append(bits)
+    return float(np.mean(first)), float(np.mean(rest))
 
 
 def per_char_bits(model, vocab, text: str, chunk: int = 2048) -> np.ndarray:
@@ -86,6 +118,10 @@ def main() -> None:
     if args.max_chars:
         raw, tokens, mask = raw[:args.max_chars], tokens[:args.max_chars], mask[:args.max_chars]
     target = mask[1:]
+    words, first = unk_words(raw, mask)
+    first = first[1:]
+    train_types = sorted(set(data.load_tokens("train", args.data_dir).split()))
+    ngram_first, ngram_rest = ngram_bits(words, train_types)
     rows = []
     for path in args.checkpoint:
         model, vocab, meta = checkpoint.load(path)
@@ -93,16 +129,23 @@ def main() -> None:
         rows.append({"checkpoint": str(path), "dataset": meta.get("dataset"),
                      "raw_bpc": round(float(bits.mean()), 4),
                      "unk_word_bpc": round(float(bits[target].mean()), 4),
+                     "unk_first_char_bits": round(float(bits[first].mean()), 3),
+                     "unk_later_char_bits": round(float(bits[target & ~first].mean()), 3),
                      "other_bpc": round(float(bits[~target].mean()), 4),
                      "unk_word_share": round(float(target.mean()), 4),
                      "tokens_bpc": round(float(per_char_bits(model, vocab, tokens).mean()), 4)})
     print(f"raw test, first {len(raw):,} chars\n")
-    print("| checkpoint | raw bpc | on <unk> words' chars | on the other chars | share of chars | tokenized bpc |")
-    print("|---|---|---|---|---|---|")
+    print("| checkpoint | raw bpc | on <unk> words' chars | their first char | their later chars | "
+          "on the other chars | share of chars | tokenized bpc |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {Path(r['checkpoint']).name} ({r['dataset']}) | {r['raw_bpc']:.4f} | {r['unk_word_bpc']:.4f} | "
-              f"{r['other_bpc']:.4f} | {100 * r['unk_word_share']:.1f}% | {r['tokens_bpc']:.4f} |")
-    print(json.dumps({"bench": "text_unk_gap", "chars": len(raw), "rows": rows}))
+              f"{r['unk_first_char_bits']:.2f} | {r['unk_later_char_bits']:.2f} | {r['other_bpc']:.4f} | "
+              f"{100 * r['unk_word_share']:.1f}% | {r['tokens_bpc']:.4f} |")
+    print(f"| char 3-gram over the {len(train_types):,} train word types (for scale) | | | {ngram_first:.2f} | "
+          f"{ngram_rest:.2f} | | {len(words):,} words | |")
+    print(json.dumps({"bench": "text_unk_gap", "chars": len(raw), "unk_words": len(words), "rows": rows,
+                      "ngram3": {"first_char_bits": round(ngram_first, 3), "later_char_bits": round(ngram_rest, 3)}}))
 
 
 if __name__ == "__main__":
