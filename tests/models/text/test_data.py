@@ -35,8 +35,9 @@ def test_spell_unknowns_replaces_every_unk_deterministically_by_seed():
 
 
 def test_spelled_train_split_keeps_every_other_character():
-    train = data.load_tokens("train")[:300_000]
-    lexicon = data.rare_words(data.load_tokens("train"), 5)
+    full = data.load_tokens("train")
+    train = full[:300_000]
+    lexicon = data.rare_words(full, 5)
     # WikiText-2 keeps words seen 3+ times, so the rare ones are those seen 3-5 times.
     assert 5_000 < len(lexicon) < 30_000 and all(" " not in w and UNK not in w for w in lexicon)
     spelled = data.spell_unknowns(train, lexicon, [1, 0])
