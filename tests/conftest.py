@@ -17,6 +17,7 @@ Fixture names other test packages rely on (keep them stable):
 - ``start_celery_worker`` (session): factory for ``celery -A workers.app worker`` processes;
   ``celery_worker`` (session): one prefork ``-c 1`` worker on queues text and music.
 - ``celery_app`` (session): a client Celery app for ``redis_url`` to ``send_task`` with.
+- ``run_json_cli`` (session): runs ``python -m MODULE ARGS`` and returns its one JSON line.
 """
 
 from __future__ import annotations
@@ -160,6 +161,23 @@ def _train_cached(name: str, part: str, files: tuple[str, ...], args: list[str])
     except OSError:
         shutil.rmtree(work, ignore_errors=True)
     return cache
+
+
+@pytest.fixture(scope="session")
+def run_json_cli() -> Callable[..., dict]:
+    """``run(module, *args, timeout=300)``: run ``python -m module args`` from the repo root,
+    assert it exits 0 and prints exactly one line on stdout, and return that line parsed."""
+    import json
+
+    def run(module: str, *args: str, timeout: float = 300) -> dict:
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=timeout, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        lines = proc.stdout.strip().splitlines()
+        assert len(lines) == 1, proc.stdout[-2000:]
+        return json.loads(lines[0])
+
+    return run
 
 
 @pytest.fixture(scope="session")

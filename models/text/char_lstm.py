@@ -109,6 +109,13 @@ CONFIGS: dict[str, CharLSTMConfig] = {
                                valid_chars=300_000, valid_every_min=10.0,
                                checkpoint_every_min=5.0, max_minutes=90.0,
                                precision="mixed_bfloat16"),
+    # A second warm restart of wiki512s (session 5): half the peak rate, since the weights
+    # already sit near a minimum of the 1e-3 schedule (SGDR-style restart).
+    "wiki512s2": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
+                                batch=128, lr=5e-4, warmup_steps=50, steps=7000, spell_unk=5,
+                                valid_chars=300_000, valid_every_min=10.0,
+                                checkpoint_every_min=5.0, max_minutes=100.0,
+                                precision="mixed_bfloat16"),
 }
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -52,18 +50,10 @@ def test_evaluate_prints_one_json_line(tiny_music_model_dir, capsys):
     assert "primer_steps" not in line and "estimate" not in line
 
 
-def test_evaluate_cli_as_a_process(tiny_music_model_dir):
+def test_evaluate_cli_as_a_process(tiny_music_model_dir, run_json_cli):
     ckpt = tiny_music_model_dir / "music_lstm_chorale.keras"
-    proc = subprocess.run(
-        [sys.executable, "-m", "models.music.evaluate", "--model", "lstm", "--dataset", "jsb",
-         "--split", "test", "--checkpoint", str(ckpt)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    lines = proc.stdout.strip().splitlines()
-    assert len(lines) == 1
-    result = json.loads(lines[0])
+    result = run_json_cli("models.music.evaluate", "--model", "lstm", "--dataset", "jsb", "--split", "test",
+                          "--checkpoint", str(ckpt))
     assert result["split"] == "test" and result["frames"] == 4725 - 77
 
 

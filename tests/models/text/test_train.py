@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -55,18 +53,11 @@ def test_resume_continues_exactly(tmp_path):
     assert state["step"] == 12
 
 
-def test_evaluate_prints_one_json_line(tiny_model_dir):
-    proc = subprocess.run(
-        [sys.executable, "-m", "models.text.evaluate", "--checkpoint", str(tiny_model_dir / "wiki_writer.keras"),
-         "--split", "test", "--max-chars", "5000"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    lines = proc.stdout.strip().splitlines()
-    assert len(lines) == 1
-    result = json.loads(lines[0])
+def test_evaluate_prints_one_json_line(tiny_model_dir, run_json_cli):
+    result = run_json_cli("models.text.evaluate", "--checkpoint", str(tiny_model_dir / "wiki_writer.keras"),
+                          "--split", "test", "--max-chars", "5000", timeout=120)
     assert result["dataset"] == "wikitext-2-raw" and result["split"] == "test"
+    assert result["method"] == "static"
     assert 0 < result["bpc"] < 8 and 4900 < result["chars"] <= 5000
 
 
