@@ -3,10 +3,16 @@ of Neural Sequence Models").
 
 The text is scored segment by segment, in order. Each segment is first scored with
 the current weights (that score is what is reported, so every character is
-predicted before the model has seen it), then the weights take one SGD step on
-that same segment, pulled back toward the trained weights ``theta0``::
+predicted before the model has seen it), then the weights take one gradient step
+on that same segment, pulled back toward the trained weights ``theta0``::
 
-    theta <- theta - lr * grad(mean segment cross-entropy) + decay * (theta0 - theta)
+    theta <- theta - lr * g / (rms + eps * mean(rms)) + min(decay * rms / mean(rms), 1) * (theta0 - theta)
+
+``g`` is the gradient of the segment's mean cross-entropy and ``rms`` the per-weight
+root mean square of such gradients on training text (:func:`gradient_ms`): the
+paper's "RMS with a global decay prior" (``method="rms"``), which steps further in
+the weights that training text rarely moves and pulls the busiest ones back
+fastest. ``method="sgd"`` is the plain variant, ``rms = 1`` and ``eps = 0``.
 
 The model adapts to the article it is reading: names and terms that recur within an
 article (most of WikiText's rare words) get cheaper after their first uses.
@@ -29,21 +35,30 @@ LN2 = math.log(2.0)
 
 @dataclasses.dataclass(frozen=True)
 class DynamicConfig:
-    """SGD step size, decay toward the trained weights, segment length and stream count.
+    """Update rule, step size, decay toward the trained weights, segment length, streams.
 
-    The defaults were selected on raw valid (docs/BENCHMARKS.md).
+    ``eps`` (relative to the mean RMS gradient) and ``ms_batches`` (of 32 windows of
+    training text, for :func:`gradient_ms`) apply to ``method="rms"`` only. The
+    defaults were selected on raw valid (docs/BENCHMARKS.md).
     """
 
-    lr: float = 0.1
+    method: str = "rms"
+    lr: float = 3e-4
     decay: float = 3e-3
     seg_len: int = 50
     streams: int = 1
+    eps: float = 0.1
+    ms_batches: int = 60
 
     def __post_init__(self) -> None:
         if self.lr < 0 or not 0 <= self.decay < 1:
             raise ValueError("need lr >= 0 and 0 <= decay < 1")
         if self.seg_len < 1 or self.streams < 1:
             raise ValueError("seg_len and streams must be >= 1")
+        if self.method not in ("rms", "sgd"):
+            raise ValueError(f"method must be 'rms' or 'sgd', not {self.method!r}")
+        if self.method == "rms" and (self.eps <= 0 or self.ms_batches < 1):
+            raise ValueError("method 'rms' needs eps > 0 and ms_batches >= 1")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -57,15 +72,55 @@ def config_from(saved: dict, **overrides) -> DynamicConfig:
     return DynamicConfig(**values)
 
 
-def make_dynamic_step(model, cfg: DynamicConfig) -> Callable:
+def gradient_ms(model, ids: np.ndarray, seg_len: int = 50, batches: int = 60, batch: int = 32,
+                seed: int = 0) -> list[tf.Tensor]:
+    """Per-weight mean square of the segment-loss gradient on training text ``ids``.
+
+    Each of ``batches`` batches holds ``batch`` random windows: ``seg_len`` characters of
+    context to set the LSTM state, then a ``seg_len``-character segment whose mean
+    cross-entropy is differentiated. A batch-mean gradient's square is scaled by
+    ``batch`` to estimate one segment's (the noise dominates the mean).
+    """
+    variables = model.trainable_variables
+    acc = [tf.zeros_like(v) for v in variables]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    def squared_grads(windows):
+        context, x, y = windows[:, :seg_len], windows[:, seg_len:-1], windows[:, seg_len + 1:]
+        _, states = model(context, training=False)
+        with tf.GradientTape() as tape:
+            logits, _ = model(x, states=[tf.stop_gradient(s) for s in states], training=False)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                y, tf.cast(logits, tf.float32)))
+        return [tf.square(tf.convert_to_tensor(g)) for g in tape.gradient(loss, variables)]
+
+    rng = np.random.default_rng(seed)
+    for row in rng.integers(0, len(ids) - 2 * seg_len - 2, size=(batches, batch)):
+        windows = np.stack([ids[s:s + 2 * seg_len + 1] for s in row]).astype(np.int32)
+        for i, sq in enumerate(squared_grads(windows)):
+            acc[i] += sq
+    return [a * (batch / batches) for a in acc]
+
+
+def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None) -> Callable:
     """A compiled ``(x, y, states) -> (nll_sum, states)`` that scores, then adapts.
 
+    ``ms`` (from :func:`gradient_ms`) is required for ``method="rms"``.
     ``step.restore()`` puts the trained weights back.
     """
     variables = model.trainable_variables
     theta0 = [tf.constant(v.numpy()) for v in variables]
+    if cfg.method == "rms":
+        if ms is None:
+            raise ValueError("method 'rms' needs the training gradients' mean squares (gradient_ms)")
+        rms = [tf.sqrt(m) for m in ms]
+        mean_rms = tf.add_n([tf.reduce_sum(r) for r in rms]) / sum(int(tf.size(r)) for r in rms)
+        scale = [1.0 / (r + cfg.eps * mean_rms) for r in rms]
+        rate = [tf.minimum(cfg.decay * r / mean_rms, 1.0) for r in rms]
+    else:
+        scale = [tf.ones_like(t) for t in theta0]
+        rate = [tf.fill(tf.shape(t), cfg.decay) for t in theta0]
     lr = tf.constant(cfg.lr, tf.float32)
-    decay = tf.constant(cfg.decay, tf.float32)
     state_spec = [tf.TensorSpec([None, None], tf.float32)] * (2 * model.num_layers)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
@@ -77,15 +132,15 @@ def make_dynamic_step(model, cfg: DynamicConfig) -> Callable:
             # Each stream contributes its own mean-loss gradient (their sum, not mean).
             loss = tf.reduce_sum(tf.reduce_mean(nll, axis=1))
         grads = tape.gradient(loss, variables)
-        for v, g, t0 in zip(variables, grads, theta0, strict=True):
-            v.assign(v - lr * tf.convert_to_tensor(g) + decay * (t0 - v))
+        for v, g, t0, s, r in zip(variables, grads, theta0, scale, rate, strict=True):
+            v.assign(v - lr * tf.convert_to_tensor(g) * s + r * (t0 - v))
         return tf.reduce_sum(nll), [tf.stop_gradient(tf.cast(h, tf.float32)) for h in new_states]
 
     step.restore = lambda: [v.assign(t) for v, t in zip(variables, theta0, strict=True)]
     return step
 
 
-def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig,
+def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
                 progress: Callable[[int, int, float], None] | None = None) -> tuple[float, int]:
     """Bits per character of ``ids`` under dynamic evaluation; the weights are restored after.
 
@@ -99,7 +154,7 @@ def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig,
     streams = max(1, min(cfg.streams, (len(ids) - 1) // 2))
     n = (len(ids) - 1) // streams
     data = np.stack([ids[b * n:b * n + n + 1] for b in range(streams)]).astype(np.int32)
-    step = make_dynamic_step(model, cfg)
+    step = make_dynamic_step(model, cfg, ms)
     states = [tf.zeros([streams, model.units], tf.float32)] * (2 * model.num_layers)
     total = 0.0
     try:

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     dyn = parser.add_argument_group("dynamic evaluation")
     dyn.add_argument("--dynamic", action="store_true", help="adapt the weights to the text as it is read")
+    dyn.add_argument("--dyn-method", choices=("rms", "sgd"), default=None)
     dyn.add_argument("--dyn-lr", type=float, default=None)
+    dyn.add_argument("--dyn-eps", type=float, default=None)
     dyn.add_argument("--dyn-decay", type=float, default=None)
     dyn.add_argument("--dyn-seg-len", type=int, default=None)
     dyn.add_argument("--dyn-streams", type=int, default=None)
@@ -76,15 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         from models.text import dynamic
 
         cfg = dynamic.config_from(meta.get("dynamic_eval", {}).get("settings", {}),
-                                  lr=args.dyn_lr, decay=args.dyn_decay, seg_len=args.dyn_seg_len,
-                                  streams=args.dyn_streams)
+                                  method=args.dyn_method, lr=args.dyn_lr, decay=args.dyn_decay,
+                                  eps=args.dyn_eps, seg_len=args.dyn_seg_len, streams=args.dyn_streams)
+        ms = None
+        if cfg.method == "rms":
+            train_ids = vocab.encode_array(data.load_train(args.data_dir))
+            ms = dynamic.gradient_ms(model, train_ids, seg_len=cfg.seg_len, batches=cfg.ms_batches)
         extra = {"method": "dynamic", "static_bpc": None if bpc is None else round(bpc, 4),
                  "dynamic": cfg.to_dict()}
         if args.dyn_shard:
             k, n = (int(v) for v in args.dyn_shard.split("/"))
             lo, hi = len(ids) * k // n, len(ids) * (k + 1) // n
             ids = ids[lo:min(len(ids), hi + 1)]
-        bpc, chars = dynamic.dynamic_bpc(model, ids, cfg)
+        bpc, chars = dynamic.dynamic_bpc(model, ids, cfg, ms=ms)
         extra["bits"] = bpc * chars
         if args.dyn_shard:
             extra["shard"] = args.dyn_shard

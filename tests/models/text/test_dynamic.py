@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from models.text import checkpoint  # noqa: E402
-from models.text.dynamic import DynamicConfig, config_from, dynamic_bpc  # noqa: E402
+from models.text.dynamic import DynamicConfig, config_from, dynamic_bpc, gradient_ms  # noqa: E402
 from models.text.train import evaluate_bpc  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -25,7 +25,7 @@ def test_without_steps_it_is_the_static_score(tiny):
     model, vocab = tiny
     ids = vocab.encode_array(" = Valkyria Chronicles = \n The game is a tactical role @-@ playing game . " * 8)
     static, n = evaluate_bpc(model, ids, batch=2, seq_len=20)
-    dynamic, m = dynamic_bpc(model, ids, DynamicConfig(lr=0.0, decay=0.0, seg_len=20, streams=2))
+    dynamic, m = dynamic_bpc(model, ids, DynamicConfig(method="sgd", lr=0.0, decay=0.0, seg_len=20, streams=2))
     assert n == m
     assert dynamic == pytest.approx(static, abs=1e-5)
 
@@ -39,7 +39,7 @@ def test_it_learns_a_repeated_passage_and_restores_the_weights(tiny):
     ids = vocab.encode_array(passage * 4)
     before = [w.copy() for w in model.get_weights()]
     static, _ = evaluate_bpc(model, ids, batch=1, seq_len=25)
-    adapted, _ = dynamic_bpc(model, ids, DynamicConfig(lr=0.3, decay=0.0, seg_len=25, streams=1))
+    adapted, _ = dynamic_bpc(model, ids, DynamicConfig(method="sgd", lr=0.3, decay=0.0, seg_len=25, streams=1))
     assert adapted < static - 0.3
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -50,7 +50,7 @@ def test_each_character_is_scored_before_the_model_sees_it(tiny):
     head = "The game began development in 2010 , carrying over a large portion of the work . "
     ids_a = vocab.encode_array(head + "Its story was darker and more somber than that of its predecessor .")
     ids_b = vocab.encode_array(head + "Xq zz qqq xxx zzz qqqq xx zq qz qqqzz xxxz zzzx qq xx zz q x z qqq z x")
-    cfg = DynamicConfig(lr=0.3, decay=0.01, seg_len=10, streams=1)
+    cfg = DynamicConfig(method="sgd", lr=0.3, decay=0.01, seg_len=10, streams=1)
     seen: dict[str, list] = {"a": [], "b": []}
     dynamic_bpc(model, ids_a, cfg, progress=lambda end, n, bpc: seen["a"].append((end, bpc)))
     dynamic_bpc(model, ids_b, cfg, progress=lambda end, n, bpc: seen["b"].append((end, bpc)))
@@ -60,19 +60,36 @@ def test_each_character_is_scored_before_the_model_sees_it(tiny):
     assert seen["a"][-1][1] != seen["b"][-1][1]
 
 
+def test_rms_steps_are_scaled_by_training_gradients(tiny):
+    model, vocab = tiny
+    train = vocab.encode_array("The game 's battle system , the BliTZ system , is carried over . " * 40)
+    ms = gradient_ms(model, train, seg_len=10, batches=3, batch=4)
+    assert [m.shape for m in ms] == [v.shape for v in model.trainable_variables]
+    assert all(float(np.min(m)) >= 0 for m in ms) and all(float(np.max(m)) > 0 for m in ms)
+    ids = train[:600]
+    static, _ = evaluate_bpc(model, ids, batch=1, seq_len=10)
+    still, _ = dynamic_bpc(model, ids, DynamicConfig(lr=0.0, decay=0.0, seg_len=10), ms=ms)
+    assert still == pytest.approx(static, abs=1e-5)
+    adapted, _ = dynamic_bpc(model, ids, DynamicConfig(lr=3e-3, decay=3e-3, seg_len=10), ms=ms)
+    assert adapted < static - 0.1  # measured 4.42 against 4.65
+    with pytest.raises(ValueError, match="gradient_ms"):
+        dynamic_bpc(model, ids, DynamicConfig())
+
+
 def test_settings_come_from_the_sidecar_then_the_command_line():
     cfg = config_from({"lr": 0.2, "streams": 4, "unknown": 1}, lr=None, decay=0.5)
     assert (cfg.lr, cfg.streams, cfg.decay) == (0.2, 4, 0.5)
-    with pytest.raises(ValueError):
-        DynamicConfig(decay=1.5)
+    for bad in ({"decay": 1.5}, {"method": "adam"}, {"eps": 0.0}):
+        with pytest.raises(ValueError):
+            DynamicConfig(**bad)
 
 
 def test_evaluate_dynamic_prints_both_scores(tiny_model_dir, run_json_cli):
     result = run_json_cli("models.text.evaluate", "--checkpoint", str(tiny_model_dir / "wiki_writer.keras"),
                           "--split", "valid", "--max-chars", "3000", "--dynamic", "--dyn-streams", "2",
-                          "--dyn-lr", "0.1", "--dyn-procs", "2", timeout=180)
+                          "--dyn-procs", "2", timeout=240)
     assert result["method"] == "dynamic" and result["split"] == "valid"
-    assert result["dynamic"]["streams"] == 2 and result["dynamic"]["lr"] == 0.1
+    assert result["dynamic"]["streams"] == 2 and result["dynamic"]["method"] == "rms"
     assert 0 < result["bpc"] < 8 and 0 < result["static_bpc"] < 8
     # Two shard processes of two streams each: every character but the first of each stream.
     assert result["procs"] == 2 and 2994 <= result["chars"] <= 2999
