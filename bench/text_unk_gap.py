@@ -11,6 +11,8 @@ every character is predicted with all its left context), and reports, side by si
 * bpc on the characters of words that are ``<unk>`` in the tokenized split, and
   on all other characters, with their share;
 * bpc on the tokenized split with ``<unk>`` as the one reserved symbol;
+* with ``--dynamic``, the same for raw test under dynamic evaluation
+  (:mod:`models.text.dynamic`, its default settings), to show where its gain comes from;
 * for scale: what a character 3-gram over the training split's word types (add-0.1
   smoothing) pays for the same words, their first character and the rest, since no
   model that never saw a word can spell it cheaply.
@@ -84,24 +86,17 @@ def ngram_bits(words: list[str], lexicon: list[str], order: int = 3, alphabet: i
     return float(np.mean(first)), float(np.mean(rest))
 
 
-def per_char_bits(model, vocab, text: str, chunk: int = 2048) -> np.ndarray:
-    """Bits for predicting each of ``text[1:]``, one stateful stream through the model."""
-    import tensorflow as tf
+def per_char_bits(model, vocab, text: str, dynamic_ms=None) -> np.ndarray:
+    """Bits for predicting each of ``text[1:]``, one stateful stream through the model; with
+    ``dynamic_ms`` (gradient mean squares), under dynamic evaluation at its default settings."""
+    ids = vocab.encode_array(text)
+    if dynamic_ms is None:
+        from models.text.train import char_bits
 
-    @tf.function(reduce_retracing=True)
-    def step(x, y, states):
-        logits, states = model(x, states=states, training=False)
-        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
-        return nll, [tf.cast(s, tf.float32) for s in states]
+        return char_bits(model, ids, batch=1, seq_len=2048)[0]
+    from models.text.dynamic import DynamicConfig, dynamic_char_bits
 
-    ids = vocab.encode_array(text).astype(np.int32)
-    states = [tf.zeros([1, model.units])] * (2 * model.num_layers)
-    out = []
-    for s in range(0, len(ids) - 1, chunk):
-        e = min(len(ids) - 1, s + chunk)
-        nll, states = step(ids[None, s:e], ids[None, s + 1:e + 1], states)
-        out.append(nll.numpy()[0])
-    return np.concatenate(out) / np.log(2)
+    return dynamic_char_bits(model, ids, DynamicConfig(), dynamic_ms)[0]
 
 
 def main() -> None:
@@ -109,6 +104,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, nargs="+", default=[SHIPPED])
     parser.add_argument("--max-chars", type=int, default=0, help="the first N chars of test (0 = all)")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--dynamic", action="store_true",
+                        help="also score raw test under dynamic evaluation (models.text.dynamic defaults)")
     args = parser.parse_args()
     from models.text import checkpoint
 
@@ -125,24 +122,34 @@ def main() -> None:
     rows = []
     for path in args.checkpoint:
         model, vocab, meta = checkpoint.load(path)
-        bits = per_char_bits(model, vocab, raw)
-        rows.append({"checkpoint": str(path), "dataset": meta.get("dataset"),
-                     "raw_bpc": round(float(bits.mean()), 4),
-                     "unk_word_bpc": round(float(bits[target].mean()), 4),
-                     "unk_first_char_bits": round(float(bits[first].mean()), 3),
-                     "unk_later_char_bits": round(float(bits[target & ~first].mean()), 3),
-                     "other_bpc": round(float(bits[~target].mean()), 4),
-                     "unk_word_share": round(float(target.mean()), 4),
-                     "tokens_bpc": round(float(per_char_bits(model, vocab, tokens).mean()), 4)})
+        runs = [("static", None)]
+        if args.dynamic:
+            from models.text.dynamic import DynamicConfig, gradient_ms
+
+            cfg = DynamicConfig()
+            ms = gradient_ms(model, vocab.encode_array(data.load_train(args.data_dir)), seg_len=cfg.seg_len,
+                             batches=cfg.ms_batches)
+            runs.append(("dynamic", ms))
+        tokens_bpc = round(float(per_char_bits(model, vocab, tokens).mean()), 4)
+        for method, ms in runs:
+            bits = per_char_bits(model, vocab, raw, ms)
+            rows.append({"checkpoint": str(path), "dataset": meta.get("dataset"), "method": method,
+                         "raw_bpc": round(float(bits.mean()), 4),
+                         "unk_word_bpc": round(float(bits[target].mean()), 4),
+                         "unk_first_char_bits": round(float(bits[first].mean()), 3),
+                         "unk_later_char_bits": round(float(bits[target & ~first].mean()), 3),
+                         "other_bpc": round(float(bits[~target].mean()), 4),
+                         "unk_word_share": round(float(target.mean()), 4),
+                         "tokens_bpc": tokens_bpc})
     print(f"raw test, first {len(raw):,} chars\n")
-    print("| checkpoint | raw bpc | on <unk> words' chars | their first char | their later chars | "
+    print("| checkpoint | evaluation | raw bpc | on <unk> words' chars | their first char | their later chars | "
           "on the other chars | share of chars | tokenized bpc |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {Path(r['checkpoint']).name} ({r['dataset']}) | {r['raw_bpc']:.4f} | {r['unk_word_bpc']:.4f} | "
+        print(f"| {Path(r['checkpoint']).name} ({r['dataset']}) | {r['method']} | {r['raw_bpc']:.4f} | {r['unk_word_bpc']:.4f} | "
               f"{r['unk_first_char_bits']:.2f} | {r['unk_later_char_bits']:.2f} | {r['other_bpc']:.4f} | "
               f"{100 * r['unk_word_share']:.1f}% | {r['tokens_bpc']:.4f} |")
-    print(f"| char 3-gram over the {len(train_types):,} train word types (for scale) | | | {ngram_first:.2f} | "
+    print(f"| char 3-gram over the {len(train_types):,} train word types (for scale) | | | | {ngram_first:.2f} | "
           f"{ngram_rest:.2f} | | {len(words):,} words | |")
     print(json.dumps({"bench": "text_unk_gap", "chars": len(raw), "unk_words": len(words), "rows": rows,
                       "ngram3": {"first_char_bits": round(ngram_first, 3), "later_char_bits": round(ngram_rest, 3)}}))

@@ -103,7 +103,7 @@ def gradient_ms(model, ids: np.ndarray, seg_len: int = 50, batches: int = 60, ba
 
 
 def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None) -> Callable:
-    """A compiled ``(x, y, states) -> (nll_sum, states)`` that scores, then adapts.
+    """A compiled ``(x, y, states) -> (nll, states)`` that scores each position, then adapts.
 
     ``ms`` (from :func:`gradient_ms`) is required for ``method="rms"``.
     ``step.restore()`` puts the trained weights back.
@@ -134,36 +134,49 @@ def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = No
         grads = tape.gradient(loss, variables)
         for v, g, t0, s, r in zip(variables, grads, theta0, scale, rate, strict=True):
             v.assign(v - lr * tf.convert_to_tensor(g) * s + r * (t0 - v))
-        return tf.reduce_sum(nll), [tf.stop_gradient(tf.cast(h, tf.float32)) for h in new_states]
+        return nll, [tf.stop_gradient(tf.cast(h, tf.float32)) for h in new_states]
 
     step.restore = lambda: [v.assign(t) for v, t in zip(variables, theta0, strict=True)]
     return step
 
 
-def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
-                progress: Callable[[int, int, float], None] | None = None) -> tuple[float, int]:
-    """Bits per character of ``ids`` under dynamic evaluation; the weights are restored after.
+def dynamic_char_bits(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
+                      progress: Callable[[int, int, float], None] | None = None) -> np.ndarray:
+    """Bits for each predicted character of ``ids`` under dynamic evaluation.
 
-    ``ids`` is cut into ``cfg.streams`` contiguous streams, as in
-    :func:`models.text.train.evaluate_bpc` (the first character of each is not predicted).
-    ``progress(end, n, bpc_so_far)`` is called after each segment.
+    ``ids`` is cut into ``cfg.streams`` contiguous streams, laid out as by
+    :func:`models.text.train.char_bits` (the first character of each is not predicted).
+    ``progress(end, n, bpc_so_far)`` is called after each segment. The weights are
+    restored before returning.
 
     Returns:
-        (bpc, number of characters predicted).
+        shape ``(streams, n)``.
     """
     streams = max(1, min(cfg.streams, (len(ids) - 1) // 2))
     n = (len(ids) - 1) // streams
     data = np.stack([ids[b * n:b * n + n + 1] for b in range(streams)]).astype(np.int32)
     step = make_dynamic_step(model, cfg, ms)
     states = [tf.zeros([streams, model.units], tf.float32)] * (2 * model.num_layers)
-    total = 0.0
+    out, total = [], 0.0
     try:
         for start in range(0, n, cfg.seg_len):
             end = min(n, start + cfg.seg_len)
             nll, states = step(data[:, start:end], data[:, start + 1:end + 1], states)
-            total += float(nll)
+            out.append(nll.numpy())
             if progress is not None:
+                total += float(out[-1].sum(dtype=np.float64))
                 progress(end, n, total / (streams * end) / LN2)
     finally:
         step.restore()
-    return total / (streams * n) / LN2, streams * n
+    return np.concatenate(out, axis=1).astype(np.float64) / LN2
+
+
+def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
+                progress: Callable[[int, int, float], None] | None = None) -> tuple[float, int]:
+    """Bits per character of ``ids`` under dynamic evaluation (:func:`dynamic_char_bits`).
+
+    Returns:
+        (bpc, number of characters predicted).
+    """
+    bits = dynamic_char_bits(model, ids, cfg, ms, progress)
+    return float(bits.mean()), int(bits.size)

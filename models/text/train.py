@@ -164,15 +164,38 @@ def make_train_step(model, optimizer, n_states: int, tf, loss_scale: bool = Fals
 
 
 def make_eval_fn(model, tf):
+    """A compiled ``(x, y, states) -> (nll, states)``: the cross-entropy (nats) of each position."""
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
                                   tf.TensorSpec([None, None], tf.int32),
                                   [tf.TensorSpec([None, None], tf.float32)] * (2 * model.num_layers)])
     def eval_step(x, y, states):
         logits, states = model(x, states=states, training=False)
         nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
-        return tf.reduce_sum(nll), [tf.cast(s, tf.float32) for s in states]
+        return nll, [tf.cast(s, tf.float32) for s in states]
 
     return eval_step
+
+
+def char_bits(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256, eval_fn=None) -> np.ndarray:
+    """Bits for each predicted character of ``ids``, read as ``batch`` contiguous stateful streams.
+
+    Returns:
+        shape ``(batch, n)``: row ``b`` scores ``ids[b*n + 1 : b*n + n + 1]`` (the first
+        character of each stream is not predicted).
+    """
+    import tensorflow as tf
+
+    eval_fn = eval_fn or make_eval_fn(model, tf)
+    batch = max(1, min(batch, (len(ids) - 1) // 2))
+    n = (len(ids) - 1) // batch
+    streams = np.stack([ids[b * n:b * n + n + 1] for b in range(batch)]).astype(np.int32)
+    states = [tf.zeros([batch, model.units], tf.float32)] * (2 * model.num_layers)
+    out = []
+    for start in range(0, n, seq_len):
+        end = min(n, start + seq_len)
+        nll, states = eval_fn(streams[:, start:end], streams[:, start + 1:end + 1], states)
+        out.append(nll.numpy())
+    return np.concatenate(out, axis=1).astype(np.float64) / LN2
 
 
 def evaluate_bpc(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256,
@@ -182,20 +205,8 @@ def evaluate_bpc(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256,
     Returns:
         (bpc, number of characters predicted).
     """
-    import tensorflow as tf
-
-    eval_fn = eval_fn or make_eval_fn(model, tf)
-    batch = max(1, min(batch, (len(ids) - 1) // 2))
-    n = (len(ids) - 1) // batch
-    streams = np.stack([ids[b * n:b * n + n + 1] for b in range(batch)]).astype(np.int32)
-    states = [tf.zeros([batch, model.units], tf.float32)] * (2 * model.num_layers)
-    total = 0.0
-    for start in range(0, n, seq_len):
-        end = min(n, start + seq_len)
-        nll, states = eval_fn(streams[:, start:end], streams[:, start + 1:end + 1], states)
-        total += float(nll)
-    chars = batch * n
-    return total / chars / LN2, chars
+    bits = char_bits(model, ids, batch=batch, seq_len=seq_len, eval_fn=eval_fn)
+    return float(bits.mean()), int(bits.size)
 
 
 class Scalars:
