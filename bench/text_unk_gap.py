@@ -3,8 +3,9 @@
 The tokenized train split replaces every word seen fewer than 3 times with
 ``<unk>``; the raw test split spells those words out. ``python bench/text_unk_gap.py
 [--checkpoint PATH ...] [--max-chars N]`` aligns raw test with tokenized test line by
-line and word by word, scores raw test once per checkpoint (one stateful stream, so
-every character is predicted with all its left context), and reports, side by side:
+line and word by word, scores raw test once per checkpoint (16 stateful streams laid
+end to end, so all but 16 characters are predicted with all their left context), and
+reports, side by side:
 
 * bpc on all raw characters (``--max-chars 0`` matches ``models.text.evaluate``
   up to the stream layout);
@@ -87,13 +88,15 @@ def ngram_bits(words: list[str], lexicon: list[str], order: int = 3, alphabet: i
 
 
 def per_char_bits(model, vocab, text: str, dynamic_ms=None) -> np.ndarray:
-    """Bits for predicting each of ``text[1:]``, one stateful stream through the model; with
-    ``dynamic_ms`` (gradient mean squares), under dynamic evaluation at its default settings."""
+    """Bits for predicting ``text[1:1 + k]``, in order. Statically: 16 stateful streams, whose rows
+    laid end to end continue one another (k = the largest multiple of 16 <= len - 1; the first
+    character of each stream is predicted with no context). With ``dynamic_ms`` (gradient mean
+    squares): dynamic evaluation at its default settings, one stream, k = len - 1."""
     ids = vocab.encode_array(text)
     if dynamic_ms is None:
         from models.text.train import char_bits
 
-        return char_bits(model, ids, batch=1, seq_len=2048)[0]
+        return char_bits(model, ids, batch=16, seq_len=2048).reshape(-1)
     from models.text.dynamic import DynamicConfig, dynamic_char_bits
 
     return dynamic_char_bits(model, ids, DynamicConfig(), dynamic_ms)[0]
@@ -133,13 +136,14 @@ def main() -> None:
         tokens_bpc = round(float(per_char_bits(model, vocab, tokens).mean()), 4)
         for method, ms in runs:
             bits = per_char_bits(model, vocab, raw, ms)
+            t, f = target[:len(bits)], first[:len(bits)]
             rows.append({"checkpoint": str(path), "dataset": meta.get("dataset"), "method": method,
                          "raw_bpc": round(float(bits.mean()), 4),
-                         "unk_word_bpc": round(float(bits[target].mean()), 4),
-                         "unk_first_char_bits": round(float(bits[first].mean()), 3),
-                         "unk_later_char_bits": round(float(bits[target & ~first].mean()), 3),
-                         "other_bpc": round(float(bits[~target].mean()), 4),
-                         "unk_word_share": round(float(target.mean()), 4),
+                         "unk_word_bpc": round(float(bits[t].mean()), 4),
+                         "unk_first_char_bits": round(float(bits[f].mean()), 3),
+                         "unk_later_char_bits": round(float(bits[t & ~f].mean()), 3),
+                         "other_bpc": round(float(bits[~t].mean()), 4),
+                         "unk_word_share": round(float(t.mean()), 4),
                          "tokens_bpc": tokens_bpc})
     print(f"raw test, first {len(raw):,} chars\n")
     print("| checkpoint | evaluation | raw bpc | on <unk> words' chars | their first char | their later chars | "
