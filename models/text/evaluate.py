@@ -126,6 +126,7 @@ def _run_shards(argv: list[str], args: argparse.Namespace) -> int:
         lines.append(json.loads(out.strip().splitlines()[-1]))
     bits = sum(line["bits"] for line in lines)
     chars = sum(line["chars"] for line in lines)
+    lines[0].pop("shard", None)
     result = {**lines[0], "bpc": round(bits / chars, 4), "chars": chars, "bits": round(bits, 1),
               "procs": args.dyn_procs, "seconds": round(time.perf_counter() - started, 1)}
     print(json.dumps(result), flush=True)
