@@ -24,13 +24,12 @@ than one stream (docs/BENCHMARKS.md). The weights are restored before returning.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
-LN2 = math.log(2.0)
+from models.text.train import char_bits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,31 +143,18 @@ def dynamic_char_bits(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Te
                       progress: Callable[[int, int, float], None] | None = None) -> np.ndarray:
     """Bits for each predicted character of ``ids`` under dynamic evaluation.
 
-    ``ids`` is cut into ``cfg.streams`` contiguous streams, laid out as by
-    :func:`models.text.train.char_bits` (the first character of each is not predicted).
-    ``progress(end, n, bpc_so_far)`` is called after each segment. The weights are
-    restored before returning.
+    :func:`models.text.train.char_bits` with the adapting step: ``cfg.streams`` contiguous
+    streams (the first character of each is not predicted), windows of ``cfg.seg_len``.
+    The weights are restored before returning.
 
     Returns:
         shape ``(streams, n)``.
     """
-    streams = max(1, min(cfg.streams, (len(ids) - 1) // 2))
-    n = (len(ids) - 1) // streams
-    data = np.stack([ids[b * n:b * n + n + 1] for b in range(streams)]).astype(np.int32)
     step = make_dynamic_step(model, cfg, ms)
-    states = [tf.zeros([streams, model.units], tf.float32)] * (2 * model.num_layers)
-    out, total = [], 0.0
     try:
-        for start in range(0, n, cfg.seg_len):
-            end = min(n, start + cfg.seg_len)
-            nll, states = step(data[:, start:end], data[:, start + 1:end + 1], states)
-            out.append(nll.numpy())
-            if progress is not None:
-                total += float(out[-1].sum(dtype=np.float64))
-                progress(end, n, total / (streams * end) / LN2)
+        return char_bits(model, ids, batch=cfg.streams, seq_len=cfg.seg_len, eval_fn=step, progress=progress)
     finally:
         step.restore()
-    return np.concatenate(out, axis=1).astype(np.float64) / LN2
 
 
 def dynamic_bpc(model, ids: np.ndarray, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,

@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.dynamic and args.dyn_procs > 1 and not args.dyn_shard:
         return _run_shards(argv if argv is not None else sys.argv[1:], args)
-    if args.dyn_shard:
+    shard = tuple(int(v) for v in args.dyn_shard.split("/")) if args.dyn_shard else None  # (k, n)
+    if shard:
         import tensorflow as tf
 
-        shards = int(args.dyn_shard.split("/")[1])
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, (os.cpu_count() or 1) // shards))
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, (os.cpu_count() or 1) // shard[1]))
 
     from models.text import checkpoint, data
     from models.text.train import evaluate_bpc
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = int((ids == UNK_ID).sum())
     started = time.perf_counter()
     bpc, chars = None, 0
-    if not args.dyn_shard or args.dyn_shard.startswith("0/"):  # shard 0 scores the static side
+    if not shard or shard[0] == 0:  # shard 0 scores the static side
         bpc, chars = evaluate_bpc(model, ids, batch=args.batch, seq_len=args.seq_len)
     extra: dict = {"method": "static"}
     if args.dynamic:
@@ -86,13 +86,13 @@ def main(argv: list[str] | None = None) -> int:
             ms = dynamic.gradient_ms(model, train_ids, seg_len=cfg.seg_len, batches=cfg.ms_batches)
         extra = {"method": "dynamic", "static_bpc": None if bpc is None else round(bpc, 4),
                  "dynamic": cfg.to_dict()}
-        if args.dyn_shard:
-            k, n = (int(v) for v in args.dyn_shard.split("/"))
+        if shard:
+            k, n = shard
             lo, hi = len(ids) * k // n, len(ids) * (k + 1) // n
             ids = ids[lo:min(len(ids), hi + 1)]
         bpc, chars = dynamic.dynamic_bpc(model, ids, cfg, ms=ms)
         extra["bits"] = bpc * chars
-        if args.dyn_shard:
+        if shard:
             extra["shard"] = args.dyn_shard
     print(json.dumps({
         "dataset": "wikitext-2-raw",

@@ -176,8 +176,13 @@ def make_eval_fn(model, tf):
     return eval_step
 
 
-def char_bits(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256, eval_fn=None) -> np.ndarray:
+def char_bits(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256, eval_fn=None,
+              progress: Callable[[int, int, float], None] | None = None) -> np.ndarray:
     """Bits for each predicted character of ``ids``, read as ``batch`` contiguous stateful streams.
+
+    ``eval_fn`` (default :func:`make_eval_fn`) runs each window of ``seq_len`` characters:
+    ``(x, y, states) -> (nll per position, states)``. ``progress(end, n, bpc_so_far)`` is
+    called after each window.
 
     Returns:
         shape ``(batch, n)``: row ``b`` scores ``ids[b*n + 1 : b*n + n + 1]`` (the first
@@ -190,11 +195,14 @@ def char_bits(model, ids: np.ndarray, batch: int = 32, seq_len: int = 256, eval_
     n = (len(ids) - 1) // batch
     streams = np.stack([ids[b * n:b * n + n + 1] for b in range(batch)]).astype(np.int32)
     states = [tf.zeros([batch, model.units], tf.float32)] * (2 * model.num_layers)
-    out = []
+    out, total = [], 0.0
     for start in range(0, n, seq_len):
         end = min(n, start + seq_len)
         nll, states = eval_fn(streams[:, start:end], streams[:, start + 1:end + 1], states)
         out.append(nll.numpy())
+        if progress is not None:
+            total += float(out[-1].sum(dtype=np.float64))
+            progress(end, n, total / (batch * end) / LN2)
     return np.concatenate(out, axis=1).astype(np.float64) / LN2
 
 
