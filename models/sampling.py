@@ -35,8 +35,22 @@ def apply_top_k(logits: tf.Tensor, k: tf.Tensor | int) -> tf.Tensor:
     return tf.cond((k > 0) & (k < vocab), keep_top, lambda: logits)
 
 
+# Top-p compares accumulated float32 probabilities with ``p``. The mass before a symbol
+# is a sum of rounded terms, and the same logits give sums a few ulps apart in a batch
+# and alone, or on another CPU. A symbol is therefore kept while the mass before it is
+# below ``p - TOP_P_TOLERANCE``: at the boundary (mass before == p in exact arithmetic)
+# it is dropped, whatever the rounding. 1e-5 is far above float32 cumsum error over a
+# few hundred symbols (~1e-6) and far below any nucleus size a user would choose.
+TOP_P_TOLERANCE = 1e-5
+
+
 def apply_top_p(logits: tf.Tensor, p: tf.Tensor | float) -> tf.Tensor:
     """Keep the smallest set of most likely symbols whose probability reaches ``p``; ``p >= 1`` keeps all.
+
+    A symbol is kept while the probability mass of the symbols before it (in
+    descending order) is below ``p - TOP_P_TOLERANCE``, so a set that reaches ``p``
+    exactly ends there; the most likely symbol is always kept, and symbols tied
+    with the least likely kept one are kept too.
 
     Args:
         logits: (B, V), already divided by the temperature.
@@ -48,7 +62,9 @@ def apply_top_p(logits: tf.Tensor, p: tf.Tensor | float) -> tf.Tensor:
         probs = tf.nn.softmax(logits)
         sorted_probs = tf.sort(probs, direction="DESCENDING")  # (B, V)
         before = tf.cumsum(sorted_probs, axis=-1, exclusive=True)  # mass strictly before each
-        keep = before < p  # the first is always kept
+        keep = before < p - TOP_P_TOLERANCE
+        first = tf.range(tf.shape(sorted_probs)[-1]) == 0
+        keep = keep | first[None, :]
         # The smallest kept probability is the threshold.
         threshold = tf.reduce_min(tf.where(keep, sorted_probs, tf.ones_like(sorted_probs)),
                                   axis=-1, keepdims=True)

@@ -22,17 +22,45 @@ def test_top_k_keeps_exactly_the_k_largest():
 
 
 def test_top_p_keeps_the_smallest_set_reaching_p():
-    assert _kept(sampling.apply_top_p(LOGITS, 0.5)) == [[True, False, False, False, False]]
-    assert _kept(sampling.apply_top_p(LOGITS, 0.7)) == [[True, True, False, False, False]]
+    assert _kept(sampling.apply_top_p(LOGITS, 0.6)) == [[True, True, False, False, False]]
     assert _kept(sampling.apply_top_p(LOGITS, 0.71)) == [[True, True, True, False, False]]
+    assert _kept(sampling.apply_top_p(LOGITS, 0.9)) == [[True, True, True, True, False]]
     assert _kept(sampling.apply_top_p(LOGITS, 1.0)) == [[True] * 5]
+    # The most likely symbol is kept however small p is.
+    assert _kept(sampling.apply_top_p(LOGITS, 1e-9)) == [[True, False, False, False, False]]
+
+
+def _shifted_rows(rows: int) -> np.ndarray:
+    """The same distribution in many rows whose logits differ by a per-row constant and
+    whose symbols are permuted: softmax is the same in exact arithmetic, not in float32."""
+    rng = np.random.default_rng(0)
+    base = np.repeat(LOGITS, rows, axis=0) + rng.uniform(-30, 30, (rows, 1)).astype(np.float32)
+    perms = np.stack([rng.permutation(5) for _ in range(rows)])
+    return np.take_along_axis(base, perms, axis=1), perms
+
+
+def test_top_p_at_the_boundary_does_not_depend_on_rounding():
+    logits, perms = _shifted_rows(2000)
+    # Mass before symbol 2 is 0.5 + 0.2 = 0.7 exactly, before symbol 1 it is 0.5.
+    for p, kept in [(0.7, 2), (0.7 - 2 * sampling.TOP_P_TOLERANCE, 2),
+                    (0.7 + 2 * sampling.TOP_P_TOLERANCE, 3),
+                    (0.5, 1), (0.5 + 2 * sampling.TOP_P_TOLERANCE, 2)]:
+        mask = np.asarray(sampling.apply_top_p(logits, p)) > sampling.NEG_INF / 2
+        # Undo the permutation: column j of row r holds symbol perms[r, j].
+        by_symbol = np.zeros_like(mask)
+        np.put_along_axis(by_symbol, perms, mask, axis=1)
+        expected = np.array([True] * kept + [False] * (5 - kept))
+        assert (by_symbol == expected).all(), (p, np.unique(by_symbol, axis=0))
 
 
 def test_filtered_symbols_are_never_sampled():
     logits = np.repeat(LOGITS, 2000, axis=0)
     ids = sampling.sample(logits, temperature=1.0, top_k=3, seed=3).numpy()
     assert set(ids.tolist()) == {0, 1, 2}
+    # 0.7 is exactly the mass of symbols 0 and 1: symbol 2 is never drawn at the boundary.
     ids = sampling.sample(logits, temperature=1.0, top_p=0.7, seed=3).numpy()
+    assert set(ids.tolist()) == {0, 1}
+    ids = sampling.sample(logits, temperature=1.0, top_p=0.6, seed=3).numpy()
     assert set(ids.tolist()) == {0, 1}
 
 
