@@ -1,5 +1,6 @@
 # One image for the bot and both workers; compose picks the command.
-# GPU=1 swaps tensorflow-cpu for CUDA TensorFlow (worker hosts with NVIDIA GPUs).
+# It installs the locked stack (requirements/lock.txt); GPU=1 swaps tensorflow-cpu for
+# CUDA TensorFlow from requirements/gpu.txt (worker hosts with NVIDIA GPUs).
 FROM python:3.11-slim
 
 ARG GPU=0
@@ -14,11 +15,14 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
+RUN pip install --require-hashes -r requirements/lock.txt \
+ && if [ "$GPU" = "1" ]; then pip uninstall -y tensorflow-cpu \
+      && pip install --require-hashes -r requirements/gpu.txt; fi
 COPY bot ./bot
 COPY workers ./workers
 COPY models ./models
-RUN pip install . \
- && if [ "$GPU" = "1" ]; then pip uninstall -y tensorflow-cpu && pip install "tensorflow[and-cuda]>=2.17"; fi
+RUN pip install --no-deps --no-build-isolation .
 
 RUN useradd --create-home --uid 10001 wikimuse
 USER wikimuse
