@@ -4,7 +4,7 @@
         [--checkpoint PATH] [--data-dir DIR]
 
 Prints ``{"model": M, "dataset": D, "split": S, "nll": float, "frames": int, ...}``
-with the NLL of issue 4 (frame t+1 given frames <= t, natural log, summed over
+with the frame NLL (frame t+1 given frames <= t, natural log, summed over
 the split, divided by the number of predicted frames). Models that estimate
 their likelihood add ``"estimate": true``; the encoder-decoder adds
 ``"primer_steps"`` (the frames it reads before the NLL starts). Other tools

@@ -8,7 +8,7 @@ docs/BENCHMARKS.md and bench/music_lstm_conditioning.py).
 
 Frame ``t`` of a piece is predicted from frames ``< t``. The model sees a silent
 start frame before frame 0, so it also learns how pieces begin (needed to compose
-without a primer); the NLL of issue 4 counts only frames 1..T-1.
+without a primer); the frame NLL counts only frames 1..T-1.
 
 This module also holds the training loop shared with the encoder-decoder
 (``train_loop``): bucketed batches, transposition augmentation, validation early
@@ -217,7 +217,7 @@ def _eval_fn(model: keras.Model) -> Callable:
 def frame_nll(
     model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32
 ) -> dict[str, Any]:
-    """Frame NLL of issue 4: frames 1..T-1 of each piece given the frames before.
+    """Frame NLL: frames 1..T-1 of each piece given the frames before.
 
     Natural log, Bernoulli over 88 keys, summed over the split and divided by the
     number of predicted frames (sum of T - 1).
@@ -470,7 +470,7 @@ def sample_keys(logits: tf.Tensor, temperature: tf.Tensor, seed: tf.Tensor) -> t
 
 
 def scoring_batches(rolls: Sequence[np.ndarray], batch_size: int = 16) -> Iterator[tuple[tf.Tensor, ...]]:
-    """Whole pieces in padded batches of similar length, for the frame NLL of issue 4.
+    """Whole pieces in padded batches of similar length, for the frame NLL.
 
     Yields ``(context, targets, mask)`` tensors: ``context[t]`` is the frame before
     ``targets[t]`` (silence before frame 0), and ``mask`` is 0 on padding and on frame 0,

@@ -17,7 +17,7 @@ every frame come out of one pass, with an exclusive cumulative sum of
 ``tf.function``.
 
 As for the LSTM composer, the model sees a silent frame before frame 0 (so it
-learns how pieces begin) and the NLL of issue 4 counts frames 1..T-1. The
+learns how pieces begin) and the frame NLL counts frames 1..T-1. The
 training loop (batches, transposition, early stopping, resume) is the one of
 ``models.music.lstm``.
 """
@@ -206,7 +206,7 @@ def _eval_fn(model: keras.Model) -> Callable:
 def frame_nll(
     model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 16
 ) -> dict[str, Any]:
-    """Exact frame NLL of issue 4: frames 1..T-1 of each piece given the frames before.
+    """Exact frame NLL: frames 1..T-1 of each piece given the frames before.
 
     Natural log, summed over the split and divided by the number of predicted frames.
     """

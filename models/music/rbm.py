@@ -244,7 +244,7 @@ def frame_nll(
     betas: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """AIS estimate of the frame NLL of issue 4 (frames 1..T-1, natural log, per frame).
+    """AIS estimate of the frame NLL (frames 1..T-1, natural log, per frame).
 
     ``log p(v_t | v_{t-window+1..t-1}) = -F_t(v_t) - log Z_t``, where the conditional RBM
     ``t`` has the last 88 visible units, hidden biases ``b_h + context W_context``

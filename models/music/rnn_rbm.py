@@ -211,7 +211,7 @@ def frame_nll(
     seed: int = 0,
     batch_size: int = 16,
 ) -> dict[str, Any]:
-    """AIS estimate of the frame NLL of issue 4: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
+    """AIS estimate of the frame NLL: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
 
     ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation).
     """

@@ -1,4 +1,4 @@
-"""Security: no e2e test may log the Discord bot token (issue 9).
+"""Security: no e2e test may log the Discord bot token.
 
 :func:`no_token_in_logs` is autouse for every test under ``tests/e2e`` (imported by
 ``conftest.py``): it captures every log record of the test at DEBUG level, formatted

@@ -1,8 +1,8 @@
-"""The shipped checkpoints still meet the likelihood targets of issues 5 and 6.
+"""The shipped checkpoints still meet their likelihood targets (docs/BENCHMARKS.md).
 
 Each test evaluates a shipped checkpoint on its Boulanger test split with the
 evaluation CLI (the real model, the real data) and checks the figure against the
-issue's target and against the checkpoint's own sidecar, so a retrained or
+target and against the checkpoint's own sidecar, so a retrained or
 corrupted checkpoint that misses the target fails here.
 """
 
@@ -17,7 +17,7 @@ import pytest
 
 from models.music import evaluate, registry
 
-# (kind, dataset, target test NLL): issue 5 (LSTM composer) and issue 6 (NADE, RNN-RBM)
+# (kind, dataset, target test NLL) for the LSTM composer, the NADE and the RNN-RBM
 TARGETS = [
     ("lstm", "jsb", 8.4),
     ("lstm", "nottingham", 3.3),
