@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.cogs.music.converters import check_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
-from bot.presenters import NO_MENTIONS, clip
+from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
 from workers import contracts
 
 if TYPE_CHECKING:
@@ -237,7 +237,8 @@ class General(commands.Cog):
         limits = await self.bot.runner.limits_for(guild_id)
         allowed = [f"<#{c}>" for c in merged.get("channels", "").split(",") if c]
         embed = discord.Embed(title="Server settings" + (" (updated)" if changes else ""))
-        embed.add_field(name="Channels", value=", ".join(allowed) if allowed else "all channels", inline=False)
+        embed.add_field(name="Channels", inline=False,
+                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty="all channels"))
         embed.add_field(name="Default genre", value=merged.get("default_genre", "none"))
         embed.add_field(name="Buttons", value=merged.get("buttons", "requester"))
         embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")
