@@ -113,12 +113,10 @@ class JobRunner:
             raise BackendUnavailable() from exc
         if not interaction.response.is_done():
             try:
-                await interaction.response.defer(thinking=True)
+                await self.acknowledge(interaction, task_name)
             except discord.HTTPException:  # too late (3 s) or already answered: nothing was queued
                 await self._release_quietly(interaction.user.id, job_id)
                 raise
-            metrics.observe(task_name, "ack",
-                            (discord.utils.utcnow() - interaction.created_at).total_seconds())
         try:
             pending = await self.submit(interaction, job, task_name, label, note)
         except BotError as exc:
@@ -127,6 +125,11 @@ class JobRunner:
             return None
         self.spawn(self._follow_safely(interaction, pending))
         return pending
+
+    async def acknowledge(self, interaction: discord.Interaction, task_name: str) -> None:
+        """Defer ``interaction`` ("thinking…"), the reply a result will later replace."""
+        await interaction.response.defer(thinking=True)
+        metrics.observe(task_name, "ack", (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
     async def _release_quietly(self, user_id: int, job_id: str) -> None:
         try:

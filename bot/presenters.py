@@ -279,7 +279,8 @@ def music_reply(result: contracts.MusicResult) -> Reply:
     """A clip: an embed (genre, model, tempo, seed, length, time) + OGG, MIDI and piano roll."""
     stem = f"wikimuse-{_slug(result.genre)}-{result.job_id[:8]}"
     title = "Continuation" if result.primer_seconds > 0 else "Composition"
-    embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR)
+    embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR,
+                          description=clip(result.notice, EMBED_DESCRIPTION_MAX) or None)
     embed.add_field(name="Genre", value=result.genre.replace("_", " "))
     embed.add_field(name="Model", value=result.model)
     embed.add_field(name="Tempo", value=f"{result.tempo} bpm")

@@ -204,6 +204,7 @@ class MusicResult(Contract):
     audio_format: str = "ogg"
     primer_seconds: float = 0.0  # /continue: how much of the clip is the user's primer
     notes: int = 0
+    notice: str = ""  # user-safe: what the worker changed in the request (e.g. a length cap)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 from bot import presenters
 from workers.contracts import ErrorResult, MusicResult, WikiResult
@@ -164,3 +165,12 @@ def test_lists_that_do_not_fit_end_with_and_n_more():
     assert text.endswith(f" and {60 - shown} more") and shown >= 40
     assert presenters.join_within(channels[:3], 1024) == ", ".join(channels[:3])
     assert presenters.join_within([], 1024, empty="all channels") == "all channels"
+
+
+def test_a_worker_notice_is_shown_on_the_clip():
+    plain = presenters.music_reply(_clip_result()).embeds[0]
+    assert plain.description is None
+    notice = "Shortened to 10 new bar(s): at 40 bpm, 64 bars would last longer than 120 s, the longest clip."
+    capped = presenters.music_reply(dataclasses.replace(_clip_result(), notice=notice)).embeds[0]
+    assert capped.description == notice
+    assert_within_embed_limits(capped.to_dict())
