@@ -101,7 +101,8 @@ class Music(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         midi="A Standard MIDI File (.mid) to continue",
-        bars=f"How many bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})",
+        bars=(f"How many bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX}; "
+              f"the whole clip stops at {contracts.MUSIC_SECONDS_MAX} s)"),
         genre="The style of the continuation (default: classical piano)",
     )
     async def continue_(
