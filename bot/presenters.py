@@ -47,10 +47,6 @@ class Reply:
     def files(self) -> list[discord.File]:
         return [discord.File(io.BytesIO(data), filename=name) for name, data in self.attachments]
 
-    @property
-    def attachment_bytes(self) -> int:
-        return sum(len(data) for _, data in self.attachments)
-
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
