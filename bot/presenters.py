@@ -3,7 +3,9 @@
 Everything here is pure (no network): a :class:`Reply` holds the content, embeds
 and file bytes of one message, and makes fresh :class:`discord.File` objects for
 each send (a File can be read only once). Embed limits are Discord's: a title of
-256, a description of 4096, 25 fields of 256/1024, 6000 characters in all.
+256, a description of 4096, 25 fields of 256/1024, 6000 characters in all; the
+upload limit applies to each file (``Interaction.filesize_limit``, 10 MiB by default).
+Text a user typed is quoted through :func:`quote_user_text`.
 """
 
 from __future__ import annotations

@@ -77,8 +77,8 @@ def _spell(char: str, alphabet: Collection[str]) -> str:
     latin = anyascii(char)
     if len(latin) > 2 and latin.startswith(":") and latin.endswith(":"):
         return ""  # an emoji's short name (":grinning:") is not an equivalent
-    return "".join(c if c in alphabet else _NEAREST.get(c, "") for c in latin
-                   if c in alphabet or _NEAREST.get(c, "") in alphabet)
+    written = (c if c in alphabet else _NEAREST.get(c, "") for c in latin)
+    return "".join(w for w in written if w and w in alphabet)
 
 
 def fit_alphabet(text: str, alphabet: Collection[str]) -> Fitted:

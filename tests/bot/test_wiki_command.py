@@ -166,3 +166,20 @@ async def test_a_late_error_is_posted_as_an_error_and_quotes_the_seed_harmlessly
     for raw in ("**", "https://", "discord.gg/", "<@&"):
         assert raw not in content, (raw, content)
     assert post.json["embeds"][0]["title"] == "Cancelled"
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("ﬁne Ａrt", "fine Art"),  # NFKC: a ligature, a full-width letter
+    ("Café au lait", "Café au lait"),  # known characters stay as typed
+    ("Привет мир", "Privet mir"),  # transliterated
+    ("a\u202eb\u2066c\u2069", "abc"),  # bidirectional controls always go
+    ("cats 😀😀 dogs", "cats dogs"),  # an emoji has no equivalent; the spaces it leaves collapse
+    ("😀\u202e", ""),
+])
+def test_fit_alphabet(typed, written):
+    from bot.validation import fit_alphabet
+    from workers import contracts
+
+    fitted = fit_alphabet(typed, contracts.WIKI_ALPHABET)
+    assert fitted.text == written
+    assert fitted.changed == (typed != written)
