@@ -92,11 +92,15 @@ class JobRunner:
             raise NotAllowed(f"I only answer in {where} on this server.")
 
     async def start(self, interaction: discord.Interaction, job: Contract, task_name: str,
-                    label: str) -> PendingJob | None:
+                    label: str, note: str = "") -> PendingJob | None:
         """Check limits, defer, enqueue and follow ``job`` in the background.
 
+        ``note`` goes above the result (e.g. how the seed was changed). An interaction
+        the command already deferred (it had work to do first) is not deferred again.
+
         Raises:
-            LimitReached: before deferring, so the refusal can be ephemeral.
+            LimitReached: before deferring, so the refusal can be ephemeral (after it,
+                when the command deferred first).
         """
         job_id = job.job_id  # type: ignore[attr-defined]
         try:
@@ -107,20 +111,25 @@ class JobRunner:
                                        limits=limits)
         except redis.exceptions.RedisError as exc:
             raise BackendUnavailable() from exc
+        if not interaction.response.is_done():
+            try:
+                await self.acknowledge(interaction, task_name)
+            except discord.HTTPException:  # too late (3 s) or already answered: nothing was queued
+                await self._release_quietly(interaction.user.id, job_id)
+                raise
         try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException:  # too late (3 s) or already answered: nothing was queued
-            await self._release_quietly(interaction.user.id, job_id)
-            raise
-        metrics.observe(task_name, "ack", (discord.utils.utcnow() - interaction.created_at).total_seconds())
-        try:
-            pending = await self.submit(interaction, job, task_name, label)
+            pending = await self.submit(interaction, job, task_name, label, note)
         except BotError as exc:
             await self._release_quietly(interaction.user.id, job_id)
             await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
             return None
         self.spawn(self._follow_safely(interaction, pending))
         return pending
+
+    async def acknowledge(self, interaction: discord.Interaction, task_name: str) -> None:
+        """Defer ``interaction`` ("thinking…"), the reply a result will later replace."""
+        await interaction.response.defer(thinking=True)
+        metrics.observe(task_name, "ack", (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
     async def _release_quietly(self, user_id: int, job_id: str) -> None:
         try:
@@ -142,13 +151,13 @@ class JobRunner:
                 pass
 
     async def submit(self, interaction: discord.Interaction, job: Contract, task_name: str,
-                     label: str) -> PendingJob:
+                     label: str, note: str = "") -> PendingJob:
         """Persist and enqueue ``job`` for a deferred ``interaction``."""
         pending = PendingJob(
             job_id=job.job_id, task_name=task_name, user_id=interaction.user.id,  # type: ignore[attr-defined]
             channel_id=interaction.channel_id, guild_id=interaction.guild_id,
             interaction_token=interaction.token, application_id=interaction.application_id,
-            job=job.to_dict(), label=label)
+            job=job.to_dict(), label=label, note=note)
         try:
             await self.store.add_pending(pending)
             await self.backend.submit(job, task_name)
@@ -267,8 +276,8 @@ class JobRunner:
         await self.store.mark_delivered(pending.job_id)
         return message
 
-    def reply_for(self, result: Result, size_limit: int | None) -> Reply:
-        return presenters.result_reply(result, size_limit=size_limit)
+    def reply_for(self, result: Result, size_limit: int | None, note: str = "") -> Reply:
+        return presenters.result_reply(result, size_limit=size_limit, note=note)
 
     async def deliver(self, pending: PendingJob, result: Result,
                       interaction: discord.Interaction | None = None) -> discord.Message | None:
@@ -278,10 +287,10 @@ class JobRunner:
             return None
         if interaction is not None:
             size_limit = interaction.filesize_limit
-        else:  # a recovered job: the guild's upload limit (8 MiB without boosts)
+        else:  # a recovered job: the guild's upload limit per file (10 MiB without boosts)
             guild = self.bot.get_guild(pending.guild_id) if pending.guild_id else None
-            size_limit = guild.filesize_limit if guild is not None else 8 * 1024 * 1024
-        reply = self.reply_for(result, size_limit)
+            size_limit = guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+        reply = self.reply_for(result, size_limit, pending.note)
         view = self.view_factory(pending, result) if self.view_factory else None
         # Send and mark in a task of its own, shielded: close() waits for it, so a
         # shutdown never cuts a delivery between the send and the mark.
@@ -346,7 +355,7 @@ class JobRunner:
             except discord.HTTPException as exc:
                 log.warning("channel %s unavailable: %s", pending.channel_id, exc)
                 return None
-        mention = f"<@{pending.user_id}>, here is your {pending.label or 'result'}."
+        mention = presenters.late_delivery_line(pending.user_id, pending.label or "result", failed=reply.failed)
         content = f"{mention}\n{reply.content}" if reply.content else mention
         # Only the requester may be pinged: no roles, no @everyone, no other users.
         only_requester = discord.AllowedMentions(everyone=False, roles=False, replied_user=False,

@@ -104,18 +104,25 @@ class JobBackend:
 
     async def queue_position(self, job_id: str, queue: str) -> int | None:
         """1-based position of a waiting job (1 runs next), or None if it is not waiting."""
+        return (await self.queue_positions([job_id], queue))[job_id]
+
+    async def queue_positions(self, job_ids: list[str], queue: str) -> dict[str, int | None]:
+        """:meth:`queue_position` of several jobs, from one read of the queue."""
         # kombu's Redis transport LPUSHes messages and workers BRPOP from the right.
         items = await self.redis.lrange(queue, 0, -1)
-        needle = job_id.encode()
+        positions: dict[str, int | None] = dict.fromkeys(job_ids)
         for index, item in enumerate(items):
-            if needle in item:
-                return len(items) - index
-        return None
+            for job_id in job_ids:
+                if positions[job_id] is None and job_id.encode() in item:
+                    positions[job_id] = len(items) - index
+        return positions
 
     def _task_meta(self, job_id: str) -> dict[str, Any]:
         return self.celery.backend.get_task_meta(job_id)
 
-    async def status(self, job_id: str, queue: str) -> JobStatus:
+    async def status(self, job_id: str, queue: str,
+                     positions: dict[str, int | None] | None = None) -> JobStatus:
+        """Where ``job_id`` is; ``positions`` (from :meth:`queue_positions`) saves reading the queue."""
         meta = await asyncio.to_thread(self._task_meta, job_id)
         state, info = meta.get("status"), meta.get("result")
         if state == "SUCCESS":
@@ -142,7 +149,8 @@ class JobBackend:
             return JobStatus(STATE_RUNNING, progress=progress)
         if state == "STARTED":
             return JobStatus(STATE_RUNNING)
-        return JobStatus(STATE_QUEUED, position=await self.queue_position(job_id, queue))
+        position = positions.get(job_id) if positions is not None else await self.queue_position(job_id, queue)
+        return JobStatus(STATE_QUEUED, position=position)
 
     async def wait(self, job_id: str, queue: str, on_status: StatusCallback | None = None,
                    timeout: float = 600.0) -> Result:

@@ -3,7 +3,9 @@
 Everything here is pure (no network): a :class:`Reply` holds the content, embeds
 and file bytes of one message, and makes fresh :class:`discord.File` objects for
 each send (a File can be read only once). Embed limits are Discord's: a title of
-256, a description of 4096, 25 fields of 256/1024, 6000 characters in all.
+256, a description of 4096, 25 fields of 256/1024, 6000 characters in all; the
+upload limit applies to each file (``Interaction.filesize_limit``, 10 MiB by default).
+Text a user typed is quoted through :func:`quote_user_text`.
 """
 
 from __future__ import annotations
@@ -34,18 +36,18 @@ _HEADING = re.compile(r"^(#{1,3})\s+(.*)$")
 
 @dataclass
 class Reply:
-    """One message to send or edit in: text, embeds and attachments (as bytes)."""
+    """One message to send or edit in: text, embeds and attachments (as bytes).
+
+    ``failed`` marks the answer to an error result (it is worded as such when posted late).
+    """
 
     content: str | None = None
     embeds: list[discord.Embed] = field(default_factory=list)
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    failed: bool = False
 
     def files(self) -> list[discord.File]:
         return [discord.File(io.BytesIO(data), filename=name) for name, data in self.attachments]
-
-    @property
-    def attachment_bytes(self) -> int:
-        return sum(len(data) for _, data in self.attachments)
 
 
 def clip(text: str, limit: int) -> str:
@@ -53,9 +55,45 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_PUNCTUATION = re.compile(r"([\\*_~`|>#\[\]()<:/.@-])")
+# Characters that must not reach a message quoted from a user: bidirectional overrides
+# and isolates (an unterminated U+202E turns the rest of the line around), zero-width
+# and other invisible formatting characters; line breaks and other controls become spaces.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+_CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
+
+
+def escape_all(text: str) -> str:
+    """``text`` with every character Discord's markdown could read escaped by a backslash.
+
+    Unlike :func:`discord.utils.escape_markdown`, a lone ``*`` or ``>`` is escaped too,
+    as :mod:`models.text.format` does in articles; links and mentions are broken up
+    (``https\\:\\/\\/``, ``\\<@1>``), so they neither unfurl nor ping. Rendered, the
+    text reads as typed.
+    """
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def quote_user_text(text: str, limit: int) -> str:
+    """User-typed text made safe to quote in a message: on one line, without invisible or
+    bidirectional controls, at most ``limit`` characters, every markdown character escaped."""
+    flat = " ".join(_CONTROLS.sub(" ", _INVISIBLE.sub("", text)).split())
+    return escape_all(clip(flat, limit))
+
+
 def bold_seed(seed: str) -> str:
     """The seed in bold, with its own markdown neutralised."""
-    return f"**{discord.utils.escape_markdown(seed.strip())}**"
+    return f"**{escape_all(seed.strip())}**"
+
+
+def format_duration(seconds: float) -> str:
+    """``34 ms``, ``2.5 s``, ``48 s``: a fast job is not shown as "0.0 s"."""
+    ms = round(seconds * 1000)
+    if ms < 1:
+        return "under 1 ms"
+    if ms < 1000:
+        return f"{ms} ms"
+    return f"{seconds:.1f} s" if round(seconds, 1) < 10 else f"{seconds:.0f} s"
 
 
 def split_sections(markdown: str) -> tuple[str, list[tuple[str, str]]]:
@@ -73,12 +111,27 @@ def split_sections(markdown: str) -> tuple[str, list[tuple[str, str]]]:
     return "\n".join(intro).strip(), [(h, "\n".join(b).strip()) for h, b in sections]
 
 
+def _escaped_prefix_length(intro: str, seed: str) -> int | None:
+    """How many characters of ``intro`` spell ``seed`` once its markdown escapes are read
+    (a backslash before a character stands for that character), or None if it does not
+    start with the seed. The writer's formatter escapes as it likes; this reads any of it."""
+    i = 0
+    for char in seed:
+        if intro.startswith("\\" + char, i):
+            i += 2
+        elif intro.startswith(char, i):
+            i += 1
+        else:
+            return None
+    return i
+
+
 def _intro_with_seed(seed: str, intro: str) -> str:
     """The intro, starting with the seed in bold (in place when the article starts with it)."""
-    escaped = discord.utils.escape_markdown(seed.strip())
-    for candidate in (escaped, seed.strip()):
-        if candidate and intro.startswith(candidate):
-            return f"**{candidate}**{intro[len(candidate):]}"
+    stripped = seed.strip()
+    length = _escaped_prefix_length(intro, stripped) if stripped else None
+    if length:
+        return f"**{intro[:length]}**{intro[length:]}"
     return f"{bold_seed(seed)}\n\n{intro}".strip()
 
 
@@ -98,7 +151,7 @@ def wiki_reply(result: WikiResult) -> Reply:
     complete = len(description) <= EMBED_DESCRIPTION_MAX
     embed = discord.Embed(title=clip(result.title or "Untitled", EMBED_TITLE_MAX),
                           description=clip(description, EMBED_DESCRIPTION_MAX), colour=WIKI_COLOUR)
-    footer = (f"{result.model} · {result.chars} characters · {result.seconds:.1f} s"
+    footer = (f"{result.model} · {result.chars} characters · {format_duration(result.seconds)}"
               f" · seed {result.rng_seed}")
     if result.batch_size > 1:
         footer += f" · batch of {result.batch_size}"
@@ -135,7 +188,33 @@ def error_reply(result: ErrorResult) -> Reply:
     """A worker's error result as a short embed (its message is user-safe by contract)."""
     embed = discord.Embed(title=ERROR_TITLES.get(result.code, "Something went wrong"),
                           description=clip(result.message, EMBED_DESCRIPTION_MAX), colour=ERROR_COLOUR)
-    return Reply(content=None, embeds=[embed])
+    return Reply(content=None, embeds=[embed], failed=True)
+
+
+def late_delivery_line(user_id: int, label: str, *, failed: bool) -> str:
+    """The line above a result posted in the channel after the interaction expired.
+
+    It mentions the requester (the only mention allowed) and quotes ``label``, which
+    may hold what the user typed, made harmless by :func:`quote_user_text`.
+    """
+    what = quote_user_text(label, 100) or "request"
+    if failed:
+        return f"<@{user_id}>, your {what} could not be made:"
+    return f"<@{user_id}>, here is your {what}."
+
+
+def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:
+    """``a, b, c`` within ``limit`` characters, ending ``and N more`` when some do not fit."""
+    if not items:
+        return empty
+    for shown in range(len(items), -1, -1):
+        text = ", ".join(items[:shown])
+        if shown < len(items):
+            more = f"and {len(items) - shown:,} more"
+            text = f"{text} {more}" if text else more
+        if len(text) <= limit:
+            return text
+    return clip(f"{len(items):,} items", limit)
 
 
 def progress_text(state: str, *, position: int | None = None, fraction: float | None = None,
@@ -151,28 +230,43 @@ def progress_text(state: str, *, position: int | None = None, fraction: float | 
     return f"{verb}…"
 
 
+def _drop_attachment_refs(embed: discord.Embed, dropped: set[str]) -> discord.Embed:
+    """A copy of ``embed`` without the image or thumbnail that shows a dropped attachment."""
+    embed = embed.copy()
+    if (embed.image.url or "").removeprefix("attachment://") in dropped:
+        embed.set_image(url=None)
+    if (embed.thumbnail.url or "").removeprefix("attachment://") in dropped:
+        embed.set_thumbnail(url=None)
+    return embed
+
+
 def fit_attachments(reply: Reply, size_limit: int | None) -> Reply:
-    """Drop attachments (last first) until their total fits ``size_limit`` bytes, and say so."""
-    if size_limit is None or reply.attachment_bytes <= size_limit:
+    """Leave out each attachment larger than ``size_limit`` bytes (Discord's limit is per
+    file), say so, and take the embeds' pictures of left-out files away with them."""
+    if size_limit is None:
         return reply
-    kept = list(reply.attachments)
-    dropped: list[str] = []
-    while kept and sum(len(d) for _, d in kept) > size_limit:
-        dropped.append(kept.pop()[0])
-    note = f"Left out (over this server's upload limit): {', '.join(reversed(dropped))}"
+    kept = [(name, data) for name, data in reply.attachments if len(data) <= size_limit]
+    dropped = [name for name, data in reply.attachments if len(data) > size_limit]
+    if not dropped:
+        return reply
+    note = f"Left out (over this server's upload limit): {', '.join(dropped)}"
     content = f"{reply.content}\n{note}" if reply.content else note
-    return Reply(content=clip(content, CONTENT_MAX), embeds=reply.embeds, attachments=kept)
+    embeds = [_drop_attachment_refs(e, set(dropped)) for e in reply.embeds]
+    return Reply(content=clip(content, CONTENT_MAX), embeds=embeds, attachments=kept, failed=reply.failed)
 
 
 def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
-                 size_limit: int | None = None) -> Reply:
-    """The message for any result contract, within the upload limit."""
+                 size_limit: int | None = None, note: str = "") -> Reply:
+    """The message for any result contract, within the upload limit, after ``note`` (a line
+    the bot owes the user about the request, e.g. how it changed the seed)."""
     if isinstance(result, WikiResult):
         reply = wiki_reply(result)
     elif isinstance(result, contracts.MusicResult):
         reply = music_reply(result)
     else:
         reply = error_reply(result)
+    if note:
+        reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
     return fit_attachments(reply, size_limit)
 
 
@@ -183,13 +277,14 @@ def music_reply(result: contracts.MusicResult) -> Reply:
     """A clip: an embed (genre, model, tempo, seed, length, time) + OGG, MIDI and piano roll."""
     stem = f"wikimuse-{_slug(result.genre)}-{result.job_id[:8]}"
     title = "Continuation" if result.primer_seconds > 0 else "Composition"
-    embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR)
+    embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR,
+                          description=clip(result.notice, EMBED_DESCRIPTION_MAX) or None)
     embed.add_field(name="Genre", value=result.genre.replace("_", " "))
     embed.add_field(name="Model", value=result.model)
     embed.add_field(name="Tempo", value=f"{result.tempo} bpm")
     embed.add_field(name="Seed", value=str(result.rng_seed))
     embed.add_field(name="Length", value=f"{result.seconds:.1f} s · {result.bars} bars")
-    embed.add_field(name="Generated in", value=f"{result.generation_seconds:.1f} s")
+    embed.add_field(name="Generated in", value=format_duration(result.generation_seconds))
     if result.primer_seconds > 0:
         embed.add_field(name="Your primer", value=f"first {result.primer_seconds:.1f} s")
     attachments: list[tuple[str, bytes]] = []

@@ -39,6 +39,7 @@ class PendingJob:
     created_at: float = field(default_factory=time.time)
     job: dict[str, Any] = field(default_factory=dict)  # the job contract, for buttons
     label: str = ""  # what /queue shows
+    note: str = ""  # a line for the user above the result (e.g. how the seed was changed)
 
     def token_valid(self, margin: float = 30.0) -> bool:
         return bool(self.interaction_token) and time.time() - self.created_at < TOKEN_LIFETIME - margin

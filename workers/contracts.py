@@ -44,6 +44,22 @@ MIDI_UPLOAD_MAX_BYTES = 1_000_000
 RNG_SEED_MAX = 2**31 - 1
 MUSIC_MODELS = ("lstm", "seq2seq", "rbm", "rnn_rbm", "nade", "best")
 
+
+# The characters the shipped writer (models/checkpoints/wiki_writer.json, "vocab") can
+# read. The bot maps /wiki seeds onto them before enqueueing (it may not load the
+# model); tests/test_contracts_alphabet.py keeps the two in step.
+WIKI_ALPHABET = frozenset(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^abcdefghijklmnopqrstuvwxyz~"
+    "\n\xa3\xb0\xb1\xb2\xb5\xbd\xc5\xc6\xc9\xcd\xce\xd7\xd8"
+    "\xe0\xe1\xe2\xe3\xe4\xe5\xe7\xe8\xe9\xea\xeb\xec\xed\xee"
+    "\xf1\xf3\xf4\xf6\xf8\xfa\xfb\xfc\u0100\u0101\u0103\u0107\u010d\u0110"
+    "\u0111\u0117\u012b\u0142\u014c\u014d\u015b\u0161\u016b\u017e\u01a1\u01b0\u02bb\u0303"
+    "\u03b1\u03b2\u03b3\u03bc\u0627\u0644\u0647\u094d\u10fb\u1e43\u1e45\u1e6d\u1ea7\u1ec5"
+    "\u1ec7\u1ecb\u1edb\u1ef3\u2011\u2013\u2014\u2018\u2019\u201c\u201d\u201e\u2020\u2026"
+    "\u2032\u2044\u20ac\u20b9\u2153\u2192\u2212\u2264\u2609\u266d\u266f\u3008\u3009\u30fb"
+    "\u5927\u7a7a\ufeff\uff5e"
+)
+
 # Error codes a result may carry; the bot maps each to a user-facing message.
 ERR_BAD_INPUT = "bad_input"
 ERR_BAD_MIDI = "bad_midi"
@@ -188,6 +204,7 @@ class MusicResult(Contract):
     audio_format: str = "ogg"
     primer_seconds: float = 0.0  # /continue: how much of the clip is the user's primer
     notes: int = 0
+    notice: str = ""  # user-safe: what the worker changed in the request (e.g. a length cap)
 
 
 @dataclass(frozen=True)

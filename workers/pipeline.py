@@ -242,7 +242,8 @@ def _music_model(genre: str, model: str, settings: WorkerSettings) -> tuple[str,
 
 
 def _music_result(job_id: str, genre: Any, kind: str, tempo: int, roll: Any, steps_per_beat: int,
-                  rng_seed: int, seconds: float, settings: WorkerSettings, primer_steps: int = 0) -> MusicResult:
+                  rng_seed: int, seconds: float, settings: WorkerSettings, primer_steps: int = 0,
+                  notice: str = "") -> MusicResult:
     from models.music.pianoroll import seconds_for_steps
     from workers.render import render_clip
 
@@ -256,8 +257,22 @@ def _music_result(job_id: str, genre: Any, kind: str, tempo: int, roll: Any, ste
         midi_b64=contracts.b64encode(clip["midi"]), audio_b64=contracts.b64encode(clip["ogg"]),
         png_b64=contracts.b64encode(clip["png"]), audio_format="ogg",
         primer_seconds=round(seconds_for_steps(primer_steps, tempo, steps_per_beat), 3) if primer_steps else 0.0,
-        notes=int(clip["notes"]),
+        notes=int(clip["notes"]), notice=notice,
     )
+
+
+def cap_continuation(primer_steps: int, bars: int, tempo: int, steps_per_beat: int,
+                     beats_per_bar: int) -> tuple[int, int]:
+    """``(primer_steps, bars)`` of a /continue clip that lasts at most ``MUSIC_SECONDS_MAX``,
+    as /compose does: the primer keeps at most half of it, the new bars the rest (one at least)."""
+    from models.music.pianoroll import steps_for_seconds
+
+    cap = steps_for_seconds(contracts.MUSIC_SECONDS_MAX, tempo, steps_per_beat)
+    bar_steps = beats_per_bar * steps_per_beat
+    if primer_steps + bars * bar_steps <= cap:
+        return primer_steps, bars
+    primer_steps = min(primer_steps, cap // 2)
+    return primer_steps, max(1, min(bars, (cap - primer_steps) // bar_steps))
 
 
 def _missing(job_id: str, genre: str) -> ErrorResult:
@@ -344,7 +359,15 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     primer = roll[-MAX_PRIMER_BEATS * genre.steps_per_beat:]
     tempo = int(min(max(round(info.get("tempo") or genre.tempo), contracts.TEMPO_MIN), contracts.TEMPO_MAX))
     rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
-    steps = job.bars * genre.beats_per_bar * genre.steps_per_beat
+    primer_steps, bars = cap_continuation(int(primer.shape[0]), job.bars, tempo, genre.steps_per_beat,
+                                          genre.beats_per_bar)
+    notice = ""
+    if (primer_steps, bars) != (primer.shape[0], job.bars):
+        primer = primer[-primer_steps:]
+        notice = (f"Shortened to {bars} new bar(s) after the last {primer_steps // genre.steps_per_beat} "
+                  f"beat(s) of your piece: at {tempo} bpm, {job.bars} bars would last longer than "
+                  f"{contracts.MUSIC_SECONDS_MAX} s, the longest clip.")
+    steps = bars * genre.beats_per_bar * genre.steps_per_beat
     started = time.perf_counter()
     model, config, _ = model_cache.get_music_model(path, registry.load)
     report(Progress(fraction=0.15, phase="composing"))
@@ -356,7 +379,7 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     full = np.concatenate([primer, new]).astype(np.uint8)
     rendering = time.perf_counter()
     result = _music_result(job.job_id, genre, kind, tempo, full, genre.steps_per_beat, rng_seed, seconds, settings,
-                           primer_steps=int(primer.shape[0]))
+                           primer_steps=int(primer.shape[0]), notice=notice)
     metrics.observe_phase("continue", "render", time.perf_counter() - rendering)
     return result
 

@@ -54,7 +54,17 @@ class MIDIConversionError(ValueError):
 
 
 class _BadTrackData(MIDIConversionError):
-    """Garbage inside one track: the reader keeps the events before it."""
+    """Garbage inside one track: the reader keeps the events before it.
+
+    ``what`` names the fault; :meth:`in_track` says where it is, for a user.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The MIDI file is corrupt ({what}).")
+        self.what = what
+
+    def in_track(self, index: int) -> str:
+        return f"The MIDI file is corrupt ({self.what} in track {index + 1})."
 
 
 @dataclass(frozen=True)
@@ -88,13 +98,13 @@ def _read_vlq(data: bytes, i: int, end: int) -> tuple[int, int]:
     value = 0
     for _ in range(4):
         if i >= end:
-            raise _BadTrackData("The MIDI file is truncated.")
+            raise _BadTrackData("a number runs past the end of its track")
         b = data[i]
         i += 1
         value = (value << 7) | (b & 0x7F)
         if b < 0x80:
             return value, i
-    raise _BadTrackData("The MIDI file is corrupt (bad variable-length number).")
+    raise _BadTrackData("bad variable-length number")
 
 
 class _Reader:
@@ -109,6 +119,7 @@ class _Reader:
         self.time_signatures: list[tuple[int, int, int]] = []  # (tick, numerator, denominator)
         self.programs: dict[tuple[int, int], int] = {}  # (track, channel) -> first program
         self.tracks: list[_Track] = []
+        self.track_errors: list[str] = []  # what cut a track short, user-facing
 
     def parse(self) -> int:
         data = self.data
@@ -190,7 +201,7 @@ class _Reader:
                 else:
                     status = running
                     if status == 0:
-                        raise _BadTrackData("The MIDI file is corrupt (data without status).")
+                        raise _BadTrackData("data without status")
                 kind = status & 0xF0
                 if kind == 0x90 or kind == 0x80:
                     if i + 2 > end:
@@ -198,7 +209,7 @@ class _Reader:
                     p, v = data[i], data[i + 1]
                     i += 2
                     if p > 127 or v > 127:
-                        raise _BadTrackData("The MIDI file is corrupt (bad note data).")
+                        raise _BadTrackData("bad note data")
                     ticks.append(tick)
                     kinds.append(1 if (kind == 0x90 and v > 0) else 0)
                     channels.append(status & 0x0F)
@@ -218,7 +229,7 @@ class _Reader:
                     mtype = data[i]
                     length, i = _read_vlq(data, i + 1, end)
                     if i + length > end:
-                        raise _BadTrackData("The MIDI file is truncated.")
+                        raise _BadTrackData("a meta event runs past the end of its track")
                     payload = data[i : i + length]
                     i += length
                     if mtype == 0x2F:  # end of track
@@ -228,14 +239,15 @@ class _Reader:
                         name = payload.decode("latin-1", "replace")[:100]
                 elif status in (0xF0, 0xF7):
                     length, i = _read_vlq(data, i, end)
+                    if i + length > end:
+                        raise _BadTrackData("a system-exclusive message runs past the end of its track")
                     i += length
                 else:
-                    raise _BadTrackData(
-                        f"The MIDI file is corrupt (unexpected status byte 0x{status:02X})."
-                    )
+                    raise _BadTrackData(f"unexpected status byte 0x{status:02X}")
         except _BadTrackData as exc:
             # Garbage after real music: keep what was read, as players do.
             self.warnings.append(f"track {index}: {exc}")
+            self.track_errors.append(exc.in_track(index))
         self.events += count
         self.tracks.append(_Track(ticks, kinds, channels, pitches, velocities, tick, name))
 
@@ -327,9 +339,18 @@ def midi_bytes_to_notes(
         raise MIDIConversionError(f"The MIDI file is corrupt ({type(exc).__name__}).") from exc
 
     parts = [p for i, t in enumerate(reader.tracks) if (p := _pair_notes(t, i))]
-    if not parts:
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    if not parts or not len(cols["start"]):
+        # Nothing sounds: say why (a corrupt track, only note-offs, or no note events).
+        if reader.track_errors:
+            raise MIDIConversionError(reader.track_errors[0])
+        events = sum(len(t.ticks) for t in reader.tracks)
+        if events:
+            raise MIDIConversionError(
+                f"The MIDI file contains no notes: its {events:,} note event(s) only switch notes "
+                "off (note-offs, or note-ons with velocity 0)."
+            )
         raise MIDIConversionError("The MIDI file contains no notes.")
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     drum = cols["channel"] == DRUM_CHANNEL
     drum_notes = int(drum.sum())
     if drum_notes == len(drum):

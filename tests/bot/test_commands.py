@@ -71,6 +71,28 @@ async def test_config_needs_manage_guild_and_restricts_channels_and_sets_a_defau
         assert "don't know the genre" in bad["content"]
 
 
+async def test_config_with_many_allowed_channels_stays_within_the_embed_limits(
+        discord_emulator, scratch_redis_url):
+    from tests.bot.test_presenters import assert_within_embed_limits
+
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
+        admin = discord_emulator.add_user("admin", admin=True)
+        channels = [discord_emulator.add_channel(f"room-{i}") for i in range(59)]
+        channels.append(await discord_emulator.create_channel("room-59"))
+        # 59 channels allowed already; /config allows the 60th (22 characters a mention).
+        await bot.store.set_guild_config(discord_emulator.guild_id,
+                                         {"channels": ",".join(str(c) for c in channels[:-1])})
+        data = await answer(discord_emulator, "config",
+                            {"channel": str(channels[-1]), "channel_action": "allow"}, admin)
+        embed = data["embeds"][0]
+        assert_within_embed_limits(embed)
+        value = {f["name"]: f["value"] for f in embed["fields"]}["Channels"]
+        shown = value.count("<#")
+        assert 40 <= shown < 60 and value.endswith(f" and {60 - shown} more"), value
+        config = await bot.store.guild_config(discord_emulator.guild_id)
+        assert len(config["channels"].split(",")) == 60  # all are allowed, only the list is cut
+
+
 async def test_genre_autocomplete_and_hand_typed_genres(discord_emulator, scratch_redis_url):
     async with running_bot(discord_emulator, redis_url=scratch_redis_url):
         user = discord_emulator.add_user("composer")
@@ -91,13 +113,13 @@ async def test_genre_autocomplete_and_hand_typed_genres(discord_emulator, scratc
 
 async def test_mentions_and_markdown_in_a_seed_are_kept_for_the_model_but_never_ping(
         discord_emulator, scratch_redis_url):
-    seed = "@everyone <@&1> **bold** `code`"
+    seed = "@everyone <@&1> **bold** <code>"
     async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
         record = await discord_emulator.invoke("wiki", {"seed": seed}, user=discord_emulator.add_user("x"))
         await discord_emulator.wait_for_callback(record, timeout=3)
         await discord_emulator.wait_for(lambda: discord_emulator.original_edits(record), 5)
         (job,) = await bot.store.all_pending()
-        assert job.job["seed"] == seed
+        assert job.job["seed"] == seed and job.note == ""
         for request in discord_emulator.requests_for(record):
             if request.method == "PATCH":
                 assert request.json["allowed_mentions"] == NO_MENTIONS

@@ -109,3 +109,77 @@ async def test_an_unreachable_redis_gets_a_clear_answer_not_silence(discord_emul
     async with running_bot(discord_emulator, redis_url=f"redis://127.0.0.1:{free_port()}/0"):
         text = await _refusal(discord_emulator, {"seed": "hello"}, discord_emulator.add_user("u"))
     assert "unavailable right now" in text
+
+
+HARD_SEED = "The `tick` of_it {x} | y 😀 東京 \u202eevil"
+
+
+async def test_a_seed_the_writer_cannot_spell_is_rewritten_and_the_user_told(discord_emulator, scratch_redis_url):
+    from workers import contracts
+
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
+        record = await discord_emulator.invoke("wiki", {"seed": HARD_SEED, "length": 100},
+                                               user=discord_emulator.add_user("yuki"))
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        assert record.callback_type == CALLBACK_DEFERRED_MESSAGE  # accepted, not refused
+        await discord_emulator.wait_for(lambda: discord_emulator.original_edits(record), 5)
+        (job,) = await bot.store.all_pending()
+        seed = job.job["seed"]
+        assert set(seed) <= contracts.WIKI_ALPHABET
+        assert seed == "The 'tick' of it (x) / y DongJing evil"
+        assert "“😀” left out" in job.note and "“東京” → “DongJing”" in job.note
+        assert "1 text-direction control(s) removed" in job.note
+        # The note reaches the user above whatever result comes (here: the job is cancelled).
+        await bot.backend.cancel(job.job_id)
+        final = await discord_emulator.wait_for(
+            lambda: [e for e in discord_emulator.original_edits(record) if (e.json or {}).get("embeds")], 10)
+        content = final[-1].json["content"]
+        assert content.startswith("I changed your seed so the writer can spell it: ")
+        assert "\u202e" not in content and "`" not in content.replace("\\`", "")
+
+
+async def test_a_seed_with_nothing_the_writer_can_spell_is_refused_privately(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url):
+        text = await _refusal(discord_emulator, {"seed": "😀👍🏽 \u202e"}, discord_emulator.add_user("emoji"))
+    assert "can't spell any of that seed" in text
+    client = redis.Redis.from_url(scratch_redis_url)
+    assert client.hlen(PENDING_KEY) == 0 and client.llen("text") == 0
+    client.close()
+
+
+async def test_a_late_error_is_posted_as_an_error_and_quotes_the_seed_harmlessly(discord_emulator, scratch_redis_url):
+    seed = "**Big** news https://discord.gg/abc <@&1>"
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
+        user = discord_emulator.add_user("late")
+        record = await discord_emulator.invoke("wiki", {"seed": seed}, user=user)
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        await discord_emulator.wait_for(lambda: discord_emulator.original_edits(record), 5)
+        (job,) = await bot.store.all_pending()
+        discord_emulator.expire_tokens()  # as if 15 minutes passed: the result goes to the channel
+        await bot.backend.cancel(job.job_id)
+        post = await discord_emulator.wait_for_request(
+            lambda r: r.method == "POST" and r.path == f"/channels/{record.channel_id}/messages", 10,
+            "the late post")
+    content = post.json["content"]
+    assert content.startswith(f"<@{user}>, your article “") and content.endswith("could not be made:")
+    assert "here is your" not in content
+    for raw in ("**", "https://", "discord.gg/", "<@&"):
+        assert raw not in content, (raw, content)
+    assert post.json["embeds"][0]["title"] == "Cancelled"
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("ﬁne Ａrt", "fine Art"),  # NFKC: a ligature, a full-width letter
+    ("Café au lait", "Café au lait"),  # known characters stay as typed
+    ("Привет мир", "Privet mir"),  # transliterated
+    ("a\u202eb\u2066c\u2069", "abc"),  # bidirectional controls always go
+    ("cats 😀😀 dogs", "cats dogs"),  # an emoji has no equivalent; the spaces it leaves collapse
+    ("😀\u202e", ""),
+])
+def test_fit_alphabet(typed, written):
+    from bot.validation import fit_alphabet
+    from workers import contracts
+
+    fitted = fit_alphabet(typed, contracts.WIKI_ALPHABET)
+    assert fitted.text == written
+    assert fitted.changed == (typed != written)

@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.emulator.harness import clear_bot_state, running_bot
 from tests.emulator.server import DiscordEmulator
+from workers import contracts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -25,8 +26,11 @@ def _result(emulator: DiscordEmulator, record) -> dict | None:
     return message if message and message["embeds"] else None
 
 
-async def test_bot_metrics_move_with_real_jobs(discord_emulator, redis_url, celery_worker):
+async def test_bot_metrics_move_with_real_jobs(discord_emulator, redis_url, celery_worker, monkeypatch):
     clear_bot_state(redis_url)
+    # The bot rewrites seeds into the writer's alphabet, so a worker refuses a seed only when
+    # its model reads fewer characters than the bot believes: here the bot is told of "☃".
+    monkeypatch.setattr(contracts, "WIKI_ALPHABET", contracts.WIKI_ALPHABET | {"\u2603"})
     async with running_bot(discord_emulator, redis_url=redis_url, metrics_port=0,
                            metrics_addr="127.0.0.1", cooldown_seconds=60.0) as bot:
         port = bot.metrics_exporter.port

@@ -53,7 +53,9 @@ async def test_queue_shows_positions_and_cancel_revokes(discord_emulator, redis_
         queue = await discord_emulator.invoke("queue", {}, user=alice)
         await discord_emulator.wait_for_callback(queue)
         assert queue.ephemeral
-        text = queue.callback_json["data"]["embeds"][0]["description"]
+        listed = await discord_emulator.wait_for(
+            lambda: [e for e in discord_emulator.original_edits(queue) if (e.json or {}).get("embeds")], 10)
+        text = listed[-1].json["embeds"][0]["description"]
         assert "“first”" in text and "position 1" in text
         assert "“second”" in text and "position 3" in text and "bob" not in text
 

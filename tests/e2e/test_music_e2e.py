@@ -116,7 +116,11 @@ async def test_continue_refuses_bad_uploads_clearly(discord_emulator, music_stac
         record = await discord_emulator.invoke("continue", {"midi": upload},
                                                user=discord_emulator.add_user("dave"))
         await discord_emulator.wait_for_callback(record, timeout=3)
-        assert record.ephemeral and expected in record.callback_json["data"]["content"]
+        if record.callback_type == CALLBACK_DEFERRED_MESSAGE:  # refused after the download
+            edits = await discord_emulator.wait_for(lambda: discord_emulator.original_edits(record), 5)
+            assert expected in edits[-1].json["content"]
+        else:  # refused from the attachment's name, type or size, privately
+            assert record.ephemeral and expected in record.callback_json["data"]["content"]
 
 
 async def test_continue_respects_the_interactions_attachment_size_limit(discord_emulator, music_stack_url):

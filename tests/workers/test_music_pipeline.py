@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from workers import contracts, pipeline
@@ -81,3 +82,30 @@ def test_continue_rejects_bad_uploads(settings, midi_b64, words):
     result = pipeline.run_continue(ContinueJob(job_id="c-2", midi_b64=midi_b64, genre="chorale"), settings)
     assert isinstance(result, ErrorResult) and result.code == contracts.ERR_BAD_MIDI, result
     assert words in result.message.lower()
+
+
+def test_a_continuation_is_capped_at_the_longest_clip_and_says_so(settings):
+    from models.music.midi_io import notes_to_midi_bytes
+    from models.music.pianoroll import NoteArrays
+
+    # 64 beats of one note per beat at 40 bpm: asking 64 more bars would make 480 s.
+    slow = notes_to_midi_bytes([(0, NoteArrays(np.arange(64.0), np.arange(64.0) + 0.5,
+                                                np.full(64, 60, np.int16), np.full(64, 80, np.uint8)))],
+                               tempo=40)
+    job = ContinueJob(job_id="c-3", midi_b64=contracts.b64encode(slow), bars=64, genre="chorale", rng_seed=2)
+    result = pipeline.run_continue(job, settings)
+    assert isinstance(result, MusicResult), result
+    assert result.tempo == 40 and result.bars < 64
+    assert result.seconds <= contracts.MUSIC_SECONDS_MAX + 5  # the last note's release may ring on
+    assert result.primer_seconds <= contracts.MUSIC_SECONDS_MAX / 2
+    assert "Shortened to" in result.notice and "120 s" in result.notice and "64 bars" in result.notice
+
+
+@pytest.mark.parametrize("primer, bars, tempo, expected", [
+    (64 * 4, 8, 120, (64 * 4, 8)),  # 64 + 32 beats at 120 bpm: 48 s, as asked
+    (64 * 4, 64, 40, (40 * 4, 10)),  # 80 beats fit in 120 s: half for the primer, 10 bars new
+    (64 * 4, 64, 120, (64 * 4, 44)),  # 240 beats fit: the whole primer, 44 of the 64 bars
+    (4, 64, 40, (4, 19)),  # a short primer leaves room for more new bars
+])
+def test_cap_continuation(primer, bars, tempo, expected):
+    assert pipeline.cap_continuation(primer, bars, tempo, steps_per_beat=4, beats_per_bar=4) == expected

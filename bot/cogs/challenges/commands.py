@@ -407,6 +407,8 @@ class Challenges(commands.Cog, name=COG_NAME):
         self, interaction: discord.Interaction, challenge_id: int, submission_id: int
     ) -> None:
         """A vote button press: record or change the vote, answer privately."""
+        # The database may be busy (many voters at once): reply first, within 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             outcome = await self.db.run(
                 self.db.challenges.vote, challenge_id, submission_id, interaction.user.id

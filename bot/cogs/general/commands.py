@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.cogs.music.converters import check_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
-from bot.presenters import NO_MENTIONS, clip
+from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
 from workers import contracts
 
 if TYPE_CHECKING:
@@ -87,14 +87,21 @@ class General(commands.Cog):
     @app_commands.command(name="queue")
     async def queue(self, interaction: discord.Interaction) -> None:
         """Show your jobs that are waiting or running, with their place in the queue."""
+        # Reading the jobs and the queues takes Redis round trips: reply first, within 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         jobs = await self._my_pending(interaction.user.id)
         if not jobs:
-            await send_ephemeral(interaction, "You have no jobs waiting or running.")
+            await interaction.edit_original_response(content="You have no jobs waiting or running.",
+                                                     allowed_mentions=NO_MENTIONS)
             return
+        queue_of = {job.job_id: contracts.TASK_QUEUES.get(job.task_name, contracts.QUEUE_TEXT) for job in jobs}
+        positions: dict[str, int | None] = {}
+        for queue in sorted(set(queue_of.values())):  # one read of each queue, not one per job
+            positions |= await self.bot.backend.queue_positions(
+                [j for j, q in queue_of.items() if q == queue], queue)
         lines = []
         for job in jobs:
-            queue = contracts.TASK_QUEUES.get(job.task_name, contracts.QUEUE_TEXT)
-            status = await self.bot.backend.status(job.job_id, queue)
+            status = await self.bot.backend.status(job.job_id, queue_of[job.job_id], positions)
             if status.state == STATE_QUEUED:
                 where = f"queued, position {status.position}" if status.position else "starting"
             elif status.progress is not None:
@@ -104,7 +111,7 @@ class General(commands.Cog):
             lines.append(f"`{job.job_id[:8]}` {TASK_NAMES.get(job.task_name, '')} "
                          f"{discord.utils.escape_markdown(job.label)}: {where}")
         embed = discord.Embed(title="Your jobs", description=clip("\n".join(lines), 4096))
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="cancel")
     @app_commands.describe(job="The job to cancel (start typing to pick one of yours)")
@@ -237,7 +244,8 @@ class General(commands.Cog):
         limits = await self.bot.runner.limits_for(guild_id)
         allowed = [f"<#{c}>" for c in merged.get("channels", "").split(",") if c]
         embed = discord.Embed(title="Server settings" + (" (updated)" if changes else ""))
-        embed.add_field(name="Channels", value=", ".join(allowed) if allowed else "all channels", inline=False)
+        embed.add_field(name="Channels", inline=False,
+                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty="all channels"))
         embed.add_field(name="Default genre", value=merged.get("default_genre", "none"))
         embed.add_field(name="Buttons", value=merged.get("buttons", "requester"))
         embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")

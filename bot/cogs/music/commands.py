@@ -8,7 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.music.converters import check_genre, check_model, genre_choices, read_midi_upload
+from bot.cogs.music.converters import (
+    check_genre,
+    check_midi_attachment,
+    check_model,
+    genre_choices,
+    read_midi_upload,
+)
+from bot.errors import BotError
+from bot.presenters import NO_MENTIONS
 from bot.validation import check_float, check_int
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob
@@ -93,7 +101,8 @@ class Music(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         midi="A Standard MIDI File (.mid) to continue",
-        bars=f"How many bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})",
+        bars=(f"How many bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX}; "
+              f"the whole clip stops at {contracts.MUSIC_SECONDS_MAX} s)"),
         genre="The style of the continuation (default: classical piano)",
     )
     async def continue_(
@@ -106,11 +115,17 @@ class Music(commands.Cog):
         """Continue your MIDI file: you get your piece plus the continuation."""
         checked_genre = check_genre(genre, required=False)
         checked_bars = check_int(bars, name="bars", low=contracts.MUSIC_BARS_MIN, high=contracts.MUSIC_BARS_MAX)
-        data = await read_midi_upload(midi, interaction.filesize_limit)
-        job = ContinueJob(job_id=contracts.new_job_id(), midi_b64=contracts.b64encode(data),
-                          bars=checked_bars, genre=checked_genre, filename=midi.filename[:100])
-        label = f"continuation of {midi.filename[:40]}"
-        await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label)
+        check_midi_attachment(midi, interaction.filesize_limit)
+        # The download and the queue's checks take time: reply first ("thinking…"), within 3 s.
+        await self.bot.runner.acknowledge(interaction, contracts.TASK_CONTINUE)
+        try:
+            data = await read_midi_upload(midi, interaction.filesize_limit)
+            job = ContinueJob(job_id=contracts.new_job_id(), midi_b64=contracts.b64encode(data),
+                              bars=checked_bars, genre=checked_genre, filename=midi.filename[:100])
+            label = f"continuation of {midi.filename[:40]}"
+            await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label)
+        except BotError as exc:  # the reply is deferred: the refusal replaces "thinking…"
+            await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
 
     @continue_.autocomplete("genre")
     async def _continue_genres(self, interaction: discord.Interaction,

@@ -13,7 +13,7 @@ from workers import contracts
 MIDI_EXTENSIONS = (".mid", ".midi", ".smf", ".kar")
 MIDI_CONTENT_TYPES = ("audio/midi", "audio/x-midi", "audio/mid", "application/x-midi",
                       "application/octet-stream", "")
-DOWNLOAD_TIMEOUT = 2.0  # before deferring: the whole answer must start within 3 s
+DOWNLOAD_TIMEOUT = 20.0  # after deferring: the user sees "thinking…" meanwhile
 
 
 def _size(n: int) -> str:
@@ -52,8 +52,9 @@ def check_model(value: str | None) -> str:
     return key
 
 
-async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> bytes:
-    """The bytes of an uploaded MIDI file, or :class:`BadInput` saying what is wrong with it."""
+def check_midi_attachment(attachment: discord.Attachment, size_limit: int) -> None:
+    """What can be told from the attachment's name, type and declared size, without
+    downloading it (so before the first reply): :class:`BadInput` when it is wrong."""
     name = discord.utils.escape_markdown(attachment.filename[:80])
     content_type = (attachment.content_type or "").split(";")[0].strip().lower()
     if not attachment.filename.lower().endswith(MIDI_EXTENSIONS) or content_type not in MIDI_CONTENT_TYPES:
@@ -64,15 +65,34 @@ async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> b
                        f"{_size(limit)}.")
     if attachment.size == 0:
         raise BadInput(f"“{name}” is empty.")
-    try:
-        data = await asyncio.wait_for(attachment.read(), DOWNLOAD_TIMEOUT)
-    except (TimeoutError, discord.HTTPException):
-        raise BadInput(f"I couldn't download “{name}”. Please try again.") from None
+
+
+def check_midi_bytes(filename: str, data: bytes, limit: int) -> bytes:
+    """``data`` if it can be a Standard MIDI File (a header chunk and a track), else
+    :class:`BadInput` saying which part is missing."""
+    name = discord.utils.escape_markdown(filename[:80])
     if not data:
         raise BadInput(f"“{name}” is empty.")
     if len(data) > limit:
         raise BadInput(f"“{name}” is larger than {_size(limit)}.")
-    if not data.startswith(b"MThd") or b"MTrk" not in data[:4096]:
+    if not data.startswith(b"MThd") or len(data) < 14:
         raise BadInput(f"“{name}” is named like a MIDI file but isn't one (no MIDI header). "
                        "Export it again as a Standard MIDI File.")
+    if b"MTrk" not in data[14:4096]:
+        raise BadInput(f"“{name}” has a MIDI header but no track, so there is no music in it. "
+                       "Export it again as a Standard MIDI File.")
     return data
+
+
+async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> bytes:
+    """The bytes of an uploaded MIDI file, or :class:`BadInput` saying what is wrong with it.
+
+    It downloads: call it after the first reply (see :func:`check_midi_attachment`).
+    """
+    check_midi_attachment(attachment, size_limit)
+    try:
+        data = await asyncio.wait_for(attachment.read(), DOWNLOAD_TIMEOUT)
+    except (TimeoutError, discord.HTTPException):
+        name = discord.utils.escape_markdown(attachment.filename[:80])
+        raise BadInput(f"I couldn't download “{name}”. Please try again.") from None
+    return check_midi_bytes(attachment.filename, data, min(size_limit, contracts.MIDI_UPLOAD_MAX_BYTES))

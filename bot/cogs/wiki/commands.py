@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.presenters import clip
-from bot.validation import check_float, check_int, check_text
+from bot.errors import BadInput
+from bot.presenters import clip, quote_user_text
+from bot.validation import check_float, check_int, check_text, fit_alphabet
 from workers import contracts
 from workers.contracts import WikiJob
 
@@ -17,17 +18,52 @@ if TYPE_CHECKING:
     from bot.client import WikimuseBot
 
 
-def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = None) -> WikiJob:
-    """A validated :class:`WikiJob` (raises :class:`~bot.errors.BadInput` with a clear message)."""
+def writable_seed(seed: str | None) -> tuple[str, str]:
+    """``(seed, note)``: the seed written with the characters the writer knows, and a line
+    telling the user what changed ("" when nothing did).
+
+    Raises:
+        BadInput: the seed is empty or too long, or none of it can be written.
+    """
+    cleaned = check_text(seed, name="seed", max_chars=contracts.WIKI_SEED_MAX_CHARS)
+    fitted = fit_alphabet(cleaned, contracts.WIKI_ALPHABET)
+    if not fitted.text:
+        raise BadInput("The writer can't spell any of that seed (emoji and symbols have no letters "
+                       "to write them with). Please type some words.")
+    text = fitted.text
+    changes = [f"“{quote_user_text(typed, 30)}” → “{quote_user_text(written, 30)}”"
+               if written.strip() else f"“{quote_user_text(typed, 30)}” → a space"
+               for typed, written in fitted.replaced]
+    changes += [f"“{quote_user_text(typed, 30)}” left out" for typed in fitted.dropped]
+    if fitted.bidi_controls:
+        changes.append(f"{fitted.bidi_controls} text-direction control(s) removed")
+    if len(text) > contracts.WIKI_SEED_MAX_CHARS:
+        text = text[: contracts.WIKI_SEED_MAX_CHARS].rstrip()
+        changes.append(f"cut to {contracts.WIKI_SEED_MAX_CHARS} characters")
+    if not changes:
+        return text, ""
+    changes = list(dict.fromkeys(changes))  # each change once, in the order typed
+    shown = "; ".join(changes[:10]) + (f"; and {len(changes) - 10} more" if len(changes) > 10 else "")
+    return text, f"I changed your seed so the writer can spell it: {shown}."
+
+
+def wiki_job(seed: str, length: int, temperature: float,
+             rng_seed: int | None = None) -> tuple[WikiJob, str]:
+    """A validated :class:`WikiJob` and the note on its seed (see :func:`writable_seed`).
+
+    Raises:
+        BadInput: with a clear message, before anything is enqueued.
+    """
+    text, note = writable_seed(seed)
     return WikiJob(
         job_id=contracts.new_job_id(),
-        seed=check_text(seed, name="seed", max_chars=contracts.WIKI_SEED_MAX_CHARS),
+        seed=text,
         length=check_int(length, name="length", low=contracts.WIKI_LENGTH_MIN,
                          high=contracts.WIKI_LENGTH_MAX),
         temperature=check_float(temperature, name="temperature", low=contracts.TEMPERATURE_MIN,
                                 high=contracts.TEMPERATURE_MAX),
         rng_seed=rng_seed,
-    )
+    ), note
 
 
 def wiki_label(job: WikiJob) -> str:
@@ -59,5 +95,5 @@ class Wiki(commands.Cog):
             contracts.WIKI_TEMPERATURE_DEFAULT),
     ) -> None:
         """Write a Wikipedia-style article that starts with your text."""
-        job = wiki_job(seed, length, temperature)
-        await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job))
+        job, note = wiki_job(seed, length, temperature)
+        await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job), note)

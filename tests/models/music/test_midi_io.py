@@ -115,6 +115,42 @@ def test_garbage_raises(data, message):
         midi_bytes_to_roll(data, 4)
 
 
+def _smf(track: bytes, division: int = 480) -> bytes:
+    """A format-0 file of one track (hand-assembled, as tests/data/make_midi.py does)."""
+    return (b"MThd\x00\x00\x00\x06\x00\x00\x00\x01" + division.to_bytes(2, "big")
+            + b"MTrk" + len(track).to_bytes(4, "big") + track)
+
+
+NOTE_ON_60 = b"\x00\x90\x3c\x40\x60\x80\x3c\x00"  # one quarter-ish note, then its note-off
+
+
+@pytest.mark.parametrize("events", [b"\x00\x80\x3c\x00" * 100, b"\x00\x90\x3c\x00" * 100])
+def test_only_note_offs_are_not_called_drums(events):
+    # 100 note-offs (or velocity-0 note-ons) of key 60: no note ever sounds, and no drum either.
+    with pytest.raises(MIDIConversionError) as caught:
+        midi_bytes_to_roll(_smf(events + b"\x00\xff\x2f\x00"), 4)
+    message = str(caught.value)
+    assert "drums" not in message
+    assert "no notes" in message and "100 note event(s) only switch notes off" in message
+
+
+@pytest.mark.parametrize("track, fault", [
+    (b"\x00\xff\x01\x40hello", "a meta event runs past the end of its track"),
+    (b"\x00\xf0\x7f\x01\x02", "a system-exclusive message runs past the end of its track"),
+    (b"\xff\xff\xff\xff\x7f\x90\x3c\x40", "bad variable-length number"),
+])
+def test_a_corrupt_track_without_notes_says_what_is_wrong(track, fault):
+    with pytest.raises(MIDIConversionError) as caught:
+        midi_bytes_to_roll(_smf(track), 4)
+    assert str(caught.value) == f"The MIDI file is corrupt ({fault} in track 1)."
+
+
+def test_garbage_after_the_music_still_keeps_the_music():
+    roll, info = midi_bytes_to_roll(_smf(NOTE_ON_60 + b"\x00\xf0\x7f\x01"), 4)
+    assert info["notes"] == 1 and roll.any()
+    assert any("system-exclusive" in w for w in info["warnings"])
+
+
 def test_caps():
     data = read("maple_leaf_excerpt.mid")
     with pytest.raises(MIDIConversionError, match="limit is"):
