@@ -292,9 +292,16 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     started = time.perf_counter()
     from models.music import registry
 
-    model, config, _ = model_cache.get_music_model(path, registry.load)
+    def load(checkpoint: Path) -> Any:
+        return model_cache.get_music_model(checkpoint, registry.load)
+
+    load(path)
     report(Progress(fraction=0.15, phase="composing"))
-    roll = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed)
+    try:  # a primed kind (seq2seq) gets its first bar from the genre's best from-silence model
+        roll = registry.compose(kind, genre.name, steps, temperature=float(job.temperature), seed=rng_seed,
+                                loader=load, directory=settings.model_dir)
+    except FileNotFoundError:
+        return _missing(job.job_id, genre.name)
     seconds = time.perf_counter() - started
     metrics.observe_phase("compose", "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
