@@ -396,7 +396,8 @@ def warm_up(settings: WorkerSettings) -> dict[str, float]:
     if "music" in settings.warmup:
         for genre in contracts.GENRE_NAMES:
             started = time.perf_counter()
-            result = run_compose(contracts.ComposeJob(job_id=f"warmup-{genre}", genre=genre, bars=1, rng_seed=0),
+            # two bars: a primed kind writes its second (its first comes from the from-silence model)
+            result = run_compose(contracts.ComposeJob(job_id=f"warmup-{genre}", genre=genre, bars=2, rng_seed=0),
                                  settings)
             if isinstance(result, ErrorResult):
                 log.warning("warm-up: %s: %s", genre, result.message)
