@@ -307,9 +307,16 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     started = time.perf_counter()
     from models.music import registry
 
-    model, config, _ = model_cache.get_music_model(path, registry.load)
+    def load(checkpoint: Path) -> Any:
+        return model_cache.get_music_model(checkpoint, registry.load)
+
+    load(path)
     report(Progress(fraction=0.15, phase="composing"))
-    roll = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed)
+    try:  # a primed kind (seq2seq) gets its first bar from the genre's best from-silence model
+        roll = registry.compose(kind, genre.name, steps, temperature=float(job.temperature), seed=rng_seed,
+                                loader=load, directory=settings.model_dir)
+    except FileNotFoundError:
+        return _missing(job.job_id, genre.name)
     seconds = time.perf_counter() - started
     metrics.observe_phase("compose", "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
@@ -412,7 +419,8 @@ def warm_up(settings: WorkerSettings) -> dict[str, float]:
     if "music" in settings.warmup:
         for genre in contracts.GENRE_NAMES:
             started = time.perf_counter()
-            result = run_compose(contracts.ComposeJob(job_id=f"warmup-{genre}", genre=genre, bars=1, rng_seed=0),
+            # two bars: a primed kind writes its second (its first comes from the from-silence model)
+            result = run_compose(contracts.ComposeJob(job_id=f"warmup-{genre}", genre=genre, bars=2, rng_seed=0),
                                  settings)
             if isinstance(result, ErrorResult):
                 log.warning("warm-up: %s: %s", genre, result.message)

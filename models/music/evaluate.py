@@ -1,7 +1,7 @@
 """Frame NLL of a shipped music model on a Boulanger split, as one JSON line.
 
     python -m models.music.evaluate --model lstm --dataset jsb --split test
-        [--checkpoint PATH] [--data-dir DIR]
+        [--checkpoint PATH] [--data-dir DIR] [--start STEPS]
 
 Prints ``{"model": M, "dataset": D, "split": S, "nll": float, "frames": int, ...}``
 with the frame NLL (frame t+1 given frames <= t, natural log, summed over
@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="default: models/checkpoints/music_<model>_<genre of dataset>.keras")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--start", type=int, default=None,
+                        help="score only frames START..T-1, each given every frame before it "
+                             "(the comparable NLL of models.music.quality uses 4 bars)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{path} holds a {sidecar.get('kind')!r} model, not {args.model!r}")
     rolls = load_boulanger(args.dataset, args.data_dir)[args.split]
     started = time.perf_counter()
-    result = registry.module(args.model).frame_nll(model, config, rolls)
+    kwargs = {} if args.start is None else {"start": args.start}
+    result = registry.module(args.model).frame_nll(model, config, rolls, **kwargs)
     line = {
         "model": args.model,
         "dataset": args.dataset,
@@ -50,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         "nll": float(result["nll"]),
         "frames": int(result["frames"]),
     }
+    if args.start is not None:
+        line["start"] = args.start
     for key, value in result.items():
         if key not in line and not (key == "estimate" and not value):
             line[key] = value

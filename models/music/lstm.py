@@ -215,16 +215,17 @@ def _eval_fn(model: keras.Model) -> Callable:
 
 
 def frame_nll(
-    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32
+    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32, *, start: int = 1
 ) -> dict[str, Any]:
     """Frame NLL: frames 1..T-1 of each piece given the frames before.
 
     Natural log, Bernoulli over 88 keys, summed over the split and divided by the
-    number of predicted frames (sum of T - 1).
+    number of predicted frames (sum of T - 1). ``start`` > 1 scores only frames
+    ``start..T-1`` (still given every frame before them).
     """
     run = _eval_fn(model)
     total, frames = 0.0, 0
-    for inputs, targets, mask in scoring_batches(rolls, batch_size):
+    for inputs, targets, mask in scoring_batches(rolls, batch_size, start):
         s, n = run(inputs, targets, mask)
         total += float(s)
         frames += int(round(float(n)))
@@ -469,19 +470,27 @@ def sample_keys(logits: tf.Tensor, temperature: tf.Tensor, seed: tf.Tensor) -> t
     return tf.cast(u < probs, tf.float32)
 
 
-def scoring_batches(rolls: Sequence[np.ndarray], batch_size: int = 16) -> Iterator[tuple[tf.Tensor, ...]]:
+def scoring_batches(
+    rolls: Sequence[np.ndarray], batch_size: int = 16, start: int = 1
+) -> Iterator[tuple[tf.Tensor, ...]]:
     """Whole pieces in padded batches of similar length, for the frame NLL.
 
     Yields ``(context, targets, mask)`` tensors: ``context[t]`` is the frame before
-    ``targets[t]`` (silence before frame 0), and ``mask`` is 0 on padding and on frame 0,
-    which has no frame before it and so is not a predicted frame. The order is fixed
-    (seed 0), so every model's NLL sees the same batches.
+    ``targets[t]`` (silence before frame 0), and ``mask`` is 0 on padding and on the
+    frames before ``start``: frame 0 has no frame before it and so is never a predicted
+    frame (``start >= 1``); a larger ``start`` scores only frames ``start..T-1``, each
+    still given every frame before it (the comparable NLL of ``models.music.quality``).
+    Pieces of at most ``start`` frames have nothing to score and are left out. The
+    order is fixed (seed 0), so every model's NLL sees the same batches.
     """
+    if start < 1:
+        raise ValueError("start must be >= 1: frame 0 has no frame before it")
+    rolls = [r for r in rolls if r.shape[0] > start]
     rng = np.random.default_rng(0)
     for idx in length_batches([r.shape[0] for r in rolls], batch_size, rng):
         context, mask = pad_stack([with_start_frame(rolls[i])[:-1] for i in idx])
         targets, _ = pad_stack([rolls[i] for i in idx])
-        mask[:, 0] = 0.0
+        mask[:, :start] = 0.0
         yield tf.constant(context), tf.constant(targets), tf.constant(mask)
 
 

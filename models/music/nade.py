@@ -204,16 +204,17 @@ def _eval_fn(model: keras.Model) -> Callable:
 
 
 def frame_nll(
-    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 16
+    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 16, *, start: int = 1
 ) -> dict[str, Any]:
     """Exact frame NLL: frames 1..T-1 of each piece given the frames before.
 
     Natural log, summed over the split and divided by the number of predicted frames.
+    ``start`` > 1 scores only frames ``start..T-1`` (still given every frame before them).
     """
     run = _eval_fn(model)
     total, frames = 0.0, 0
     # Long pieces are evaluated whole (the state is never reset inside a piece).
-    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size):
+    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size, start):
         s, n = run(context, targets, mask)
         total += float(s)
         frames += int(round(float(n)))

@@ -243,20 +243,24 @@ def frame_nll(
     max_frames: int | None = None,
     betas: int | None = None,
     seed: int = 0,
+    start: int = 1,
 ) -> dict[str, Any]:
     """AIS estimate of the frame NLL (frames 1..T-1, natural log, per frame).
 
     ``log p(v_t | v_{t-window+1..t-1}) = -F_t(v_t) - log Z_t``, where the conditional RBM
     ``t`` has the last 88 visible units, hidden biases ``b_h + context W_context``
-    and ``log Z_t`` comes from AIS. ``max_frames`` scores an evenly spaced subset.
+    and ``log Z_t`` comes from AIS. ``max_frames`` scores an evenly spaced subset;
+    ``start`` > 1 scores only frames ``start..T-1``.
     """
+    if start < 1:
+        raise ValueError("start must be >= 1: frame 0 has no frame before it")
     rbm = _rbm(model)
     n = config.window
     w = rbm.w.numpy()
     w_ctx, w_last = w[: (n - 1) * NUM_KEYS], w[(n - 1) * NUM_KEYS :]
     b_v_last = rbm.b_v.numpy()[(n - 1) * NUM_KEYS :]
     # (piece, frame) pairs of the predicted frames, subsampled before building windows
-    pairs = np.array([(i, t) for i, r in enumerate(rolls) for t in range(1, r.shape[0])], np.int64).reshape(-1, 2)
+    pairs = np.array([(i, t) for i, r in enumerate(rolls) for t in range(start, r.shape[0])], np.int64).reshape(-1, 2)
     total_frames = len(pairs)
     max_frames = max_frames or config.ais_max_frames
     if max_frames and len(pairs) > max_frames:

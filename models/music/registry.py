@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 KINDS: dict[str, str] = {
     kind: f"models.music.{kind}" for kind in ("lstm", "seq2seq", "rbm", "rnn_rbm", "nade")
@@ -101,38 +103,127 @@ def shipped(directory: str | Path | None = None) -> dict[tuple[str, str], Path]:
     return found
 
 
+# Kinds that compose from silence; the others (the encoder-decoder) continue a primer.
+FROM_SILENCE: tuple[str, ...] = ("lstm", "nade", "rbm", "rnn_rbm")
+
+
+def needs_primer(kind: str) -> bool:
+    """True for a kind that only continues a primer (``NEEDS_PRIMER`` in its module)."""
+    return bool(getattr(module(kind), "NEEDS_PRIMER", False))
+
+
+def _rank(kind: str, sidecar: dict[str, Any]) -> tuple[tuple, str] | None:
+    """Sort key and reason for one checkpoint in :func:`best_choice`."""
+    checks = sidecar.get("checks")
+    if isinstance(checks, dict) and isinstance(checks.get("comparable_nll"), int | float):
+        estimate = bool(checks.get("estimate", False))
+        nll = float(checks["comparable_nll"])
+        passed = bool(checks.get("passed", False))
+        detail = (f"comparable NLL {nll:.3f}{' (AIS estimate)' if estimate else ''}; clips "
+                  f"{float(checks.get('classifier_share', float('nan'))):.0%} classified as the genre, "
+                  f"mean overlap {float(checks.get('mean_overlap', float('nan'))):.2f}")
+        return (0 if passed else 2, False, estimate, nll), detail
+    metrics = sidecar["metrics"]
+    # No comparable NLL recorded: fall back to the training NLL, which for a primed kind
+    # counts fewer, easier frames, so such a kind only wins when no other is there.
+    estimate = bool(metrics.get("estimate", False))
+    nll = float(metrics["valid_nll"])
+    return (1, needs_primer(kind), estimate, nll), f"validation NLL {nll:.3f} (no genre checks recorded)"
+
+
+def best_choice(
+    genre: str,
+    available: Iterable[str] | None = None,
+    directory: str | Path | None = None,
+) -> tuple[str, str] | None:
+    """The default kind of a genre and the reason for it, read from the sidecars.
+
+    Order: kinds whose recorded genre checks passed (``sidecar["checks"]``, written by
+    ``bench/music_genre_checks.py``), then kinds with no checks recorded, then kinds
+    that failed them. Within a group, an exact likelihood beats an AIS estimate
+    (estimates are biased, optimistic with a short annealing schedule), then the lower
+    comparable NLL wins: every kind scored on the same frames, those after the first
+    4 bars of each validation piece, each given those 4 bars.
+
+    Returns:
+        ``(kind, reason)``, or None when no checkpoint of those kinds exists for the genre.
+    """
+    kinds = list(available) if available is not None else list(KINDS)
+    best: tuple[tuple, str, str] | None = None
+    for (kind, g), path in shipped(directory).items():
+        if g != genre or kind not in kinds:
+            continue
+        try:
+            key, detail = _rank(kind, read_sidecar(path))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if best is None or key < best[0]:
+            best = (key, kind, detail)
+    if best is None:
+        return None
+    group = best[0][0]
+    why = {0: "lowest comparable NLL among the kinds whose clips pass the genre checks",
+           1: "no kind has passing genre checks recorded: lowest validation NLL of the unchecked kinds, "
+              "primed kinds last",
+           2: "no kind's clips pass the genre checks: lowest comparable NLL of those checked"}[group]
+    return best[1], f"{why} ({best[2]})"
+
+
 def best_kind(
     genre: str,
     available: Iterable[str] | None = None,
     directory: str | Path | None = None,
 ) -> str | None:
-    """The kind with the lowest validation NLL among shipped checkpoints for ``genre``.
-
-    Exact NLLs are preferred over AIS estimates.
+    """The kind of :func:`best_choice` (None when no checkpoint of those kinds exists).
 
     Args:
         genre: genre name.
         available: kinds to consider (default: every kind in :data:`KINDS`).
         directory: checkpoint folder (default: models/checkpoints).
-
-    Returns:
-        The kind, or None when no checkpoint of those kinds exists for the genre.
     """
-    kinds = list(available) if available is not None else list(KINDS)
-    # An exact likelihood beats an AIS estimate: estimates are biased (optimistic with a
-    # short annealing schedule), so they are only compared among themselves.
-    best: tuple[bool, float, str] | None = None
-    for (kind, g), path in shipped(directory).items():
-        if g != genre or kind not in kinds:
-            continue
-        try:
-            metrics = read_sidecar(path)["metrics"]
-            key = (bool(metrics.get("estimate", False)), float(metrics["valid_nll"]), kind)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue
-        if best is None or key[:2] < best[:2]:
-            best = key
-    return best[2] if best else None
+    choice = best_choice(genre, available, directory)
+    return choice[0] if choice else None
+
+
+def bar_steps(genre: str) -> int:
+    """Grid steps of one bar of the genre."""
+    info = genre_info(genre)
+    return info["steps_per_beat"] * info["beats_per_bar"]
+
+
+def compose(
+    kind: str,
+    genre: str,
+    steps: int,
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    loader: Callable[[Path], tuple[Any, Any, dict[str, Any]]] = load,
+    directory: str | Path | None = None,
+) -> np.ndarray:
+    """A ``(steps, 88)`` clip of a genre from silence, as ``/compose`` makes it.
+
+    A kind that needs a primer (the encoder-decoder) never starts from an empty one:
+    the genre's best from-silence kind (:data:`FROM_SILENCE`, :func:`best_kind`)
+    writes the first bar with the same seed, and the primed kind continues it; the
+    clip is that bar and the continuation.
+
+    Raises:
+        FileNotFoundError: a checkpoint it needs is not installed.
+    """
+    mod = module(kind)
+    model, config, _ = loader(checkpoint_path(kind, genre, directory))
+    if not needs_primer(kind):
+        return mod.generate(model, config, steps, temperature=temperature, seed=seed)
+    lead = best_kind(genre, FROM_SILENCE, directory)
+    if lead is None:
+        raise FileNotFoundError(f"no from-silence model for {genre!r} to prime the {kind} model with")
+    lead_model, lead_config, _ = loader(checkpoint_path(lead, genre, directory))
+    primer = module(lead).generate(lead_model, lead_config, min(bar_steps(genre), steps),
+                                   temperature=temperature, seed=seed)
+    rest = mod.generate(model, config, steps - primer.shape[0], temperature=temperature, seed=seed,
+                        primer=primer)
+    return np.concatenate([primer, rest]).astype(np.uint8)
 
 
 def genre_info(genre: str) -> dict[str, Any]:

@@ -210,14 +210,16 @@ def frame_nll(
     betas: int | None = None,
     seed: int = 0,
     batch_size: int = 16,
+    start: int = 1,
 ) -> dict[str, Any]:
     """AIS estimate of the frame NLL: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
 
-    ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation).
+    ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation);
+    ``start`` > 1 scores only frames ``start..T-1`` (still given every frame before them).
     """
     run = _bias_fn(model)
     b_vs, b_hs, energies = [], [], []
-    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size):
+    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size, start):
         _, b_v, b_h, f = run(context, targets, mask)
         b_vs.append(b_v.numpy())
         b_hs.append(b_h.numpy())

@@ -36,6 +36,7 @@ from models.music.lstm import (
 )
 
 KIND = "seq2seq"
+NEEDS_PRIMER = True  # continues a primer; /compose primes it (registry.compose)
 
 
 @dataclass
@@ -152,9 +153,20 @@ _EVAL_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def frame_nll(
-    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32
+    model: keras.Model, config: Config, rolls: Sequence[np.ndarray], batch_size: int = 32, *,
+    start: int | None = None,
 ) -> dict[str, Any]:
-    """NLL over frames ``primer_steps .. T-1`` of each piece longer than the primer."""
+    """NLL over frames ``start .. T-1`` of each piece longer than ``start`` (default
+    ``primer_steps``).
+
+    The encoder reads the ``primer_steps`` frames before ``start`` (silence-padded
+    on the left when ``start`` is shorter, as :func:`generate` pads a short primer);
+    the decoder is teacher-forced from frame ``start - 1`` on.
+    """
+    p = config.primer_steps
+    start = p if start is None else int(start)
+    if start < 1:
+        raise ValueError("start must be >= 1: the decoder starts from the frame before it")
     if model not in _EVAL_FNS:
 
         @tf.function(reduce_retracing=True)
@@ -163,11 +175,12 @@ def frame_nll(
 
         _EVAL_FNS[model] = run
     run = _EVAL_FNS[model]
-    p = config.primer_steps
-    usable = [r for r in rolls if r.shape[0] > p]
+    usable = [r for r in rolls if r.shape[0] > start]
+    pad = np.zeros((max(0, p - start), NUM_KEYS), np.uint8)
     total, frames = 0.0, 0
     for idx in length_batches([r.shape[0] for r in usable], batch_size, np.random.default_rng(0)):
-        items = [_window(usable[i], 0, p, usable[i].shape[0]) for i in idx]
+        items = [_window(np.concatenate([pad, usable[i].astype(np.uint8)]), max(0, start - p), p,
+                         usable[i].shape[0]) for i in idx]
         primer, _ = pad_stack([it[0] for it in items], p)
         dec_in, mask = pad_stack([it[1] for it in items])
         targets, _ = pad_stack([it[2] for it in items])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.store import PendingJob
@@ -41,6 +43,18 @@ async def test_help_lists_every_command_and_about_shows_measured_models(discord_
         assert command["description"] and command["description"] != "…", command["name"]
         for option in command.get("options", []):
             assert option["description"] and option["description"] != "…", (command["name"], option)
+
+
+async def test_about_shows_each_genres_default_model_and_why(discord_emulator, scratch_redis_url, tmp_path):
+    for kind, chosen in (("nade", True), ("lstm", False)):
+        (tmp_path / f"music_{kind}_chorale.keras").write_bytes(b"checkpoint")
+        (tmp_path / f"music_{kind}_chorale.json").write_text(json.dumps({
+            "kind": kind, "genre": "chorale", "metrics": {"test_nll": 5.36},
+            "default": {"genre": "chorale", "kind": "nade", "chosen": chosen, "reason": "lowest comparable NLL"}}))
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url, model_dir=tmp_path):
+        user = discord_emulator.add_user("listener")
+        about = (await answer(discord_emulator, "about", {}, user))["embeds"][0]
+        assert about["description"].splitlines()[1:] == ["**chorale**: nade, lowest comparable NLL"]
 
 
 async def test_config_needs_manage_guild_and_restricts_channels_and_sets_a_default_genre(

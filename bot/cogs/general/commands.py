@@ -73,6 +73,21 @@ def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _genre_defaults(model_dir: Path) -> list[str]:
+    """One line per genre: the kind /compose uses by default and why (the sidecars' "default")."""
+    lines = []
+    for sidecar in sorted(model_dir.glob("music_*.json")):
+        try:
+            meta = json.loads(sidecar.read_text())
+        except (OSError, ValueError):
+            continue
+        default = meta.get("default") if isinstance(meta, dict) else None
+        if isinstance(default, dict) and default.get("chosen") and sidecar.with_suffix(".keras").is_file():
+            lines.append(f"**{default.get('genre', meta.get('genre'))}**: {default.get('kind')}, "
+                         f"{default.get('reason', 'no reason recorded')}")
+    return lines
+
+
 class General(commands.Cog):
     """Everything around the generators."""
 
@@ -182,6 +197,9 @@ class General(commands.Cog):
             embed.add_field(name=name, value=clip(text, 1024), inline=False)
         if not summaries:
             embed.description = "No model checkpoints are installed next to this bot."
+        defaults = _genre_defaults(self.bot.settings.model_dir)
+        if defaults:
+            embed.description = clip("Default music model per genre (`model: best`):\n" + "\n".join(defaults), 4096)
         embed.set_footer(text="Measured figures: docs/BENCHMARKS.md")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

@@ -50,6 +50,14 @@ def test_evaluate_prints_one_json_line(tiny_music_model_dir, capsys):
     assert "primer_steps" not in line and "estimate" not in line
 
 
+def test_evaluate_start_scores_the_frames_after_4_bars(tiny_music_model_dir, capsys):
+    ckpt = tiny_music_model_dir / "music_lstm_chorale.keras"
+    assert evaluate.main(["--model", "lstm", "--dataset", "jsb", "--split", "valid",
+                          "--checkpoint", str(ckpt), "--start", "16"]) == 0
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line["start"] == 16 and line["frames"] == 4602 - 16 * 76  # every valid piece is longer
+
+
 def test_evaluate_cli_as_a_process(tiny_music_model_dir, run_json_cli):
     ckpt = tiny_music_model_dir / "music_lstm_chorale.keras"
     result = run_json_cli("models.music.evaluate", "--model", "lstm", "--dataset", "jsb", "--split", "test",

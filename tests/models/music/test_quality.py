@@ -1,0 +1,142 @@
+"""The comparable NLL, best_choice over recorded checks, primed /compose clips, the genre checks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from models.music import classifier as clf
+from models.music import lstm, nade, quality, rbm, registry, rnn_rbm, seq2seq
+from models.music.datasets import NUM_KEYS, load_genre
+from tests.models.music.test_registry import write_checkpoint
+from tests.models.music.tiny_rolls import random_rolls
+
+
+def _tiny(mod):
+    tf.keras.utils.set_random_seed(0)
+    config = mod.Config.tiny()
+    return mod.build_model(config), config
+
+
+def test_lstm_comparable_nll_counts_only_frames_from_start_given_all_before():
+    model, config = _tiny(lstm)
+    rolls = random_rolls(4, seed=1, low=12, high=30)
+    start = 8
+    # reference: the full-piece predictions, NLL summed over frames >= start only
+    total, frames = 0.0, 0
+    for roll in rolls:
+        logits = model(lstm.with_start_frame(roll)[None, :-1].astype(np.float32)).numpy()[0]
+        x, y = logits[start:].astype(np.float64), roll[start:].astype(np.float64)
+        total += float((np.logaddexp(0.0, x) - y * x).sum())
+        frames += roll.shape[0] - start
+    out = lstm.frame_nll(model, config, rolls, start=start)
+    assert out["frames"] == frames
+    assert out["nll"] == pytest.approx(total / frames, rel=1e-5)
+    assert lstm.frame_nll(model, config, rolls)["frames"] == sum(r.shape[0] - 1 for r in rolls)
+
+
+def test_every_kind_scores_the_same_frames():
+    rolls = random_rolls(5, seed=2, low=6, high=30)  # some pieces no longer than the start
+    start = 10
+    expected = sum(max(0, r.shape[0] - start) for r in rolls)
+    for mod in (lstm, nade, seq2seq):
+        model, config = _tiny(mod)
+        assert mod.frame_nll(model, config, rolls, start=start)["frames"] == expected, mod.KIND
+    for mod in (rbm, rnn_rbm):
+        model, config = _tiny(mod)
+        out = mod.frame_nll(model, config, rolls, start=start, max_frames=10_000, betas=10)
+        assert out["frames"] == expected and out["estimate"], mod.KIND
+
+
+def test_seq2seq_comparable_nll_reads_the_frames_before_start():
+    model, config = _tiny(seq2seq)  # primer_steps 4
+    rolls = random_rolls(3, seed=3, low=16, high=30)
+    p = config.primer_steps
+    # start past the primer window: the same as scoring the piece cut to its last window before start
+    start = p + 5
+    cut = [r[start - p:] for r in rolls]
+    assert seq2seq.frame_nll(model, config, rolls, start=start)["nll"] == pytest.approx(
+        seq2seq.frame_nll(model, config, cut)["nll"], rel=1e-5)
+    # start inside the primer window: the window is silence-padded on the left, as generate() does
+    start = p - 2
+    padded = [np.concatenate([np.zeros((2, NUM_KEYS), np.uint8), r]) for r in rolls]
+    assert seq2seq.frame_nll(model, config, rolls, start=start)["nll"] == pytest.approx(
+        seq2seq.frame_nll(model, config, padded)["nll"], rel=1e-5)
+
+
+def _set_checks(path, **checks):
+    side = registry.sidecar_path(path)
+    meta = json.loads(side.read_text())
+    meta["checks"] = checks
+    side.write_text(json.dumps(meta))
+
+
+def test_best_choice_without_checks_does_not_let_the_primed_kind_win_on_its_easier_nll(tmp_path):
+    write_checkpoint(tmp_path, "lstm", "chorale", 9.5)
+    write_checkpoint(tmp_path, "seq2seq", "chorale", 8.9)  # counts only frames after its primer
+    kind, reason = registry.best_choice("chorale", directory=tmp_path)
+    assert kind == "lstm" and "no genre checks" in reason
+    assert registry.best_kind("chorale", ["seq2seq"], directory=tmp_path) == "seq2seq"
+
+
+def test_best_choice_prefers_passing_checks_then_exact_then_lower_comparable_nll(tmp_path):
+    lstm_path = write_checkpoint(tmp_path, "lstm", "folk", 3.0)
+    nade_path = write_checkpoint(tmp_path, "nade", "folk", 2.0)
+    rbm_path = write_checkpoint(tmp_path, "rbm", "folk", 1.0)
+    passing = {"passed": True, "classifier_share": 0.9, "mean_overlap": 0.8}
+    _set_checks(lstm_path, comparable_nll=3.2, **passing)
+    _set_checks(nade_path, comparable_nll=1.9, passed=False, classifier_share=0.4, mean_overlap=0.8)
+    _set_checks(rbm_path, comparable_nll=1.0, estimate=True, **passing)
+    kind, reason = registry.best_choice("folk", directory=tmp_path)
+    assert kind == "lstm"  # the NADE fails the checks; the RBM's figure is only an AIS estimate
+    assert "pass the genre checks" in reason and "3.200" in reason and "90%" in reason
+    _set_checks(lstm_path, comparable_nll=3.2, passed=False, classifier_share=0.5, mean_overlap=0.5)
+    assert registry.best_kind("folk", directory=tmp_path) == "rbm"
+    _set_checks(rbm_path, comparable_nll=1.0, estimate=True, passed=False)
+    kind, reason = registry.best_choice("folk", directory=tmp_path)
+    assert kind == "nade" and reason.startswith("no kind's clips pass")
+    # the choice and its reason go into every sidecar of the genre
+    quality.write_default("folk", tmp_path)
+    defaults = {k: registry.read_sidecar(p)["default"] for (k, _), p in registry.shipped(tmp_path).items()}
+    assert {k: d["chosen"] for k, d in defaults.items()} == {"lstm": False, "nade": True, "rbm": False}
+    assert {d["reason"] for d in defaults.values()} == {reason}
+
+
+def test_compose_primes_seq2seq_with_a_bar_of_the_best_from_silence_kind(tmp_path):
+    write_checkpoint(tmp_path, "seq2seq", "chorale", 1.0)
+    with pytest.raises(FileNotFoundError):
+        registry.compose("seq2seq", "chorale", 12, seed=3, directory=tmp_path)
+    write_checkpoint(tmp_path, "lstm", "chorale", 9.0)
+    bar = registry.bar_steps("chorale")
+    clip = registry.compose("seq2seq", "chorale", 12, seed=3, directory=tmp_path)
+    assert clip.shape == (12, NUM_KEYS)
+    lead, lead_config, _ = registry.load(registry.checkpoint_path("lstm", "chorale", tmp_path))
+    first = lstm.generate(lead, lead_config, bar, seed=3)
+    np.testing.assert_array_equal(clip[:bar], first)
+    model, config, _ = registry.load(registry.checkpoint_path("seq2seq", "chorale", tmp_path))
+    np.testing.assert_array_equal(clip[bar:], seq2seq.generate(model, config, 12 - bar, seed=3, primer=first))
+    # from-silence kinds are unchanged
+    np.testing.assert_array_equal(registry.compose("lstm", "chorale", 12, seed=3, directory=tmp_path),
+                                  lstm.generate(lead, lead_config, 12, seed=3))
+
+
+@pytest.fixture(scope="module")
+def shipped_classifier():
+    return clf.load()
+
+
+def test_real_clips_pass_the_checks_and_silence_fails(shipped_classifier):
+    real = clf.real_clips(load_genre("folk")["test"], clf.clip_steps("folk"))[:40]
+    checks = quality.check_clips("folk", real, shipped_classifier)
+    assert checks["classifier_usable"] and checks["classifier_share"] >= 0.9
+    assert checks["mean_overlap"] >= quality.OVERLAP_TARGET and checks["passed"]
+    held = np.zeros((clf.clip_steps("folk"), NUM_KEYS), np.uint8)
+    held[:, 39] = 1  # one key held for the whole clip
+    checks = quality.check_clips("folk", [held] * 10, shipped_classifier)
+    assert not checks["passed"] and checks["mean_overlap"] < quality.OVERLAP_TARGET
