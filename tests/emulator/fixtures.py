@@ -11,11 +11,15 @@ from tests.emulator.server import DiscordEmulator
 
 @pytest.fixture
 async def discord_emulator() -> AsyncIterator[DiscordEmulator]:
-    """A running emulator on a free loopback port, with discord.py pointed at it."""
+    """A running emulator on a free loopback port, with discord.py pointed at it.
+
+    Every Discord rule is on; the test fails if the bot sent a request Discord would refuse
+    as malformed (unless the test set ``expect_invalid``)."""
     emulator = await DiscordEmulator().start()
     with emulator.patch_discord():
         yield emulator
     await emulator.stop()
+    emulator.assert_no_invalid_requests()
 
 
 def free_port() -> int:
