@@ -224,7 +224,7 @@ class DiscordEmulator:
         self.expect_invalid = False  # set by tests that send malformed requests on purpose
         self._failures: list[list[Any]] = []  # [method, path fragment, status, times left]
         self._cdn_key = secrets.token_bytes(16)
-        self._urls_valid_from = 0.0
+        self._url_generation = 0
         self._acks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -625,7 +625,7 @@ class DiscordEmulator:
 
     def expire_attachment_urls(self) -> None:
         """Every attachment URL handed out so far stops working (as after their expiry)."""
-        self._urls_valid_from = time.time() + 1e-6
+        self._url_generation += 1  # old signatures no longer verify
 
     def rejected(self, *rules: str) -> list[RecordedRequest]:
         """Requests a rule refused (all rules, or those named: ``"spec"``, ``"limits"``,
@@ -691,7 +691,8 @@ class DiscordEmulator:
         issued = int(time.time())
         expires = int(issued + self.attachment_ttl)
         query = f"ex={expires:x}&is={issued:x}"
-        signature = hmac.new(self._cdn_key, f"{attachment_id}?{query}".encode(), hashlib.sha256)
+        signature = hmac.new(self._cdn_key, f"{self._url_generation}:{attachment_id}?{query}".encode(),
+                             hashlib.sha256)
         return (f"{self.base_url}/attachments/{channel_id}/{attachment_id}/"
                 f"{urllib.parse.quote(filename)}?{query}&hm={signature.hexdigest()}")
 
@@ -700,10 +701,9 @@ class DiscordEmulator:
             expires, issued = int(query["ex"], 16), int(query["is"], 16)
         except (KeyError, ValueError):
             return False
-        signed = f"{attachment_id}?ex={query['ex']}&is={query['is']}"
+        signed = f"{self._url_generation}:{attachment_id}?ex={query['ex']}&is={query['is']}"
         expected = hmac.new(self._cdn_key, signed.encode(), hashlib.sha256).hexdigest()
-        return (hmac.compare_digest(expected, query.get("hm", "")) and time.time() < expires
-                and issued >= int(self._urls_valid_from))
+        return hmac.compare_digest(expected, query.get("hm", "")) and issued <= time.time() < expires
 
     def _fresh(self, message: dict[str, Any]) -> dict[str, Any]:
         """A message as a read returns it: attachment URLs signed anew, as Discord does."""
