@@ -20,11 +20,13 @@ from bot.cogs.challenges.views import ballot_view
 from bot.db import Database, Scoring
 from bot.db.models import ChallengeState, utcnow
 from bot.db.repository import ChallengeRecord, SubmissionRecord
+from bot.delivery import may_send_but_not_attach
 
 log = logging.getLogger(__name__)
 
 # Stored instead of a message id when the channel is gone or forbidden: stop retrying.
 UNDELIVERABLE = 0
+MESSAGE_MAX = 2000
 
 
 class ChallengeScheduler:
@@ -98,14 +100,37 @@ class ChallengeScheduler:
         for number, submission in enumerate(submissions, start=1):
             if submission.vote_message_id is not None:
                 continue
-            file = embeds.submission_file(submission)
-            message = await channel.send(
-                embeds.submission_text(challenge, submission, number),
-                file=file or discord.utils.MISSING,
-                view=ballot_view(challenge.id, submission.id, number),
+            message = await self._post_ballot(channel, challenge, submission, number)
+            await self.db.run(repo.set_vote_message, submission.id, message.id)
+
+    async def _post_ballot(
+        self,
+        channel: discord.abc.Messageable,
+        challenge: ChallengeRecord,
+        submission: SubmissionRecord,
+        number: int,
+    ) -> discord.Message:
+        """One entry with its vote button; without its file where the bot may not attach one.
+
+        Raises:
+            discord.Forbidden: the bot may not post in the channel at all.
+        """
+        text = embeds.submission_text(challenge, submission, number)
+        file = embeds.submission_file(submission)
+        view = ballot_view(challenge.id, submission.id, number)
+        try:
+            return await channel.send(
+                text, file=file or discord.utils.MISSING, view=view,
                 allowed_mentions=embeds.NO_MENTIONS,
             )
-            await self.db.run(repo.set_vote_message, submission.id, message.id)
+        except discord.Forbidden:
+            if file is None or not may_send_but_not_attach(channel):
+                raise
+            log.warning("challenge %s: cannot attach entry %s here; posting it without", challenge.id, number)
+            note = "\n-# The file could not be attached in this channel."
+            return await channel.send(
+                text[: MESSAGE_MAX - len(note)] + note, view=view, allowed_mentions=embeds.NO_MENTIONS
+            )
 
     async def _post_results(
         self, channel: discord.abc.Messageable, challenge: ChallengeRecord
