@@ -38,6 +38,15 @@ MUSIC_ATTACHMENT_ORDER = (".ogg", ".mp3", ".wav", ".mid", ".midi")
 TEXT_ATTACHMENT_ORDER = (".md", ".txt")
 
 
+async def answer_deferred(interaction: discord.Interaction, text: str) -> None:
+    """Fill in a deferred reply (its "thinking…" message) with ``text``.
+
+    An edit, not a followup: Discord turns only the first followup after a deferral into
+    that edit, and keeps the deferral's visibility whatever the followup's flags say.
+    """
+    await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+
+
 async def reply(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
     """Answer whether or not the interaction was already acknowledged."""
     if interaction.response.is_done():
@@ -234,11 +243,7 @@ class Challenges(commands.Cog, name=COG_NAME):
                 "I cannot post in that channel; the challenge was not created."
             ) from None
         await self._call(self.db.challenges.set_announcement, record.id, message.id)
-        await interaction.followup.send(
-            f"Challenge #{record.id} is announced: {message.jump_url}",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        await answer_deferred(interaction, f"Challenge #{record.id} is announced: {message.jump_url}")
 
     @challenge.command(name="submit")
     @app_commands.describe(
@@ -308,11 +313,10 @@ class Challenges(commands.Cog, name=COG_NAME):
             **fields,  # type: ignore[arg-type]
         )
         verb = "replaced your earlier entry" if outcome.replaced else "is in"
-        await interaction.followup.send(
+        await answer_deferred(
+            interaction,
             f"✅ Your entry for challenge #{record.id} {verb}. You can submit again to replace "
             f"it until {embeds.timestamp(record.submission_deadline)}.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     async def _fetch_history_content(
