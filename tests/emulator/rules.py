@@ -35,6 +35,7 @@ CUSTOM_ID_MAX, LABEL_MAX, SELECT_OPTIONS_MAX, PLACEHOLDER_MAX = 100, 80, 25, 150
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 COMMAND_NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 32, 100, 25, 25, 100
 CHOICE_STRING_VALUE_MAX = 100
+COMMAND_TOTAL_MAX = 4000  # name, description and every option's names, descriptions, choices
 AUTOCOMPLETE_RESULTS_MAX = 25
 # Files (Discord docs: Uploading Files): per file, without boosts.
 FILE_SIZE_MAX = 10 * MiB
@@ -183,7 +184,18 @@ def check_commands(commands: Any) -> FormErrors:
             errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
         names.add(command.get("name"))
         _check_options(errors, (i, "options"), command.get("options") or [])
+        if _command_chars(command) > COMMAND_TOTAL_MAX:
+            errors.add((i,), "APPLICATION_COMMAND_TOO_LARGE",
+                       f"Command exceeds maximum size ({COMMAND_TOTAL_MAX})")
     return errors
+
+
+def _command_chars(item: dict[str, Any]) -> int:
+    """The characters Discord counts towards a command's size."""
+    total = len(item.get("name") or "") + len(item.get("description") or "")
+    for choice in item.get("choices") or []:
+        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    return total + sum(_command_chars(option) for option in item.get("options") or [])
 
 
 def check_autocomplete(data: dict[str, Any] | None) -> FormErrors:
