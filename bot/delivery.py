@@ -387,14 +387,19 @@ class JobRunner:
             return None
 
 
+def channel_permissions(channel: Any) -> discord.Permissions | None:
+    """The bot's permissions in ``channel`` as its cache knows them (None: it cannot tell)."""
+    guild = getattr(channel, "guild", None)
+    if guild is None or guild.me is None or not hasattr(channel, "permissions_for"):
+        return None
+    return channel.permissions_for(guild.me)
+
+
 def may_send_but_not_attach(channel: Any) -> bool:
     """Whether the bot may post in ``channel`` but not attach files (as its cache knows):
     then a 403 for a message with files is about the files, and it can go without them."""
-    guild = getattr(channel, "guild", None)
-    if guild is None or guild.me is None:
-        return False
-    permissions = channel.permissions_for(guild.me)
-    return permissions.send_messages and not permissions.attach_files
+    permissions = channel_permissions(channel)
+    return permissions is not None and permissions.send_messages and not permissions.attach_files
 
 
 def _without_attached_images(embed: discord.Embed) -> discord.Embed:

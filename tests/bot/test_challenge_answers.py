@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import default_sqlite_url
+from tests.emulator import payloads as p
 from tests.emulator.harness import running_bot
 from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, MESSAGE_FLAG_EPHEMERAL, Upload
 
@@ -43,3 +44,21 @@ async def test_create_and_submit_answer_by_editing_the_deferred_reply(
         # turn into one only if it came first.
         assert [r.method for r in emulator.requests_for(record)] == ["POST", "PATCH"]
         assert record.followup_ids == [] and not record.followup_edited_original
+
+
+async def test_create_in_a_channel_without_embed_links_is_refused_and_not_kept(
+        discord_emulator, scratch_redis_url, tmp_path: Path):
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url, extensions=("bot.cogs.challenges",),
+                           database_url=default_sqlite_url(tmp_path)) as bot:
+        # Without Embed Links Discord drops the announcement's embed, leaving an empty message.
+        quiet = await emulator.create_channel("quiet")
+        await emulator.set_bot_permissions(quiet, deny=p.PERM_EMBED_LINKS)
+        created = await emulator.invoke("challenge create", {
+            "title": "Jazz", "prompt": "A jazz clip", "kind": "music", "deadline": "1h",
+            "channel": quiet})
+        await emulator.wait_for_callback(created)
+        challenges = await bot.database.run(bot.database.challenges.in_guild, emulator.guild_id)
+    answer = created.callback_json["data"]
+    assert created.ephemeral and "cannot post" in answer["content"] and "Embed Links" in answer["content"]
+    assert challenges == [] and emulator.channel_messages(quiet) == []  # nothing half-made

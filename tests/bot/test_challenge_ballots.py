@@ -62,3 +62,22 @@ async def test_a_channel_the_bot_cannot_post_in_gives_up_quietly(
         submissions = await bot.database.run(bot.database.challenges.submissions, challenge_id)
     assert emulator.channel_messages() == []
     assert [s.vote_message_id for s in submissions] == [0, 0]  # undeliverable: not retried
+
+
+async def test_results_in_a_channel_without_embed_links_go_out_as_text(
+        discord_emulator, scratch_redis_url, tmp_path: Path):
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url, extensions=("bot.cogs.challenges",),
+                           database_url=default_sqlite_url(tmp_path)) as bot:
+        cog = bot.get_cog("Challenges")
+        challenge_id = await open_challenge_with_entries(bot, emulator)
+        db = bot.database
+        await db.run(db.challenges.close, challenge_id, cog.settings.scoring, early=True)
+        # No votes, so no winner's file: the results are one embed, which Discord drops
+        # without Embed Links (and then refuses the empty message, 400 50006).
+        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_EMBED_LINKS)
+        await cog.scheduler.publish(challenge_id)
+        stored = await db.run(db.challenges.get, challenge_id)
+    [results] = [m for m in emulator.channel_messages() if m["content"]]
+    assert results["content"].startswith("**🏆 Results") and results["embeds"] == []
+    assert stored.results_message_id == int(results["id"])

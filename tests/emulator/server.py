@@ -72,7 +72,7 @@ ALLOWED_CALLBACKS = {
                                CALLBACK_UPDATE_MESSAGE),
 }
 # Codes of requests refused as malformed: a correct bot never gets these.
-INVALID_CODES = (50035, 40005)
+INVALID_CODES = (50035, 40005, 50006)
 
 
 @dataclass
@@ -633,7 +633,7 @@ class DiscordEmulator:
         return [r for r in self.requests if r.rule and (not rules or r.rule in rules)]
 
     def invalid_requests(self) -> list[RecordedRequest]:
-        """Requests Discord would refuse as malformed (400 50035, 413 40005)."""
+        """Requests Discord would refuse as malformed (400 50035 or 50006, 413 40005)."""
         return [r for r in self.requests if r.rule and r.code in INVALID_CODES]
 
     def assert_no_invalid_requests(self) -> None:
@@ -968,6 +968,13 @@ class DiscordEmulator:
             return self._refuse(r, "permissions", 403, 50013, "Missing Permissions")
         return None
 
+    def _empty(self, body: dict[str, Any] | None, files: list[RecordedFile]) -> bool:
+        """A new message with nothing to show, which Discord refuses (50006)."""
+        body = body or {}
+        return self.rules.limits and not (files or body.get("content") or body.get("embeds")
+                                          or body.get("components") or body.get("sticker_ids")
+                                          or body.get("poll"))
+
     def _without_unpermitted_embeds(self, channel_id: int, body: dict[str, Any] | None) -> dict[str, Any] | None:
         """Without Embed Links, Discord keeps the message and drops its embeds."""
         if body and self.rules.permissions and not self.bot_permissions(channel_id) & p.PERM_EMBED_LINKS:
@@ -988,6 +995,8 @@ class DiscordEmulator:
             if refused:
                 return refused
             body = self._without_unpermitted_embeds(channel_id, r.json)
+            if self._empty(body, r.files):  # e.g. an embed-only message without Embed Links
+                return self._refuse(r, "limits", 400, 50006, "Cannot send an empty message")
             return 200, self._fresh(self._create_message(channel_id, body, r.files))
         if len(parts) == 4 and parts[2] == "messages":
             message = self.messages.get(int(parts[3])) if parts[3].isdigit() else None
@@ -1062,6 +1071,8 @@ class DiscordEmulator:
             record.followup_edited_original = True
             body = {k: v for k, v in (r.json or {}).items() if k != "flags"}
             return 200, self._fresh(self._edit_message(original, body, r.files))
+        if self._empty(r.json, r.files):
+            return self._refuse(r, "limits", 400, 50006, "Cannot send an empty message")
         flags = int((r.json or {}).get("flags") or 0)
         message = self._create_message(record.channel_id, r.json, r.files, webhook=True,
                                        flags=flags, record=record)

@@ -234,6 +234,10 @@ async def test_channel_permissions_refuse_or_drop_like_discord(discord_emulator)
         await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_EMBED_LINKS)
         message = await channel.send("hi", embed=discord.Embed(title="t"))  # type: ignore[union-attr]
         assert message.content == "hi" and message.embeds == []
+        with pytest.raises(discord.HTTPException) as empty:  # nothing left to show
+            await channel.send(embed=discord.Embed(title="t"))  # type: ignore[union-attr]
+        assert empty.value.code == 50006
+        emulator.expect_invalid = True
         await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_ATTACH_FILES)
         await channel.send("text only")  # type: ignore[union-attr]
         with pytest.raises(discord.Forbidden) as refused:
@@ -247,6 +251,7 @@ async def test_channel_permissions_refuse_or_drop_like_discord(discord_emulator)
                                 .permissions_for(bot.get_guild(emulator.guild_id).me).view_channel,
                                 5, "CHANNEL_UPDATE to reach the client")
     assert [r.code for r in emulator.rejected("permissions")] == [50013, 50001]
+    assert [r.code for r in emulator.invalid_requests()] == [50006]
 
 
 # --- rate limits and server errors ---------------------------------------------------
