@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -29,7 +30,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "discord-api-spec" / "openapi.json"
+# ../shared/discord-api-spec/openapi.json beside the repository, or DISCORD_API_SPEC.
+SPEC_PATH = Path(os.environ.get("DISCORD_API_SPEC") or Path(__file__).resolve().parents[2].parent
+                 / "shared" / "discord-api-spec" / "openapi.json")
 SPEC_URI = "urn:discord-api-spec"
 METHODS = ("get", "put", "post", "patch", "delete")
 INTEGER_STRING = re.compile(r"^-?[0-9]+$")
