@@ -71,6 +71,10 @@ def is_interaction_endpoint(path: str) -> bool:
     return parts[0] == "interactions" or (parts[0] == "webhooks" and len(parts) >= 3)
 
 
+def _ceil_ms(seconds: float) -> float:
+    return math.ceil(max(0.0, seconds) * 1000) / 1000
+
+
 @dataclass
 class Bucket:
     limit: int
@@ -94,8 +98,9 @@ class Verdict:
 class RateLimiter:
     """The buckets and the global window of one emulator."""
 
-    def __init__(self, global_per_second: int = GLOBAL_PER_SECOND) -> None:
-        self.global_per_second = global_per_second
+    def __init__(self, global_per_second: int = GLOBAL_PER_SECOND, global_window: float = 1.0) -> None:
+        self.global_per_second = global_per_second  # requests per ``global_window`` seconds
+        self.global_window = global_window
         self.buckets: dict[tuple[str, str], Bucket] = {}
         self._global: list[float] = []
         self.overrides: dict[tuple[str, str], tuple[int, float]] = {}
@@ -110,9 +115,9 @@ class RateLimiter:
         template, major = template_of(path)
         verdict = Verdict()
         if not global_exempt:
-            self._global = [t for t in self._global if now - t < 1.0]
+            self._global = [t for t in self._global if now - t < self.global_window]
             if len(self._global) >= self.global_per_second:
-                retry = round(1.0 - (now - self._global[0]), 3)
+                retry = _ceil_ms(self.global_window - (now - self._global[0]))
                 verdict.headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
                                         "Retry-After": str(math.ceil(retry)), "Via": "1.1 google"})
                 verdict.refused = {"message": "You are being rate limited.", "retry_after": retry,
@@ -128,7 +133,7 @@ class RateLimiter:
             bucket = self.buckets[key] = Bucket(limit, per, name)
         if now >= bucket.window_start + bucket.per:
             bucket.count, bucket.window_start = 0, now
-        reset_after = bucket.reset_after(now)
+        reset_after = _ceil_ms(bucket.reset_after(now))  # never early: a client sleeps this long
         verdict.headers.update({
             "X-RateLimit-Limit": str(bucket.limit), "X-RateLimit-Bucket": bucket.name,
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
@@ -138,7 +143,7 @@ class RateLimiter:
             verdict.headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Scope": "user",
                                     "Retry-After": str(math.ceil(reset_after)), "Via": "1.1 google"})
             verdict.refused = {"message": "You are being rate limited.",
-                               "retry_after": round(reset_after, 3), "global": False, "code": 0}
+                               "retry_after": reset_after, "global": False, "code": 0}
             return verdict
         bucket.count += 1
         verdict.headers["X-RateLimit-Remaining"] = str(bucket.limit - bucket.count)
