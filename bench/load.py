@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -605,6 +606,9 @@ async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
             out["bot_metrics"] = {"error": str(exc)}
         out["bot_alive"] = bot.alive()
         out["workers_alive"] = [w.alive() for w in processes]
+        # What Discord's rules refused (the emulator enforces them all), by rule and code.
+        out["refused_by_discord"] = dict(collections.Counter(
+            f"{r.rule} {r.status} {r.code}" for r in emulator.rejected()))
         return out
     finally:
         if bot is not None:

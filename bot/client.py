@@ -44,7 +44,14 @@ class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         allowed = self.client.settings.allowed_guild_ids
         if allowed and interaction.guild_id not in allowed:
-            await errors.send_ephemeral(interaction, "wikimuse is not enabled in this server.")
+            if interaction.type is discord.InteractionType.autocomplete:
+                # Discord takes only an autocomplete result (type 8) here: offer nothing.
+                try:
+                    await interaction.response.autocomplete([])
+                except discord.HTTPException:
+                    pass
+            else:
+                await errors.send_ephemeral(interaction, "wikimuse is not enabled in this server.")
             return False
         return True
 

@@ -149,6 +149,11 @@ class JobRunner:
                     content=BackendUnavailable().user_message, allowed_mentions=NO_MENTIONS)
             except discord.HTTPException:
                 pass
+        except discord.HTTPException as exc:
+            # Discord kept failing (5xx after discord.py's retries): the job stays pending
+            # and the next start delivers it.
+            log.error("could not deliver a result: %s", exc, extra={"job_id": pending.job_id})
+            metrics.count_failure(pending.task_name, metrics.UNDELIVERABLE)
 
     async def submit(self, interaction: discord.Interaction, job: Contract, task_name: str,
                      label: str, note: str = "") -> PendingJob:
@@ -365,4 +370,51 @@ class JobRunner:
                                       allowed_mentions=only_requester)
         if view is not None:
             kwargs["view"] = view
-        return await channel.send(**kwargs)  # type: ignore[union-attr]
+        return await self._send_permitted(channel, pending, kwargs)
+
+    async def _send_permitted(self, channel: Any, pending: PendingJob,
+                              kwargs: dict[str, Any]) -> discord.Message | None:
+        """``channel.send`` as far as the bot's permissions there allow.
+
+        Without Attach Files the result goes out without its files (and without embed
+        images that pointed at them). A channel the bot cannot see or write in (403) gets
+        nothing: that is final, so the job is not retried on every start.
+        """
+        try:
+            return await channel.send(**kwargs)
+        except discord.Forbidden as exc:
+            if kwargs.get("files") and may_send_but_not_attach(channel):
+                log.warning("cannot attach files in channel %s (%s); posting without them",
+                            pending.channel_id, exc.text, extra={"job_id": pending.job_id})
+                note = "(I may not attach files in this channel.)"
+                kwargs = {**kwargs, "files": [], "embeds": [_without_attached_images(e) for e in kwargs["embeds"]],
+                          "content": presenters.clip(f"{kwargs['content']}\n{note}", presenters.CONTENT_MAX)}
+                return await self._send_permitted(channel, pending, kwargs)
+            log.warning("cannot post in channel %s (%s); the result is not delivered",
+                        pending.channel_id, exc.text, extra={"job_id": pending.job_id})
+            metrics.count_failure(pending.task_name, metrics.UNDELIVERABLE)
+            return None
+
+
+def channel_permissions(channel: Any) -> discord.Permissions | None:
+    """The bot's permissions in ``channel`` as its cache knows them (None: it cannot tell)."""
+    guild = getattr(channel, "guild", None)
+    if guild is None or guild.me is None or not hasattr(channel, "permissions_for"):
+        return None
+    return channel.permissions_for(guild.me)
+
+
+def may_send_but_not_attach(channel: Any) -> bool:
+    """Whether the bot may post in ``channel`` but not attach files (as its cache knows):
+    then a 403 for a message with files is about the files, and it can go without them."""
+    permissions = channel_permissions(channel)
+    return permissions is not None and permissions.send_messages and not permissions.attach_files
+
+
+def _without_attached_images(embed: discord.Embed) -> discord.Embed:
+    """``embed`` without the image or thumbnail that named an attachment (``attachment://``)."""
+    data = embed.to_dict()
+    for key in ("image", "thumbnail"):
+        if str((data.get(key) or {}).get("url", "")).startswith("attachment://"):
+            data.pop(key)  # type: ignore[misc]
+    return discord.Embed.from_dict(data)

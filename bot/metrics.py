@@ -58,6 +58,7 @@ REFUSALS = Counter("wikimuse_bot_refusals_total", "Requests refused by a limit, 
                    registry=REGISTRY)
 
 BACKEND_UNAVAILABLE = "backend_unavailable"
+UNDELIVERABLE = "undeliverable"  # Discord refused the result (no permission, repeated 5xx)
 
 
 def kind_of(task_name: str) -> str:

@@ -26,18 +26,11 @@ from bot.db import Database, default_sqlite_url
 from bot.db.models import Challenge, ChallengeState, utcnow
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
-from tests.emulator import payloads as p
-from tests.emulator.server import (
-    INTERACTION_AUTOCOMPLETE,
-    INTERACTION_COMMAND,
-    DiscordEmulator,
-    InteractionRecord,
-    Upload,
-)
+from tests.emulator.server import DiscordEmulator, InteractionRecord, Upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
-EPHEMERAL = 64
+EPHEMERAL, LOADING = 64, 128
 TIMESTAMPS = re.compile(r"<t:(\d+):F> \(<t:\1:R>\)")
 VOTE_ID = re.compile(r"^wikimuse:challenge:vote:(\d+):(\d+)$")
 
@@ -86,69 +79,27 @@ class Harness:
                 await asyncio.wait_for(task, 10)
             await backend.close()
 
-    # -- driving /challenge subcommands (the emulator's invoke() takes top-level commands)
-
-    def _data(
-        self, sub: str, options: dict[str, Any], focused: str | None = None
-    ) -> dict[str, Any]:
-        emulator = self.emulator
-        schema = next(
-            c
-            for scope in (emulator.guild_id, None)
-            for c in emulator.commands.get(scope, [])
-            if c["name"] == "challenge"
-        )
-        declared = {o["name"]: o for o in schema["options"]}[sub].get("options", [])
-        types = {o["name"]: o["type"] for o in declared}
-        resolved: dict[str, Any] = {}
-        items = []
-        for key, value in options.items():
-            if isinstance(value, Upload):
-                attachment_id = p.snowflake()
-                emulator.attachments[attachment_id] = value.data
-                url = f"{emulator.base_url}/attachments/{attachment_id}/{value.filename}"
-                resolved.setdefault("attachments", {})[str(attachment_id)] = p.attachment(
-                    attachment_id, value.filename, len(value.data), url, value.content_type
-                )
-                value = str(attachment_id)
-            item = {"name": key, "type": types[key], "value": value}
-            if key == focused:
-                item["focused"] = True
-            items.append(item)
-        data: dict[str, Any] = {
-            "id": schema["id"],
-            "name": "challenge",
-            "type": 1,
-            "options": [{"type": 1, "name": sub, "options": items}],
-        }
-        if resolved:
-            data["resolved"] = resolved
-        return data
+    # -- driving /challenge subcommands ("challenge <sub>" in the emulator's drivers)
 
     async def invoke(self, sub: str, options: dict[str, Any], *, user: int) -> InteractionRecord:
-        record = self.emulator._new_interaction(  # noqa: SLF001 - subcommands need a raw payload
-            INTERACTION_COMMAND, self._data(sub, options), user, None
-        )
-        await self.emulator.dispatch("INTERACTION_CREATE", record.payload)
-        return record
+        return await self.emulator.invoke(f"challenge {sub}", options, user=user)
 
     async def autocomplete(
         self, sub: str, options: dict[str, Any], focused: str, *, user: int
     ) -> list[dict[str, Any]]:
-        record = self.emulator._new_interaction(  # noqa: SLF001
-            INTERACTION_AUTOCOMPLETE, self._data(sub, options, focused), user, None
-        )
-        await self.emulator.dispatch("INTERACTION_CREATE", record.payload)
-        await self.emulator.wait_for(lambda: record.callback_type is not None, 5, "autocomplete")
-        return list((record.callback_json.get("data") or {}).get("choices") or [])
+        return await self.emulator.autocomplete(f"challenge {sub}", options, focused, user=user)
 
     async def answer(self, record: InteractionRecord) -> dict[str, Any]:
-        """The message that answered an interaction: the reply, or the first followup."""
+        """The message that answered an interaction: the reply, the deferred reply once
+        filled in, or the first followup."""
         emulator = self.emulator
 
         def find() -> dict[str, Any] | None:
             if record.callback_type == 4:
                 return {**record.callback_json["data"], "_ephemeral": record.ephemeral}
+            original = emulator.original_message(record)
+            if record.callback_type == 5 and original and not int(original["flags"]) & LOADING:
+                return {**original, "_ephemeral": bool(int(original["flags"]) & EPHEMERAL)}
             if record.followup_ids:
                 message = emulator.messages[record.followup_ids[0]]
                 return {**message, "_ephemeral": bool(int(message["flags"]) & EPHEMERAL)}

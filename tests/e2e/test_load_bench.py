@@ -38,6 +38,8 @@ async def test_load_bench_tiny_run(tiny_all_models_dir: Path, tmp_path: Path):
     assert run["ack_under_3s"] == 6 and run["ack_p99_s"] < 3
     # Each one either got its result or was refused by a limit; nothing was lost.
     assert run["outcomes"].get("ok", 0) + run["outcomes"].get("refused", 0) == 6, run["outcomes"]
+    # Discord would have accepted every request the bot sent (and none hit a rate limit).
+    assert run["refused_by_discord"] == {}, run["refused_by_discord"]
     # 6 interactions from 3 users within 3 s: the 10 s cooldown refused at least 3.
     assert run["outcomes"].get("refused", 0) >= 3
     assert any("going a bit fast" in message for message in run["refusals"]), run["refusals"]

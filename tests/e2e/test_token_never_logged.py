@@ -98,6 +98,7 @@ async def test_token_never_appears_in_any_log(tmp_path: Path, caplog, capfd, red
         await emulator.stop()
         root.removeHandler(collect)
         root.setLevel(old_level)
+    emulator.assert_no_invalid_requests()
 
     worker_lines = worker.log_tail(10_000_000).splitlines()
     captured = capfd.readouterr()

@@ -7,25 +7,33 @@ The real, unmodified discord.py client talks to it once ``discord.http.Route.BAS
 - REST: ``/users/@me``, ``/oauth2/applications/@me``, ``/gateway(/bot)``, command sync
   (global and guild), interaction callbacks (``with_response``), the ``@original``
   message and followups (JSON or multipart with ``payload_json`` + ``files[n]``),
-  channel messages, and attachment downloads.
+  channel messages, and attachment downloads (signed URLs that expire).
 - Gateway: HELLO -> heartbeat/ACK -> IDENTIFY -> READY (``resume_gateway_url``,
   ``application``) -> GUILD_CREATE; RESUME replays missed events; RECONNECT on demand.
-- Test drivers: :meth:`invoke` (slash command), :meth:`click`/:meth:`select`
-  (components), :meth:`autocomplete`, token expiry, and a record of every request
+- Test drivers: :meth:`invoke` (slash command or ``"group sub"``), :meth:`click`/
+  :meth:`select` (components), :meth:`autocomplete`, token expiry, the bot's channel
+  permissions, injected server errors, and a record of every request
   (:class:`RecordedRequest`) so tests assert on what the bot actually sent.
 
-Discord's rules that matter to a bot are enforced: an interaction must be answered
-within ``callback_deadline`` seconds (3 s) and only once, and its token works for
-``token_ttl`` seconds (15 minutes) or until :meth:`expire_tokens`.
+It answers as Discord does, and says no as Discord does (:class:`tests.emulator.rules.Rules`,
+all on by default; ``docs/CONFORMANCE.md`` lists each rule and its source): bodies are
+validated against Discord's OpenAPI spec and documented limits (400 50035 with Discord's
+error tree, 413 40005 for a file over the limit), interaction callbacks follow Discord's
+rules (types, 3 s, 15 min token, the first followup after a deferral edits it, ephemeral
+messages hidden from channel routes), the bot's channel permissions apply (403), and rate
+limits answer 429 with Discord's headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import secrets
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +43,10 @@ import yarl
 from aiohttp import web
 
 from tests.emulator import payloads as p
+from tests.emulator import rules as r_
+from tests.emulator.ratelimits import RateLimiter, is_interaction_endpoint
+from tests.emulator.rules import Rules
+from tests.emulator.spec import FormErrors, discord_spec
 
 API_VERSION = 10
 GATEWAY_OP_DISPATCH, GATEWAY_OP_HEARTBEAT, GATEWAY_OP_IDENTIFY = 0, 1, 2
@@ -47,7 +59,20 @@ CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE = 6, 7
 CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
 MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING = 64, 128
 
-INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
+INTERACTION_PING, INTERACTION_COMMAND, INTERACTION_COMPONENT = 1, 2, 3
+INTERACTION_AUTOCOMPLETE, INTERACTION_MODAL_SUBMIT = 4, 5
+# Discord's docs (Interaction Response Types): which callbacks each interaction may get.
+ALLOWED_CALLBACKS = {
+    INTERACTION_PING: (1,),
+    INTERACTION_COMMAND: (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_MODAL),
+    INTERACTION_COMPONENT: (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_DEFERRED_UPDATE,
+                            CALLBACK_UPDATE_MESSAGE, CALLBACK_MODAL),
+    INTERACTION_AUTOCOMPLETE: (CALLBACK_AUTOCOMPLETE,),
+    INTERACTION_MODAL_SUBMIT: (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE, CALLBACK_DEFERRED_UPDATE,
+                               CALLBACK_UPDATE_MESSAGE),
+}
+# Codes of requests refused as malformed: a correct bot never gets these.
+INVALID_CODES = (50035, 40005, 50006)
 
 
 @dataclass
@@ -71,8 +96,14 @@ class RecordedRequest:
     files: list[RecordedFile]
     at: float  # time.monotonic()
     authorization: str | None
+    content_type: str = ""
     status: int = 0
     response: Any = None
+    rule: str | None = None  # the rule that refused it (None: accepted, or not a rule)
+
+    @property
+    def code(self) -> int | None:
+        return self.response.get("code") if isinstance(self.response, dict) else None
 
     @property
     def route(self) -> str:
@@ -105,6 +136,13 @@ class InteractionRecord:
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     expired: bool = False
+    followup_edited_original: bool = False  # the first followup after a deferral edited it
+    callback_attempts: list[int] = field(default_factory=list)  # callback types tried, refused too
+
+    @property
+    def status_seen(self) -> bool:
+        """The bot tried to answer (accepted or not)."""
+        return bool(self.callback_attempts)
 
     @property
     def deferral_seconds(self) -> float | None:
@@ -144,15 +182,23 @@ class DiscordEmulator:
         token: the bot token the client must present.
         callback_deadline: seconds an interaction may wait for its first callback.
         token_ttl: seconds an interaction token stays valid for webhook calls.
-        attachment_size_limit: what INTERACTION_CREATE announces (bytes).
+        attachment_size_limit: what INTERACTION_CREATE announces, and the per-file upload
+            limit of interaction responses (bytes).
+        rules: the Discord rules enforced (default: all of them).
+        attachment_ttl: seconds a signed attachment URL stays valid (Discord: about a day).
     """
 
     def __init__(self, *, token: str = "emulator.bot.token", callback_deadline: float = 3.0,
-                 token_ttl: float = 15 * 60, attachment_size_limit: int = 10 * 1024 * 1024) -> None:
+                 token_ttl: float = 15 * 60, attachment_size_limit: int = r_.FILE_SIZE_MAX,
+                 rules: Rules | None = None, attachment_ttl: float = 24 * 3600) -> None:
         self.token = token
         self.callback_deadline = callback_deadline
         self.token_ttl = token_ttl
         self.attachment_size_limit = attachment_size_limit
+        self.rules = rules or Rules()
+        self.attachment_ttl = attachment_ttl
+        self.spec = discord_spec()
+        self.ratelimiter = RateLimiter()
         self.application_id = p.snowflake()
         self.bot_user = p.user(self.application_id, "wikimuse", bot=True)
         self.owner_id = p.snowflake()
@@ -165,6 +211,7 @@ class DiscordEmulator:
             p.role(self.admin_role_id, "admin", p.EVERYONE_PERMISSIONS | p.PERM_MANAGE_GUILD, 1),
         ]
         self.channels: dict[int, dict[str, Any]] = {}
+        self.bot_denied: dict[int, int] = {}  # channel id -> permission bits denied to the bot
         self.default_channel_id = self.add_channel("general")
         self.messages: dict[int, dict[str, Any]] = {}
         self.attachments: dict[int, bytes] = {}
@@ -174,6 +221,10 @@ class DiscordEmulator:
         self.sessions: dict[str, GatewaySession] = {}
         self.identifies = 0
         self.heartbeats = 0
+        self.expect_invalid = False  # set by tests that send malformed requests on purpose
+        self._failures: list[list[Any]] = []  # [method, path fragment, status, times left]
+        self._cdn_key = secrets.token_bytes(16)
+        self._url_generation = 0
         self._acks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -185,7 +236,7 @@ class DiscordEmulator:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/gateway/", self._gateway)
         app.router.add_get("/resume", self._gateway)
-        app.router.add_get("/attachments/{attachment_id}/{filename}", self._download)
+        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._download)
         app.router.add_route("*", f"/api/v{API_VERSION}/{{path:.*}}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -245,6 +296,19 @@ class DiscordEmulator:
         if self.active_session is not None:
             await self.dispatch("CHANNEL_CREATE", self.channels[channel_id])
         return channel_id
+
+    async def set_bot_permissions(self, channel_id: int, *, deny: int = 0) -> None:
+        """Deny the bot ``deny`` (permission bits) in a channel, as a member overwrite would,
+        and tell connected clients (CHANNEL_UPDATE). ``deny=0`` restores the defaults."""
+        self.bot_denied[channel_id] = deny
+        overwrites = [{"id": str(self.application_id), "type": 1, "allow": "0", "deny": str(deny)}]
+        self.channels[channel_id]["permission_overwrites"] = overwrites if deny else []
+        if self.active_session is not None:
+            await self.dispatch("CHANNEL_UPDATE", self.channels[channel_id])
+
+    def bot_permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a channel: @everyone's, less what the test denied."""
+        return p.EVERYONE_PERMISSIONS & ~self.bot_denied.get(channel_id, 0)
 
     def add_user(self, username: str, *, admin: bool = False) -> int:
         user_id = p.snowflake()
@@ -413,8 +477,8 @@ class DiscordEmulator:
             application_id=self.application_id, guild_id=self.guild_id,
             channel=self.channels[channel_id],
             member_payload=self._member(user_id, with_permissions=True), data=data,
-            app_permissions=p.EVERYONE_PERMISSIONS, attachment_size_limit=self.attachment_size_limit,
-            message_payload=message_payload)
+            app_permissions=self.bot_permissions(channel_id),
+            attachment_size_limit=self.attachment_size_limit, message_payload=message_payload)
         self.interactions[record.id] = record
         return record
 
@@ -425,22 +489,25 @@ class DiscordEmulator:
                     return command
         return None
 
-    def _options(self, name: str, options: dict[str, Any], focused: str | None = None
-                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """Typed option payloads (from the synced schema when known) and resolved data."""
-        schema = self._command_schema(name)
-        declared = {o["name"]: o for o in (schema or {}).get("options", [])}
-        resolved: dict[str, Any] = {}
+    def upload(self, upload: Upload, channel_id: int | None = None) -> dict[str, Any]:
+        """Store a file a user attaches (to a command option) and return its attachment payload."""
+        attachment_id = p.snowflake()
+        self.attachments[attachment_id] = upload.data
+        return p.attachment(attachment_id, upload.filename, len(upload.data),
+                            self._cdn_url(channel_id or self.default_channel_id, attachment_id,
+                                          upload.filename), upload.content_type)
+
+    def _options(self, declared_options: list[dict[str, Any]], options: dict[str, Any],
+                 focused: str | None, resolved: dict[str, Any]) -> list[dict[str, Any]]:
+        """Typed option payloads (from the synced schema when known), filling ``resolved``."""
+        declared = {o["name"]: o for o in declared_options}
         out: list[dict[str, Any]] = []
         for key, value in options.items():
             option_type = declared.get(key, {}).get("type")
             if isinstance(value, Upload):
-                attachment_id = p.snowflake()
-                self.attachments[attachment_id] = value.data
-                url = f"{self.base_url}/attachments/{attachment_id}/{value.filename}"
-                resolved.setdefault("attachments", {})[str(attachment_id)] = p.attachment(
-                    attachment_id, value.filename, len(value.data), url, value.content_type)
-                option_type, value = p.OPTION_ATTACHMENT, str(attachment_id)
+                attachment = self.upload(value)
+                resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+                option_type, value = p.OPTION_ATTACHMENT, attachment["id"]
             elif option_type == p.OPTION_CHANNEL:
                 channel = self.channels[int(value)]
                 resolved.setdefault("channels", {})[str(value)] = {
@@ -462,33 +529,57 @@ class DiscordEmulator:
             if key == focused:
                 item["focused"] = True
             out.append(item)
-        return resolved, out
+        return out
+
+    def _command_data(self, name: str, options: dict[str, Any], focused: str | None = None
+                      ) -> dict[str, Any]:
+        """INTERACTION_CREATE ``data`` for ``/name``; ``"group sub"`` names a subcommand."""
+        top, *subs = name.split()
+        schema = self._command_schema(top) or {}
+        declared = schema.get("options", [])
+        chain: list[dict[str, Any]] = []
+        for sub in subs:
+            option = next((o for o in declared if o["name"] == sub), {"name": sub, "options": []})
+            chain.append({"type": option.get("type", p.OPTION_SUB_COMMAND), "name": sub})
+            declared = option.get("options", [])
+        resolved: dict[str, Any] = {}
+        opts = self._options(declared, options, focused, resolved)
+        for link in reversed(chain):
+            link["options"] = opts
+            opts = [link]
+        data: dict[str, Any] = {"id": schema.get("id", str(p.snowflake())), "name": top, "type": 1,
+                                "options": opts}
+        if resolved:
+            data["resolved"] = resolved
+        if schema.get("guild_id"):
+            data["guild_id"] = schema["guild_id"]
+        return data
 
     async def invoke(self, name: str, options: dict[str, Any] | None = None, *,
                      user: int | None = None, channel: int | None = None) -> InteractionRecord:
-        """A user runs ``/name`` with ``options`` (values, or :class:`Upload` for attachments)."""
-        resolved, opts = self._options(name, options or {})
-        schema = self._command_schema(name)
-        data: dict[str, Any] = {"id": (schema or {}).get("id", str(p.snowflake())), "name": name,
-                                "type": 1, "options": opts}
-        if resolved:
-            data["resolved"] = resolved
-        if schema and schema.get("guild_id"):
-            data["guild_id"] = schema["guild_id"]
+        """A user runs ``/name`` with ``options`` (values, or :class:`Upload` for attachments);
+        ``name`` may be ``"group sub"`` for a subcommand."""
+        data = self._command_data(name, options or {})
         record = self._new_interaction(INTERACTION_COMMAND, data, user or self.owner_id, channel)
         await self.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
+    async def autocomplete_interaction(self, name: str, options: dict[str, Any], focused: str, *,
+                                       user: int | None = None, timeout: float = 5.0
+                                       ) -> InteractionRecord:
+        """A user types into ``focused``; returns the interaction once the bot answered it."""
+        data = self._command_data(name, options, focused)
+        record = self._new_interaction(INTERACTION_AUTOCOMPLETE, data, user or self.owner_id, None)
+        await self.dispatch("INTERACTION_CREATE", record.payload)
+        await self.wait_for(lambda: record.status_seen, timeout, "an autocomplete callback")
         return record
 
     async def autocomplete(self, name: str, options: dict[str, Any], focused: str, *,
                            user: int | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
         """A user types into ``focused``; returns the choices the bot offered."""
-        _, opts = self._options(name, options, focused)
-        schema = self._command_schema(name)
-        data = {"id": (schema or {}).get("id", str(p.snowflake())), "name": name, "type": 1,
-                "options": opts}
-        record = self._new_interaction(INTERACTION_AUTOCOMPLETE, data, user or self.owner_id, None)
-        await self.dispatch("INTERACTION_CREATE", record.payload)
-        await self.wait_for(lambda: record.callback_type is not None, timeout, "autocomplete")
+        record = await self.autocomplete_interaction(name, options, focused, user=user, timeout=timeout)
+        if record.callback_type != CALLBACK_AUTOCOMPLETE:
+            raise EmulatorError(f"autocomplete answered with callback {record.callback_attempts}")
         return list((record.callback_json.get("data") or {}).get("choices") or [])
 
     async def click(self, message_id: int, custom_id: str, *, user: int | None = None,
@@ -524,19 +615,58 @@ class DiscordEmulator:
         """filename -> bytes of a stored message's attachments."""
         return {a["filename"]: self.attachments[int(a["id"])] for a in message.get("attachments", [])}
 
+    # --- rules: test controls and what they refused ---------------------------
+
+    def fail_next(self, contains: str = "", *, method: str | None = None, status: int = 500,
+                  times: int = 1) -> None:
+        """Answer the next ``times`` requests whose path contains ``contains`` with ``status``
+        (a 5xx, as Discord does now and then), before doing anything else with them."""
+        self._failures.append([method, contains, status, times])
+
+    def expire_attachment_urls(self) -> None:
+        """Every attachment URL handed out so far stops working (as after their expiry)."""
+        self._url_generation += 1  # old signatures no longer verify
+
+    def rejected(self, *rules: str) -> list[RecordedRequest]:
+        """Requests a rule refused (all rules, or those named: ``"spec"``, ``"limits"``,
+        ``"interactions"``, ``"permissions"``, ``"rate_limits"``, ``"attachments"``, ``"server_error"``)."""
+        return [r for r in self.requests if r.rule and (not rules or r.rule in rules)]
+
+    def invalid_requests(self) -> list[RecordedRequest]:
+        """Requests Discord would refuse as malformed (400 50035 or 50006, 413 40005)."""
+        return [r for r in self.requests if r.rule and r.code in INVALID_CODES]
+
+    def assert_no_invalid_requests(self) -> None:
+        """Fail unless every request the bot sent was well formed (tests that send malformed
+        requests on purpose set :attr:`expect_invalid`)."""
+        invalid = self.invalid_requests()
+        if invalid and not self.expect_invalid:
+            lines = "\n".join(f"  {r.status} {r.route}: {json.dumps(r.response)[:400]}\n"
+                              f"    body: {json.dumps(r.json)[:400]}" for r in invalid[:10])
+            raise EmulatorError(f"{len(invalid)} request(s) Discord would refuse:\n{lines}")
+
     # --- REST ---------------------------------------------------------------
 
     @staticmethod
-    def _json(data: Any, status: int = 200) -> web.Response:
+    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
         if status == 204:
-            return web.Response(status=204)
+            return web.Response(status=204, headers=headers)
         # discord.py decodes JSON only when Content-Type is exactly application/json.
         return web.Response(body=json.dumps(data).encode(), status=status,
-                            headers={"Content-Type": "application/json"})
+                            headers={**(headers or {}), "Content-Type": "application/json"})
 
     @staticmethod
     def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
         return status, {"message": message, "code": code}
+
+    def _refuse(self, r: RecordedRequest, rule: str, status: int, code: int, message: str
+                ) -> tuple[int, dict[str, Any]]:
+        r.rule = rule
+        return self._error(status, code, message)
+
+    def _invalid(self, r: RecordedRequest, rule: str, errors: FormErrors) -> tuple[int, dict[str, Any]]:
+        r.rule = rule
+        return 400, errors.body()
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[RecordedFile]]:
         if not request.body_exists:
@@ -556,32 +686,175 @@ class DiscordEmulator:
         raw = await request.read()
         return (json.loads(raw) if raw else None), []
 
+    def _cdn_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
+        """A signed attachment URL like Discord's CDN: ``ex`` (expiry), ``is`` (issued), ``hm``."""
+        issued = int(time.time())
+        expires = int(issued + self.attachment_ttl)
+        query = f"ex={expires:x}&is={issued:x}"
+        signature = hmac.new(self._cdn_key, f"{self._url_generation}:{attachment_id}?{query}".encode(),
+                             hashlib.sha256)
+        return (f"{self.base_url}/attachments/{channel_id}/{attachment_id}/"
+                f"{urllib.parse.quote(filename)}?{query}&hm={signature.hexdigest()}")
+
+    def _url_valid(self, attachment_id: int, query: dict[str, str]) -> bool:
+        try:
+            expires, issued = int(query["ex"], 16), int(query["is"], 16)
+        except (KeyError, ValueError):
+            return False
+        signed = f"{self._url_generation}:{attachment_id}?ex={query['ex']}&is={query['is']}"
+        expected = hmac.new(self._cdn_key, signed.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, query.get("hm", "")) and issued <= time.time() < expires
+
+    def _fresh(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as a read returns it: attachment URLs signed anew, as Discord does."""
+        attachments = [{**a, "url": (url := self._cdn_url(int(message["channel_id"]), int(a["id"]),
+                                                          a["filename"])), "proxy_url": url}
+                       for a in message.get("attachments", [])]
+        return {**message, "attachments": attachments}
+
     async def _download(self, request: web.Request) -> web.Response:
-        data = self.attachments.get(int(request.match_info["attachment_id"]))
-        if data is None:
-            return web.Response(status=404)
+        attachment_id = int(request.match_info["attachment_id"])
+        data = self.attachments.get(attachment_id)
+        if data is None or (self.rules.attachments and not self._url_valid(attachment_id, dict(request.query))):
+            return web.Response(status=404, text="This content is no longer available.")
         return web.Response(body=data, content_type="application/octet-stream")
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        body, files = await self._read_body(request)
         record = RecordedRequest(method=request.method, path=path, query=dict(request.query),
-                                 json=body, files=files, at=time.monotonic(),
-                                 authorization=request.headers.get("Authorization"))
+                                 json=None, files=[], at=time.monotonic(),
+                                 authorization=request.headers.get("Authorization"),
+                                 content_type=request.content_type)
         self.requests.append(record)
+        headers: dict[str, str] = {}
         try:
-            status, data = self._route(record)
-        except Exception as exc:  # a bug here must surface in the test, not hang the bot
-            status, data = self._error(500, 0, f"emulator error: {exc!r}")
+            record.json, record.files = await self._read_body(request)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            status, data = self._refuse(record, "spec", 400, 50109, "The request body contains invalid JSON.")
+        else:
+            try:
+                status, data = self._handle(record, headers)
+            except Exception as exc:  # a bug here must surface in the test, not hang the bot
+                status, data = self._error(500, 0, f"emulator error: {exc!r}")
         record.status, record.response = status, data
-        return self._json(data, status)
+        return self._json(data, status, headers)
 
-    def _route(self, r: RecordedRequest) -> tuple[int, Any]:
+    def _injected_failure(self, r: RecordedRequest) -> int | None:
+        for failure in self._failures:
+            method, contains, status, times = failure
+            if times > 0 and (method is None or method == r.method) and contains in r.path:
+                failure[3] -= 1
+                return status
+        return None
+
+    def _handle(self, r: RecordedRequest, headers: dict[str, str]) -> tuple[int, Any]:
+        """Discord's order: server trouble, rate limits, size, auth, form body, then the route."""
+        failure = self._injected_failure(r)
+        if failure is not None:
+            return self._refuse(r, "server_error", failure, 0, f"{failure}: Server Error")
+        if self.rules.rate_limits:
+            verdict = self.ratelimiter.check(r.method, r.path, global_exempt=is_interaction_endpoint(r.path))
+            headers.update(verdict.headers)
+            if verdict.refused is not None:
+                r.rule = "rate_limits"
+                return 429, verdict.refused
         parts = r.path.strip("/").split("/")
-        if parts[0] in ("interactions", "webhooks"):
-            return self._route_interaction(r, parts)
-        if r.authorization != f"Bot {self.token}":
+        interaction_route = parts[0] in ("interactions", "webhooks")
+        if self.rules.limits:
+            limit = self.attachment_size_limit if interaction_route else r_.FILE_SIZE_MAX
+            if any(len(f.data) > limit for f in r.files):
+                return self._refuse(r, "limits", 413, 40005, "Request entity too large")
+        if not interaction_route and r.authorization != f"Bot {self.token}":
             return self._error(401, 0, "401: Unauthorized")
+        if self.rules.spec:
+            errors = self.spec.validate(r.method, r.path, r.json, r.content_type or "application/json")
+            if errors:
+                return self._invalid(r, "spec", errors)
+        if self.rules.limits:
+            errors = self._limit_errors(r, parts)
+            if errors:
+                return self._invalid(r, "limits", errors)
+        if self.rules.attachments:
+            errors = self._attachment_errors(r, parts)
+            if errors:
+                return self._invalid(r, "attachments", errors)
+        if interaction_route:
+            return self._route_interaction(r, parts)
+        return self._route(r, parts)
+
+    def _limit_errors(self, r: RecordedRequest, parts: list[str]) -> FormErrors:
+        """The documented limits for the body of a message, callback or command sync."""
+        body = r.json if isinstance(r.json, dict) else None
+        errors = FormErrors()
+        if parts[0] == "applications" and parts[-1] == "commands" and r.method == "PUT":
+            return r_.check_commands(r.json)
+        if len(r.files) > r_.FILES_MAX:
+            errors.add(("attachments",), "BASE_TYPE_MAX_LENGTH", f"Must be {r_.FILES_MAX} or fewer in length.")
+        if parts[0] == "interactions" and body is not None:
+            ctype = body.get("type")
+            if ctype == CALLBACK_AUTOCOMPLETE:
+                errors.extend(r_.check_autocomplete(body.get("data")))
+            elif ctype in (CALLBACK_MESSAGE, CALLBACK_UPDATE_MESSAGE):
+                errors.extend(r_.check_message(body.get("data")), ("data",))
+        elif body is not None and self._is_message_write(r.method, parts):
+            errors.extend(r_.check_message(body))
+        return errors
+
+    @staticmethod
+    def _is_message_write(method: str, parts: list[str]) -> bool:
+        """A request whose body is a message: create or edit, in a channel or by webhook."""
+        if parts[0] == "webhooks":
+            return (method == "POST" and len(parts) == 3) or (method == "PATCH" and len(parts) == 5)
+        return parts[0] == "channels" and method in ("POST", "PATCH") and parts[2:3] == ["messages"] \
+            and len(parts) in (3, 4)
+
+    def _message_body(self, r: RecordedRequest, parts: list[str]) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+        body = r.json if isinstance(r.json, dict) else None
+        if parts[0] == "interactions":
+            if body is not None and body.get("type") in (CALLBACK_MESSAGE, CALLBACK_UPDATE_MESSAGE):
+                return body.get("data") or {}, ("data",)
+            return None, ()
+        return (body, ()) if self._is_message_write(r.method, parts) else (None, ())
+
+    def _attachment_errors(self, r: RecordedRequest, parts: list[str]) -> FormErrors:
+        """``attachment://NAME`` in an embed must name a file of this request (or one it keeps)."""
+        errors = FormErrors()
+        body, prefix = self._message_body(r, parts)
+        if body is None:
+            return errors
+        names = {r_.sanitize_filename(n) for n in self._upload_names(r.files, body.get("attachments"))}
+        names |= {r_.sanitize_filename(a.get("filename") or "") for a in body.get("attachments") or []}
+        if r.method == "PATCH" and "attachments" not in body:  # the message keeps its files
+            message = self._message_for_path(parts)
+            names |= {a["filename"] for a in (message or {}).get("attachments", [])}
+        for where, name in r_.embed_attachment_refs(body):
+            if name not in names:
+                errors.add((*prefix, *where), "ATTACHMENT_NOT_FOUND",
+                           f"attachment://{name} names no file of this message")
+        return errors
+
+    def _message_for_path(self, parts: list[str]) -> dict[str, Any] | None:
+        if parts[0] == "channels" and len(parts) == 4 and parts[3].isdigit():
+            return self.messages.get(int(parts[3]))
+        if parts[0] == "webhooks" and len(parts) == 5:
+            record = self._find_interaction(parts[2])
+            if record is None:
+                return None
+            message_id = record.original_message_id if parts[4] == "@original" else (
+                int(parts[4]) if parts[4].isdigit() else 0)
+            return self.messages.get(message_id or 0)
+        return None
+
+    @staticmethod
+    def _upload_names(files: list[RecordedFile], declared: list[dict[str, Any]] | None) -> list[str]:
+        by_index = {str(a.get("id")): a for a in declared or []}
+        names = []
+        for f in files:
+            index = f.field_name.removeprefix("files[").removesuffix("]")
+            names.append(by_index.get(index, {}).get("filename") or f.filename)
+        return names
+
+    def _route(self, r: RecordedRequest, parts: list[str]) -> tuple[int, Any]:
         key = (r.method, *parts)
         if key == ("GET", "users", "@me"):
             return 200, self.bot_user
@@ -625,19 +898,15 @@ class DiscordEmulator:
 
     # messages ------------------------------------------------------------
 
-    def _store_files(self, files: list[RecordedFile], declared: list[dict[str, Any]] | None
-                     ) -> list[dict[str, Any]]:
-        by_index = {str(a.get("id")): a for a in declared or []}
+    def _store_files(self, channel_id: int, files: list[RecordedFile],
+                     declared: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         out = []
-        for f in files:
-            index = f.field_name.removeprefix("files[").removesuffix("]")
-            meta = by_index.get(index, {})
+        for f, name in zip(files, self._upload_names(files, declared), strict=True):
             attachment_id = p.snowflake()
             self.attachments[attachment_id] = f.data
-            filename = meta.get("filename") or f.filename
+            filename = r_.sanitize_filename(name) if self.rules.attachments else name
             out.append(p.attachment(attachment_id, filename, len(f.data),
-                                    f"{self.base_url}/attachments/{attachment_id}/{filename}",
-                                    f.content_type))
+                                    self._cdn_url(channel_id, attachment_id, filename), f.content_type))
         return out
 
     def _create_message(self, channel_id: int, body: dict[str, Any] | None,
@@ -654,7 +923,7 @@ class DiscordEmulator:
             message_id, channel_id, self.bot_user, guild_id=self.guild_id,
             content=body.get("content") or "", embeds=body.get("embeds") or [],
             components=body.get("components") or [],
-            attachments=self._store_files(files, body.get("attachments")),
+            attachments=self._store_files(channel_id, files, body.get("attachments")),
             flags=flags | int(body.get("flags") or 0),
             webhook_id=self.application_id if webhook else None,
             application_id=self.application_id if webhook else None,
@@ -673,34 +942,81 @@ class DiscordEmulator:
         if "allowed_mentions" in body:
             message["allowed_mentions"] = body["allowed_mentions"]
         if "flags" in body and body["flags"] is not None:
-            message["flags"] = int(body["flags"])
+            # Only SUPPRESS_EMBEDS can change on an edit; EPHEMERAL stays what it was.
+            kept = int(message.get("flags") or 0) & (MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
+            message["flags"] = kept | (int(body["flags"]) & ~MESSAGE_FLAG_EPHEMERAL)
+        channel_id = int(message["channel_id"])
         if "attachments" in body:
             keep_ids = {str(a.get("id")) for a in body["attachments"] or []}
             kept = [a for a in message["attachments"] if a["id"] in keep_ids]
-            message["attachments"] = kept + self._store_files(files, body["attachments"])
+            message["attachments"] = kept + self._store_files(channel_id, files, body["attachments"])
         elif files:
-            message["attachments"] = message["attachments"] + self._store_files(files, None)
+            message["attachments"] = message["attachments"] + self._store_files(channel_id, files, None)
         message["flags"] = int(message.get("flags") or 0) & ~MESSAGE_FLAG_LOADING
         message["edited_timestamp"] = p.iso_now()
         return message
+
+    def _channel_permission_error(self, r: RecordedRequest, channel_id: int, *needed: int
+                                  ) -> tuple[int, Any] | None:
+        """403 when the bot lacks a permission: 50001 without View Channel, else 50013."""
+        if not self.rules.permissions:
+            return None
+        have = self.bot_permissions(channel_id)
+        if not have & p.PERM_VIEW_CHANNEL:
+            return self._refuse(r, "permissions", 403, 50001, "Missing Access")
+        if any(not have & bit for bit in needed):
+            return self._refuse(r, "permissions", 403, 50013, "Missing Permissions")
+        return None
+
+    def _empty(self, body: dict[str, Any] | None, files: list[RecordedFile]) -> bool:
+        """A new message with nothing to show, which Discord refuses (50006)."""
+        body = body or {}
+        return self.rules.limits and not (files or body.get("content") or body.get("embeds")
+                                          or body.get("components") or body.get("sticker_ids")
+                                          or body.get("poll"))
+
+    def _without_unpermitted_embeds(self, channel_id: int, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Without Embed Links, Discord keeps the message and drops its embeds."""
+        if body and self.rules.permissions and not self.bot_permissions(channel_id) & p.PERM_EMBED_LINKS:
+            return {**body, "embeds": []} if body.get("embeds") else body
+        return body
 
     def _route_channel(self, r: RecordedRequest, parts: list[str]) -> tuple[int, Any]:
         channel_id = int(parts[1]) if parts[1].isdigit() else 0
         if channel_id not in self.channels:
             return self._error(404, 10003, "Unknown Channel")
         if len(parts) == 2 and r.method == "GET":
-            return 200, self.channels[channel_id]
+            return self._channel_permission_error(r, channel_id) or (200, self.channels[channel_id])
         if len(parts) == 3 and parts[2] == "messages" and r.method == "POST":
-            return 200, self._create_message(channel_id, r.json, r.files)
+            needed = [p.PERM_SEND_MESSAGES] + ([p.PERM_ATTACH_FILES] if r.files else [])
+            if r.json and r.json.get("message_reference"):
+                needed.append(p.PERM_READ_HISTORY)
+            refused = self._channel_permission_error(r, channel_id, *needed)
+            if refused:
+                return refused
+            body = self._without_unpermitted_embeds(channel_id, r.json)
+            if self._empty(body, r.files):  # e.g. an embed-only message without Embed Links
+                return self._refuse(r, "limits", 400, 50006, "Cannot send an empty message")
+            return 200, self._fresh(self._create_message(channel_id, body, r.files))
         if len(parts) == 4 and parts[2] == "messages":
             message = self.messages.get(int(parts[3])) if parts[3].isdigit() else None
-            if message is None or int(message["channel_id"]) != channel_id:
+            hidden = (message is not None and self.rules.interactions
+                      and int(message.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL)
+            if message is None or int(message["channel_id"]) != channel_id or hidden:
                 return self._error(404, 10008, "Unknown Message")
             if r.method == "GET":
-                return 200, message
+                return self._channel_permission_error(r, channel_id, p.PERM_READ_HISTORY) or (
+                    200, self._fresh(message))
             if r.method == "PATCH":
-                return 200, self._edit_message(message, r.json, r.files)
+                refused = self._channel_permission_error(r, channel_id)
+                if refused:
+                    return refused
+                body = self._without_unpermitted_embeds(channel_id, r.json)
+                return 200, self._fresh(self._edit_message(message, body, r.files))
             if r.method == "DELETE":
+                refused = self._channel_permission_error(r, channel_id)
+                if refused:
+                    return refused
                 del self.messages[int(message["id"])]
                 return 204, None
         return self._error(404, 0, f"404: Not Found ({r.route} is not emulated)")
@@ -723,38 +1039,61 @@ class DiscordEmulator:
         record = self._find_interaction(parts[2]) if len(parts) >= 3 else None
         if record is None or parts[1] != str(self.application_id):
             return self._error(404, 10015, "Unknown Webhook")
-        if record.expired or time.monotonic() - record.created > self.token_ttl:
-            return self._error(401, 50027, "Invalid Webhook Token")
+        if self.rules.interactions and (record.expired or time.monotonic() - record.created > self.token_ttl):
+            return self._refuse(r, "interactions", 401, 50027, "Invalid Webhook Token")
         if record.callback_type is None:
             return self._error(404, 10015, "Unknown Webhook")
-        if len(parts) == 3 and r.method == "POST":  # followup
-            flags = int((r.json or {}).get("flags") or 0)
-            message = self._create_message(record.channel_id, r.json, r.files, webhook=True,
-                                           flags=flags, record=record)
-            record.followup_ids.append(int(message["id"]))
-            return 200, message
+        if len(parts) == 3 and r.method == "POST":
+            return self._followup(record, r)
         if len(parts) == 5 and parts[3] == "messages":
             message_id = record.original_message_id if parts[4] == "@original" else (
                 int(parts[4]) if parts[4].isdigit() else None)
+            own = {record.original_message_id, *record.followup_ids}
             message = self.messages.get(message_id or 0)
-            if message is None:
+            if message is None or (self.rules.interactions and message_id not in own):
                 return self._error(404, 10008, "Unknown Message")
             if r.method == "GET":
-                return 200, message
+                return 200, self._fresh(message)
             if r.method == "PATCH":
-                return 200, self._edit_message(message, r.json, r.files)
+                return 200, self._fresh(self._edit_message(message, r.json, r.files))
             if r.method == "DELETE":
                 del self.messages[int(message["id"])]
                 return 204, None
         return self._error(404, 0, f"404: Not Found ({r.route} is not emulated)")
 
+    def _followup(self, record: InteractionRecord, r: RecordedRequest) -> tuple[int, Any]:
+        """A followup; the first one after a deferred reply edits that reply, whose ephemeral
+        state it keeps whatever flags the followup asks for (as Discord does)."""
+        original = self.messages.get(record.original_message_id or 0)
+        if (self.rules.interactions and record.callback_type == CALLBACK_DEFERRED_MESSAGE
+                and original is not None and int(original["flags"]) & MESSAGE_FLAG_LOADING
+                and not record.followup_edited_original):
+            record.followup_edited_original = True
+            body = {k: v for k, v in (r.json or {}).items() if k != "flags"}
+            return 200, self._fresh(self._edit_message(original, body, r.files))
+        if self._empty(r.json, r.files):
+            return self._refuse(r, "limits", 400, 50006, "Cannot send an empty message")
+        flags = int((r.json or {}).get("flags") or 0)
+        message = self._create_message(record.channel_id, r.json, r.files, webhook=True,
+                                       flags=flags, record=record)
+        record.followup_ids.append(int(message["id"]))
+        return 200, self._fresh(message)
+
     def _callback(self, record: InteractionRecord, r: RecordedRequest) -> tuple[int, Any]:
-        if record.callback_type is not None:
-            return self._error(400, 40060, "Interaction has already been acknowledged.")
-        if time.monotonic() - record.created > self.callback_deadline:
-            return self._error(404, 10062, "Unknown interaction")
         body = r.json or {}
         ctype = int(body.get("type", 0))
+        record.callback_attempts.append(ctype)
+        if record.callback_type is not None:
+            return self._error(400, 40060, "Interaction has already been acknowledged.")
+        if self.rules.interactions:
+            if time.monotonic() - record.created > self.callback_deadline:
+                return self._refuse(r, "interactions", 404, 10062, "Unknown interaction")
+            allowed = ALLOWED_CALLBACKS.get(record.type, ())
+            if ctype not in allowed:
+                errors = FormErrors()
+                errors.add(("type",), "BASE_TYPE_CHOICES",
+                           f"Value must be one of {allowed} for interaction type {record.type}.")
+                return self._invalid(r, "interactions", errors)
         data = body.get("data") or {}
         record.callback_type, record.callback_at, record.callback_json = ctype, r.at, body
         response: dict[str, Any] = {"interaction": {"id": str(record.id), "type": record.type},
@@ -770,7 +1109,7 @@ class DiscordEmulator:
                 response_message_id=message["id"],
                 response_message_loading=ctype == CALLBACK_DEFERRED_MESSAGE,
                 response_message_ephemeral=bool(flags & MESSAGE_FLAG_EPHEMERAL))
-            response["resource"]["message"] = message
+            response["resource"]["message"] = self._fresh(message)
         elif ctype in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE):
             source = record.payload.get("message")
             if source is not None:
@@ -778,5 +1117,5 @@ class DiscordEmulator:
                 stored = self.messages.get(int(source["id"]))
                 if ctype == CALLBACK_UPDATE_MESSAGE and stored is not None:
                     self._edit_message(stored, data, r.files)
-                    response["resource"]["message"] = stored
+                    response["resource"]["message"] = self._fresh(stored)
         return 200, response

@@ -24,6 +24,7 @@ from bot.db import Database
 from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
 from bot.db.repository import HistoryRecord
+from bot.delivery import channel_permissions
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -36,6 +37,28 @@ HISTORY_FETCH_TIMEOUT = 10.0
 UNLOAD_GRACE_SECONDS = 15.0
 MUSIC_ATTACHMENT_ORDER = (".ogg", ".mp3", ".wav", ".mid", ".midi")
 TEXT_ATTACHMENT_ORDER = (".md", ".txt")
+
+
+ANNOUNCE_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+def missing_post_permissions(channel: object) -> str:
+    """The permissions the bot lacks to post an embed in ``channel`` ("" when none, or when
+    its cache cannot tell). Without Embed Links, Discord would drop the announcement."""
+    have = channel_permissions(channel)
+    if have is None:
+        return ""
+    lacking = [name for name in ANNOUNCE_PERMISSIONS if not getattr(have, name)]
+    return ", ".join(name.replace("_", " ").title() for name in lacking)
+
+
+async def answer_deferred(interaction: discord.Interaction, text: str) -> None:
+    """Fill in a deferred reply (its "thinking…" message) with ``text``.
+
+    An edit, not a followup: Discord turns only the first followup after a deferral into
+    that edit, and keeps the deferral's visibility whatever the followup's flags say.
+    """
+    await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
 
 
 async def reply(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
@@ -209,6 +232,11 @@ class Challenges(commands.Cog, name=COG_NAME):
         target = channel or interaction.channel
         if not isinstance(target, discord.abc.Messageable) or getattr(target, "id", None) is None:
             raise ChallengeCommandError("Pick a text channel for the challenge.")
+        missing = missing_post_permissions(target)
+        if missing:
+            raise ChallengeCommandError(
+                f"I cannot post the announcement in {target.mention}: I need {missing} there."  # type: ignore[union-attr]
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         record = await self._call(
             self.db.challenges.create,
@@ -228,17 +256,13 @@ class Challenges(commands.Cog, name=COG_NAME):
                 embed=embeds.announcement_embed(record, self.settings.scoring),
                 allowed_mentions=NO_MENTIONS,
             )
-        except (discord.Forbidden, discord.NotFound):
+        except discord.HTTPException:  # 403, 404, or an announcement Discord would not show
             await self._call(self.db.challenges.cancel, record.id, guild_id=interaction.guild_id)
             raise ChallengeCommandError(
                 "I cannot post in that channel; the challenge was not created."
             ) from None
         await self._call(self.db.challenges.set_announcement, record.id, message.id)
-        await interaction.followup.send(
-            f"Challenge #{record.id} is announced: {message.jump_url}",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        await answer_deferred(interaction, f"Challenge #{record.id} is announced: {message.jump_url}")
 
     @challenge.command(name="submit")
     @app_commands.describe(
@@ -308,11 +332,10 @@ class Challenges(commands.Cog, name=COG_NAME):
             **fields,  # type: ignore[arg-type]
         )
         verb = "replaced your earlier entry" if outcome.replaced else "is in"
-        await interaction.followup.send(
+        await answer_deferred(
+            interaction,
             f"✅ Your entry for challenge #{record.id} {verb}. You can submit again to replace "
             f"it until {embeds.timestamp(record.submission_deadline)}.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     async def _fetch_history_content(

@@ -20,11 +20,29 @@ from bot.cogs.challenges.views import ballot_view
 from bot.db import Database, Scoring
 from bot.db.models import ChallengeState, utcnow
 from bot.db.repository import ChallengeRecord, SubmissionRecord
+from bot.delivery import channel_permissions, may_send_but_not_attach
 
 log = logging.getLogger(__name__)
 
 # Stored instead of a message id when the channel is gone or forbidden: stop retrying.
 UNDELIVERABLE = 0
+MESSAGE_MAX = 2000
+
+
+def may_embed(channel: discord.abc.Messageable) -> bool:
+    """Whether the bot may show embeds in ``channel`` (True when its cache cannot tell)."""
+    permissions = channel_permissions(channel)
+    return permissions is None or permissions.embed_links
+
+
+def embed_as_text(embed: discord.Embed) -> str:
+    """An embed's title, description and fields as message text (at most 2,000 characters)."""
+    lines = [f"**{embed.title}**"] if embed.title else []
+    if embed.description:
+        lines.append(embed.description)
+    lines += [f"**{field.name}**: {field.value}" for field in embed.fields]
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 
 class ChallengeScheduler:
@@ -73,7 +91,10 @@ class ChallengeScheduler:
                 await self._post_ballots(channel, challenge)
             elif challenge.state is ChallengeState.CLOSED and challenge.results_message_id is None:
                 await self._post_results(channel, challenge)
-        except (discord.NotFound, discord.Forbidden) as exc:
+        except discord.HTTPException as exc:
+            if exc.status >= 500:  # Discord's trouble: the next tick tries again
+                raise
+            # 403/404, or a message Discord refuses: trying again would fail the same way.
             log.warning("challenge %s: channel unusable (%s); giving up posting", challenge_id, exc)
             await self._give_up(challenge_id)
         finally:
@@ -98,14 +119,37 @@ class ChallengeScheduler:
         for number, submission in enumerate(submissions, start=1):
             if submission.vote_message_id is not None:
                 continue
-            file = embeds.submission_file(submission)
-            message = await channel.send(
-                embeds.submission_text(challenge, submission, number),
-                file=file or discord.utils.MISSING,
-                view=ballot_view(challenge.id, submission.id, number),
+            message = await self._post_ballot(channel, challenge, submission, number)
+            await self.db.run(repo.set_vote_message, submission.id, message.id)
+
+    async def _post_ballot(
+        self,
+        channel: discord.abc.Messageable,
+        challenge: ChallengeRecord,
+        submission: SubmissionRecord,
+        number: int,
+    ) -> discord.Message:
+        """One entry with its vote button; without its file where the bot may not attach one.
+
+        Raises:
+            discord.Forbidden: the bot may not post in the channel at all.
+        """
+        text = embeds.submission_text(challenge, submission, number)
+        file = embeds.submission_file(submission)
+        view = ballot_view(challenge.id, submission.id, number)
+        try:
+            return await channel.send(
+                text, file=file or discord.utils.MISSING, view=view,
                 allowed_mentions=embeds.NO_MENTIONS,
             )
-            await self.db.run(repo.set_vote_message, submission.id, message.id)
+        except discord.Forbidden:
+            if file is None or not may_send_but_not_attach(channel):
+                raise
+            log.warning("challenge %s: cannot attach entry %s here; posting it without", challenge.id, number)
+            note = "\n-# The file could not be attached in this channel."
+            return await channel.send(
+                text[: MESSAGE_MAX - len(note)] + note, view=view, allowed_mentions=embeds.NO_MENTIONS
+            )
 
     async def _post_results(
         self, channel: discord.abc.Messageable, challenge: ChallengeRecord
@@ -121,8 +165,14 @@ class ChallengeScheduler:
             for result in outcome.results
             if (f := embeds.submission_file(by_id[result.submission_id])) is not None
         ]
+        embed = embeds.results_embed(outcome, tallies, numbers)
+        if may_embed(channel):
+            content, embed_or_missing = None, embed
+        else:  # Discord would drop the embed: the results go out as text
+            content, embed_or_missing = embed_as_text(embed), discord.utils.MISSING
         message = await channel.send(
-            embed=embeds.results_embed(outcome, tallies, numbers),
+            content,
+            embed=embed_or_missing,
             files=files or discord.utils.MISSING,
             allowed_mentions=embeds.NO_MENTIONS,
         )

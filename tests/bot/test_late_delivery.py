@@ -1,0 +1,55 @@
+"""A late result (token expired) posted where the bot lacks permissions: never retried forever."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.store import PendingJob
+from tests.emulator import payloads as p
+from tests.emulator.harness import running_bot
+from workers import contracts
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def late_job(emulator, job_id: str, task_name: str) -> PendingJob:
+    """A job whose interaction token expired long ago: its result goes to the channel."""
+    return PendingJob(job_id=job_id, task_name=task_name, user_id=emulator.add_user("late"),
+                      channel_id=emulator.default_channel_id, guild_id=emulator.guild_id,
+                      interaction_token=None, created_at=time.time() - 20 * 60, label="a result")
+
+
+def music_result(job_id: str) -> contracts.MusicResult:
+    return contracts.MusicResult(
+        job_id=job_id, genre="jazz", model="lstm", tempo=120, seconds=4.0, bars=2, rng_seed=7,
+        generation_seconds=1.5, midi_b64=contracts.b64encode(b"MThd"),
+        audio_b64=contracts.b64encode(b"OggS"), png_b64=contracts.b64encode(b"\x89PNG"), notes=3)
+
+
+async def test_a_channel_the_bot_cannot_post_in_ends_the_job(discord_emulator, scratch_redis_url):
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url) as bot:
+        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_SEND_MESSAGES)
+        pending = late_job(emulator, "1f" * 16, contracts.TASK_COMPOSE)
+        await bot.store.add_pending(pending)
+        message = await bot.runner.deliver(pending, music_result(pending.job_id))
+        assert message is None
+        assert await bot.store.all_pending() == []  # not retried on the next start
+        assert not await bot.runner.deliver(pending, music_result(pending.job_id))  # already settled
+    assert [r.code for r in emulator.rejected()] == [50013]
+
+
+async def test_without_attach_files_the_result_goes_out_without_its_files(discord_emulator, scratch_redis_url):
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url) as bot:
+        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_ATTACH_FILES)
+        pending = late_job(emulator, "2e" * 16, contracts.TASK_COMPOSE)
+        await bot.store.add_pending(pending)
+        message = await bot.runner.deliver(pending, music_result(pending.job_id))
+        assert message is not None and await bot.store.all_pending() == []
+    posted = emulator.messages[message.id]
+    assert posted["attachments"] == [] and "may not attach files" in posted["content"]
+    assert posted["embeds"][0]["title"] == "Composition: jazz" and "image" not in posted["embeds"][0]
+    assert [r.code for r in emulator.rejected()] == [50013]

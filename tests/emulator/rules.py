@@ -1,0 +1,221 @@
+"""Which Discord rules the emulator enforces, and the limits from Discord's documentation.
+
+Every rule is on by default. A test that needs one off says so where it builds the
+emulator (``DiscordEmulator(rules=Rules(rate_limits=False))``) or on a running one
+(``emulator.rules.rate_limits = False``). ``docs/CONFORMANCE.md`` says where each rule
+comes from.
+
+The limit checks here add to the spec (:mod:`tests.emulator.spec`): the spec states some
+lengths and counts, Discord's documentation states the rest, and where they disagree
+(message content: 4,000 in the spec, 2,000 documented) the documentation wins.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.emulator.spec import FormErrors, FormPath
+
+MiB = 1024 * 1024
+
+# Messages and embeds (Discord docs: Message resource, Embed limits).
+CONTENT_MAX = 2000
+EMBEDS_MAX = 10
+EMBED_TITLE_MAX, EMBED_DESCRIPTION_MAX = 256, 4096
+EMBED_FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 25, 256, 1024
+EMBED_FOOTER_MAX, EMBED_AUTHOR_MAX, EMBED_TOTAL_MAX = 2048, 256, 6000
+# Components (Discord docs: Component reference).
+ACTION_ROWS_MAX, BUTTONS_PER_ROW_MAX = 5, 5
+CUSTOM_ID_MAX, LABEL_MAX, SELECT_OPTIONS_MAX, PLACEHOLDER_MAX = 100, 80, 25, 150
+# Application commands (Discord docs: Application Commands).
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+COMMAND_NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 32, 100, 25, 25, 100
+CHOICE_STRING_VALUE_MAX = 100
+COMMAND_TOTAL_MAX = 4000  # name, description and every option's names, descriptions, choices
+AUTOCOMPLETE_RESULTS_MAX = 25
+# Files (Discord docs: Uploading Files): per file, without boosts.
+FILE_SIZE_MAX = 10 * MiB
+FILES_MAX = 10
+
+OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP, OPTION_STRING = 1, 2, 3
+COMPONENT_ACTION_ROW, COMPONENT_BUTTON = 1, 2
+SELECT_TYPES = (3, 5, 6, 7, 8)
+CHAT_INPUT = 1
+
+
+@dataclass
+class Rules:
+    """Switches for the rules the emulator enforces (all on by default).
+
+    Attributes:
+        spec: request bodies validated against ``openapi.json`` (400 50035).
+        limits: the documented lengths and counts; files over ``file_size_max`` (413 40005).
+        interactions: callback types by interaction type, the 3 s deadline, the 15 min token,
+            the first followup after a deferred reply editing it, ephemeral messages hidden
+            from channel routes.
+        permissions: the bot's channel permissions set by the test (403 50001/50013).
+        rate_limits: per-route buckets, the global limit, 429s.
+        attachments: filenames sanitised, ``attachment://`` names a file of the request,
+            attachment URLs expire.
+    """
+
+    spec: bool = True
+    limits: bool = True
+    interactions: bool = True
+    permissions: bool = True
+    rate_limits: bool = True
+    attachments: bool = True
+    file_size_max: int = FILE_SIZE_MAX
+
+
+def _too_long(errors: FormErrors, path: FormPath, value: Any, maximum: int, minimum: int = 0) -> None:
+    if not isinstance(value, str | list):
+        return
+    if len(value) > maximum:
+        errors.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {maximum} or fewer in length.")
+    elif len(value) < minimum:
+        errors.add(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {minimum} and {maximum} in length.")
+
+
+def _embed_chars(embed: dict[str, Any]) -> int:
+    fields = embed.get("fields") or []
+    parts = [embed.get("title"), embed.get("description"), (embed.get("footer") or {}).get("text"),
+             (embed.get("author") or {}).get("name"),
+             *(f.get("name") for f in fields), *(f.get("value") for f in fields)]
+    return sum(len(p) for p in parts if isinstance(p, str))
+
+
+def check_message(body: dict[str, Any] | None) -> FormErrors:
+    """The documented message limits: content, embeds and components of one message body."""
+    errors = FormErrors()
+    if not isinstance(body, dict):
+        return errors
+    _too_long(errors, ("content",), body.get("content"), CONTENT_MAX)
+    embeds = body.get("embeds") or []
+    _too_long(errors, ("embeds",), embeds, EMBEDS_MAX)
+    for i, embed in enumerate(embeds if isinstance(embeds, list) else []):
+        at: FormPath = ("embeds", i)
+        _too_long(errors, (*at, "title"), embed.get("title"), EMBED_TITLE_MAX)
+        _too_long(errors, (*at, "description"), embed.get("description"), EMBED_DESCRIPTION_MAX)
+        _too_long(errors, (*at, "footer", "text"), (embed.get("footer") or {}).get("text"), EMBED_FOOTER_MAX)
+        _too_long(errors, (*at, "author", "name"), (embed.get("author") or {}).get("name"), EMBED_AUTHOR_MAX)
+        fields = embed.get("fields") or []
+        _too_long(errors, (*at, "fields"), fields, EMBED_FIELDS_MAX)
+        for j, item in enumerate(fields):
+            _too_long(errors, (*at, "fields", j, "name"), item.get("name"), FIELD_NAME_MAX, 1)
+            _too_long(errors, (*at, "fields", j, "value"), item.get("value"), FIELD_VALUE_MAX, 1)
+    if sum(_embed_chars(e) for e in embeds if isinstance(e, dict)) > EMBED_TOTAL_MAX:
+        errors.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}")
+    components = body.get("components") or []
+    _too_long(errors, ("components",), components, ACTION_ROWS_MAX)
+    for i, row in enumerate(components if isinstance(components, list) else []):
+        children = row.get("components") or [] if isinstance(row, dict) else []
+        if isinstance(row, dict) and row.get("type") == COMPONENT_ACTION_ROW:
+            _too_long(errors, ("components", i, "components"), children, BUTTONS_PER_ROW_MAX)
+        for j, child in enumerate(children):
+            _check_component(errors, ("components", i, "components", j), child)
+    return errors
+
+
+def _check_component(errors: FormErrors, at: FormPath, component: dict[str, Any]) -> None:
+    if "custom_id" in component:
+        _too_long(errors, (*at, "custom_id"), component["custom_id"], CUSTOM_ID_MAX, 1)
+    _too_long(errors, (*at, "label"), component.get("label"), LABEL_MAX)
+    _too_long(errors, (*at, "placeholder"), component.get("placeholder"), PLACEHOLDER_MAX)
+    if component.get("type") in SELECT_TYPES and "options" in component:
+        _too_long(errors, (*at, "options"), component["options"], SELECT_OPTIONS_MAX, 1)
+        for k, option in enumerate(component["options"] or []):
+            _too_long(errors, (*at, "options", k, "label"), option.get("label"), LABEL_MAX, 1)
+
+
+def valid_command_name(name: Any) -> bool:
+    """Discord's CHAT_INPUT name rule: 1-32 letters, digits, ``-`` or ``_``, lowercase."""
+    return (isinstance(name, str) and bool(COMMAND_NAME.match(name)) and name == name.lower()
+            and all(unicodedata.category(c)[0] in "LN" or c in "-_" for c in name))
+
+
+def _check_name_and_description(errors: FormErrors, at: FormPath, item: dict[str, Any]) -> None:
+    if not valid_command_name(item.get("name")):
+        errors.add((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME",
+                   "Command name is invalid (1-32 lowercase letters, digits, - or _)")
+    _too_long(errors, (*at, "description"), item.get("description") or "", DESCRIPTION_MAX, 1)
+
+
+def _check_options(errors: FormErrors, at: FormPath, options: list[dict[str, Any]]) -> None:
+    _too_long(errors, at, options, OPTIONS_MAX)
+    seen_optional = False
+    for i, option in enumerate(options):
+        here = (*at, i)
+        _check_name_and_description(errors, here, option)
+        if option.get("type") in (OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP):
+            _check_options(errors, (*here, "options"), option.get("options") or [])
+            continue
+        if option.get("required"):
+            if seen_optional:
+                errors.add(here, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                           "Required options must be placed before non-required options")
+        else:
+            seen_optional = True
+        choices = option.get("choices") or []
+        _too_long(errors, (*here, "choices"), choices, CHOICES_MAX)
+        if choices and option.get("autocomplete"):
+            errors.add((*here, "autocomplete"), "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                       "Autocomplete cannot be set with choices")
+        for k, choice in enumerate(choices):
+            _too_long(errors, (*here, "choices", k, "name"), choice.get("name"), CHOICE_NAME_MAX, 1)
+            if option.get("type") == OPTION_STRING:
+                _too_long(errors, (*here, "choices", k, "value"), choice.get("value"),
+                          CHOICE_STRING_VALUE_MAX, 1)
+
+
+def check_commands(commands: Any) -> FormErrors:
+    """The documented command limits for a bulk overwrite (a list of commands)."""
+    errors = FormErrors()
+    names: set[str] = set()
+    for i, command in enumerate(commands if isinstance(commands, list) else []):
+        if not isinstance(command, dict) or command.get("type", CHAT_INPUT) != CHAT_INPUT:
+            continue
+        _check_name_and_description(errors, (i,), command)
+        if command.get("name") in names:
+            errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+        names.add(command.get("name"))
+        _check_options(errors, (i, "options"), command.get("options") or [])
+        if _command_chars(command) > COMMAND_TOTAL_MAX:
+            errors.add((i,), "APPLICATION_COMMAND_TOO_LARGE",
+                       f"Command exceeds maximum size ({COMMAND_TOTAL_MAX})")
+    return errors
+
+
+def _command_chars(item: dict[str, Any]) -> int:
+    """The characters Discord counts towards a command's size."""
+    total = len(item.get("name") or "") + len(item.get("description") or "")
+    for choice in item.get("choices") or []:
+        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    return total + sum(_command_chars(option) for option in item.get("options") or [])
+
+
+def check_autocomplete(data: dict[str, Any] | None) -> FormErrors:
+    errors = FormErrors()
+    _too_long(errors, ("data", "choices"), (data or {}).get("choices") or [], AUTOCOMPLETE_RESULTS_MAX)
+    for k, choice in enumerate((data or {}).get("choices") or []):
+        _too_long(errors, ("data", "choices", k, "name"), (choice or {}).get("name"), CHOICE_NAME_MAX, 1)
+    return errors
+
+
+def sanitize_filename(name: str) -> str:
+    """An uploaded file's name as Discord stores it: whitespace becomes ``_``."""
+    return re.sub(r"\s", "_", name)
+
+
+def embed_attachment_refs(body: dict[str, Any] | None) -> Iterable[tuple[FormPath, str]]:
+    """Every ``attachment://NAME`` an embed of ``body`` points at, with where it is."""
+    for i, embed in enumerate((body or {}).get("embeds") or []):
+        for key, sub in (("image", "url"), ("thumbnail", "url"), ("footer", "icon_url"),
+                         ("author", "icon_url")):
+            url = (embed.get(key) or {}).get(sub)
+            if isinstance(url, str) and url.startswith("attachment://"):
+                yield ("embeds", i, key, sub), url.removeprefix("attachment://")
