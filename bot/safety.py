@@ -103,7 +103,7 @@ class Blocklist:
         return self._regex.sub(lambda m: mask_word(m.group(0), markdown=markdown), text)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # one per guild word list in use
 def _blocklist(guild_words: tuple[str, ...]) -> Blocklist:
     return Blocklist(default_words() + guild_words)
 
@@ -177,10 +177,10 @@ async def screen(bot: WikimuseBot, pending: PendingJob, result: R) -> tuple[Pend
     The label (the late-delivery line, /history) and the note (how the seed was changed)
     quote the seed, so they are masked too.
     """
-    in_guild = pending.guild_id is not None
-    config = await bot.store.guild_config(pending.guild_id) if in_guild else {}  # type: ignore[arg-type]
-    guild = bot.get_guild(pending.guild_id) if in_guild else None  # type: ignore[arg-type]
-    mode = safe_mode(pending.guild_id, guild, config)
+    guild_id = pending.guild_id
+    config = await bot.store.guild_config(guild_id) if guild_id is not None else {}
+    guild = bot.get_guild(guild_id) if guild_id is not None else None
+    mode = safe_mode(guild_id, guild, config)
     if not mode.enabled:
         return pending, result
     blocklist = mode.blocklist
