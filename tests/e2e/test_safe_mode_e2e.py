@@ -60,8 +60,13 @@ async def test_safe_mode_follows_the_content_filter_masks_the_seed_and_guild_wor
 
         embed = await _article(discord_emulator, seed, reader)
         assert embed["description"].startswith(f"**{masked_seed}**"), embed["description"][:80]
+        history = await discord_emulator.invoke("history", {}, user=reader)
+        await discord_emulator.wait_for_callback(history, timeout=3)
+        listed_history = history.callback_json["data"]["embeds"][0]["description"]
+        assert masked_seed in listed_history, listed_history  # /history quotes the masked seed
         for blocked in (word, "zebra"):
-            assert not re.search(rf"(?<!\w){blocked}(?!\w)", _shown(embed), re.IGNORECASE), blocked
+            for shown in (_shown(embed), listed_history):
+                assert not re.search(rf"(?<!\w){blocked}(?!\w)", shown, re.IGNORECASE), blocked
 
         # The admins turn it off: the same seed comes back as typed.
         fields = await _config(discord_emulator, {"safe_mode": "off"}, admin)
