@@ -20,7 +20,7 @@ import redis.exceptions
 from kombu.exceptions import OperationalError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import metrics, presenters
+from bot import metrics, presenters, safety
 from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
@@ -286,7 +286,9 @@ class JobRunner:
 
     async def deliver(self, pending: PendingJob, result: Result,
                       interaction: discord.Interaction | None = None) -> discord.Message | None:
-        """Send ``result`` once: edit the deferred reply, else post in the channel."""
+        """Send ``result`` once (masked where safe mode is on): edit the deferred reply,
+        else post in the channel."""
+        pending, result = await safety.screen(self.bot, pending, result)
         if not await self.store.claim_delivery(pending.job_id):
             log.info("already delivered", extra={"job_id": pending.job_id})
             return None

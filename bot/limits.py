@@ -1,8 +1,9 @@
 """Fair-use limits, checked and taken atomically in Redis (one Lua script).
 
 Per user: a cooldown between requests and a cap on jobs in flight. Per guild: a
-daily quota (UTC days). Per queue: a maximum length, past which new requests are
-refused. Each limit can be overridden per guild (``/config``).
+daily quota (UTC days); outside a guild (DMs with the user-installed app) each user
+has a quota of that size of their own. Per queue: a maximum length, past which new
+requests are refused. Each limit can be overridden per guild (``/config``).
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ class RateLimiter:
         """Take one slot for ``job_id`` or raise :class:`LimitReached` (nothing taken)."""
         now = datetime.now(UTC)
         day = now.strftime("%Y%m%d")
+        # Outside a guild (DMs, group DMs) the daily quota is the user's own.
+        quota_key = str(guild_id) if guild_id is not None else f"user:{user_id}"
         keys = [f"{PREFIX}:cooldown:{user_id}", f"{PREFIX}:active:{user_id}",
-                f"{PREFIX}:quota:{guild_id or 0}:{day}", queue]
+                f"{PREFIX}:quota:{quota_key}:{day}", queue]
         args = [job_id, int(limits.cooldown_seconds * 1000), limits.max_concurrent_per_user,
                 limits.daily_quota_per_guild, 2 * 24 * 3600, limits.max_queue_length,
                 int(time.time() * 1000)]
@@ -101,9 +104,9 @@ class RateLimiter:
                 f"You already have {limits.max_concurrent_per_user} job(s) running; "
                 "wait for one to finish (see /queue).")
         if verdict == "quota":
-            raise LimitReached(
-                f"This server has used its {limits.daily_quota_per_guild} generations for today.",
-                _next_utc_midnight(now))
+            who = "This server has used its" if guild_id is not None else "You have used your"
+            raise LimitReached(f"{who} {limits.daily_quota_per_guild} generations for today.",
+                               _next_utc_midnight(now))
         raise LimitReached(
             f"The queue is full ({limits.max_queue_length} jobs waiting). Please try again in a few minutes.")
 

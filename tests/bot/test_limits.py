@@ -39,3 +39,19 @@ def test_guild_overrides_apply_and_ignore_garbage():
     base = Limits(10.0, 2, 500, 50)
     assert base.with_overrides({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"}) \
         == Limits(0.0, 2, 500, 7)
+
+
+async def test_outside_a_guild_each_user_has_a_daily_quota_of_their_own(scratch_redis_url):
+    client = aioredis.Redis.from_url(scratch_redis_url)
+    limiter = RateLimiter(client)
+    limits = Limits(cooldown_seconds=0, max_concurrent_per_user=10, daily_quota_per_guild=2,
+                    max_queue_length=100)
+    for user in (1, 2):  # two users in DMs: neither spends the other's quota
+        for i in range(2):
+            await limiter.acquire(user_id=user, guild_id=None, job_id=f"dm{user}-{i}", queue="text",
+                                  limits=limits)
+    with pytest.raises(LimitReached, match="You have used your 2 generations for today"):
+        await limiter.acquire(user_id=1, guild_id=None, job_id="dm1-late", queue="text", limits=limits)
+    # A guild's quota is apart from its members' DMs.
+    await limiter.acquire(user_id=1, guild_id=9, job_id="guild1", queue="text", limits=limits)
+    await client.aclose()

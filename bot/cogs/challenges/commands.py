@@ -74,8 +74,10 @@ async def reply(interaction: discord.Interaction, text: str, *, ephemeral: bool 
 class Challenges(commands.Cog, name=COG_NAME):
     """Community coding challenges: prompts, entries, votes, winners and a leaderboard."""
 
+    # Guild-only, also for Discord's contexts field (dm_permission alone is deprecated).
     challenge = app_commands.Group(
-        name="challenge", description="Community coding challenges", guild_only=True
+        name="challenge", description="Community coding challenges", guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     def __init__(

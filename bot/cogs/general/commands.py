@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import safety
 from bot.cogs.music.converters import check_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
@@ -218,6 +219,9 @@ class General(commands.Cog):
         daily_quota="Generations per day for this server (1 to 100000)",
         max_queue="Waiting jobs past which new ones are refused (1 to 1000)",
         buttons="Who may use the buttons under a result",
+        safe_mode="Mask blocked words in what I post (default: on if the server's filters ask for it)",
+        word_action="add or remove blocked_word on this server's blocklist, or list it",
+        blocked_word="A word to block (whole words; a trailing * matches any ending)",
     )
     async def config(
         self,
@@ -230,8 +234,11 @@ class General(commands.Cog):
         daily_quota: app_commands.Range[int, 1, 100000] | None = None,
         max_queue: app_commands.Range[int, 1, 1000] | None = None,
         buttons: Literal["requester", "everyone"] | None = None,
+        safe_mode: Literal["on", "off", "default"] | None = None,
+        word_action: Literal["add", "remove", "list"] | None = None,
+        blocked_word: app_commands.Range[str, safety.WORD_MIN, safety.WORD_MAX + 1] | None = None,
     ) -> None:
-        """Server settings: where I answer, the default genre, and the limits (Manage Server)."""
+        """Server settings: where I answer, the default genre, the limits, safe mode (Manage Server)."""
         guild_id = interaction.guild_id
         assert guild_id is not None
         store = self.bot.store
@@ -257,6 +264,7 @@ class General(commands.Cog):
                 changes[key] = str(value)
         if buttons is not None:
             changes["buttons"] = buttons
+        changes |= safety.config_changes(current, safe_mode, blocked_word, word_action)
         await store.set_guild_config(guild_id, changes)
         merged = {**current, **changes}
         limits = await self.bot.runner.limits_for(guild_id)
@@ -270,6 +278,9 @@ class General(commands.Cog):
         embed.add_field(name="Jobs per user", value=str(limits.max_concurrent_per_user))
         embed.add_field(name="Daily quota", value=str(limits.daily_quota_per_guild))
         embed.add_field(name="Max queue", value=str(limits.max_queue_length))
+        for name, value in safety.config_fields(guild_id, interaction.guild, merged,
+                                                list_words=word_action == "list"):
+            embed.add_field(name=name, value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @config.autocomplete("default_genre")

@@ -62,7 +62,8 @@ class Music(commands.Cog):
         return (await self.bot.store.guild_config(guild_id)).get("default_genre")
 
     @app_commands.command(name="compose")
-    @app_commands.guild_only()
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(
         genre="The style to compose in (start typing to see the genres)",
         model="Which model composes (best: the best measured one for the genre)",

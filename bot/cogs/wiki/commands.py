@@ -77,7 +77,8 @@ class Wiki(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="wiki")
-    @app_commands.guild_only()
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(
         seed=f"How the article begins (1 to {contracts.WIKI_SEED_MAX_CHARS} characters)",
         length=(f"How many characters to write ({contracts.WIKI_LENGTH_MIN} to "
