@@ -13,6 +13,7 @@ import logging
 import threading
 from typing import Any
 
+import redis.exceptions
 from celery import signals, states
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker import state as worker_state
@@ -60,7 +61,10 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     task_id = task.request.id  # the request is thread-local; the batcher reports from its thread
 
     def report(progress: Progress) -> None:
-        task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
+        try:
+            task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
+        except (redis.exceptions.RedisError, OSError) as exc:  # progress is best effort; the job goes on
+            log.warning("could not store progress: %s", exc)
 
     return runner(payload, report)
 

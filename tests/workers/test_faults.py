@@ -148,3 +148,50 @@ def test_queued_jobs_survive_a_redis_crash_with_aof(redis_server_factory, start_
             assert isinstance(result, ErrorResult) and result.job_id == job.job_id
     finally:
         app.close()
+
+
+def _restart_redis(server, down_seconds: float = 1.0) -> None:
+    """SIGKILL a private AOF Redis (after the last second's writes reached the disk) and start it again."""
+    time.sleep(1.2)  # appendfsync everysec
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    time.sleep(down_seconds)
+    server.start()  # same port and directory: the AOF is replayed
+
+
+@pytest.mark.timeout(120)
+def test_text_worker_survives_a_redis_restart_mid_job(redis_server_factory, start_celery_worker, tmp_path):
+    """Redis killed and restarted while a threads-pool worker runs a /wiki job: the worker
+    stays up (kombu's restore of unacked messages used to crash it with exit code 1), the
+    job finishes once, its result is stored and its message acknowledged."""
+    from workers.app import create_app
+    from workers.settings import load_settings
+
+    server = redis_server_factory(appendonly=True, workdir=tmp_path)
+    worker = start_celery_worker(queues=(contracts.QUEUE_TEXT,), pool="threads", concurrency=4,
+                                 redis_url_override=server.url)
+    app = create_app(load_settings({"REDIS_URL": server.url}))
+    client = redis.Redis.from_url(server.url)
+    try:
+        warm = _send(app, contracts.QUEUE_TEXT, length=100)[1]
+        assert isinstance(result_from_dict(warm.get(timeout=90)), WikiResult)  # TensorFlow loaded
+        job, sent = _send(app, contracts.QUEUE_TEXT, length=contracts.WIKI_LENGTH_MAX, rng_seed=3)
+        _wait(lambda: sent.state == contracts.STATE_PROGRESS, 30, "the job running")
+        _restart_redis(server)
+
+        result = result_from_dict(sent.get(timeout=60))
+        assert isinstance(result, WikiResult) and result.job_id == job.job_id
+        assert worker.alive(), worker.log_tail()
+        lines = worker.log_tail(1_000_000).splitlines()
+        lost = next(i for i, line in enumerate(lines) if "Connection to broker lost" in line)
+        finished = [i for i, line in enumerate(lines) if job.job_id in line and "job finished" in line]
+        assert len(finished) == 1 and finished[0] > lost  # it ran across the outage, once
+        _wait(lambda: client.hlen("unacked") == 0, 10, "the job's acknowledgement")
+        assert client.llen(contracts.QUEUE_TEXT) == 0  # not put back to run again
+        # The worker goes on serving after the restart.
+        assert isinstance(result_from_dict(_send(app, contracts.QUEUE_TEXT, length=100)[1].get(timeout=30)),
+                          WikiResult)
+    finally:
+        app.close()
+        client.close()
+        worker.stop(10)
