@@ -29,10 +29,11 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
     """
     s = settings or get_settings()
     app = Celery("wikimuse", broker=s.broker_url, backend=s.broker_url, include=["workers.tasks"])
-    # Redis redelivers an unacked message after visibility_timeout, so it must
-    # exceed the longest job plus the time the job can wait in the queue
-    # (a prefetched message counts as delivered). Settings enforce > time_limit.
-    transport = {"visibility_timeout": s.visibility_timeout}
+    # An unacked message whose worker stopped its heartbeat (workers/heartbeat.py)
+    # for visibility_timeout is put back at the front of its queue by any worker's
+    # sweep, every restore_interval seconds (kombu's default is ~100 s).
+    transport = {"visibility_timeout": s.visibility_timeout,
+                 "unacked_restore_interval": s.restore_interval, "unacked_restore_throttle": 1}
     app.conf.update(
         # JSON only, both ways: a pickle message is refused by the worker.
         task_serializer="json",

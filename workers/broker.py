@@ -1,8 +1,9 @@
 """kombu's Redis transport, made to survive a Redis restart while jobs run.
 
 Selected with ``broker_transport`` in :mod:`workers.app`; the broker URL stays
-``redis://``. Two changes, both for a worker whose connection to Redis broke while
-it still held unacknowledged (running) jobs:
+``redis://``. A job requeued because its worker child died goes to the front of
+its queue (kombu puts it at the back). The other two changes are for a worker
+whose connection to Redis broke while it still held unacknowledged (running) jobs:
 
 - A channel keeps the connection parameters it was opened with. On a lost
   connection Celery's consumer first ``collect()`` s the kombu connection, which
@@ -32,6 +33,7 @@ import logging
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
+from kombu.transport import virtual as kombu_virtual
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,17 @@ def _detached(channel: Any) -> bool:
 
 
 class QoS(kombu_redis.QoS):
+    def reject(self, delivery_tag: str, requeue: bool = False) -> None:
+        """A requeued message (its worker child died) goes back to the front of its queue.
+
+        kombu LPUSHes it, behind every job sent since; workers BRPOP from the right.
+        """
+        if not requeue:
+            super().reject(delivery_tag, requeue=False)
+            return
+        self.restore_by_tag(delivery_tag, leftmost=False)
+        kombu_virtual.QoS.ack(self, delivery_tag)  # forget it here, as kombu's reject does
+
     def restore_unacked(self, client: Any = None) -> Any:
         if client is None and _detached(self.channel):
             if self._delivered:

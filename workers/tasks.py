@@ -19,7 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker import state as worker_state
 from celery.worker.request import Request
 
-from workers import contracts, metrics, pipeline
+from workers import contracts, heartbeat, metrics, pipeline
 from workers.app import app
 from workers.batching import get_batcher, set_worker_concurrency
 from workers.contracts import ComposeJob, ContinueJob, ContractError, ErrorResult, Progress, WikiJob
@@ -37,7 +37,7 @@ def _count_delivery(task: Any) -> int:
     key = _DELIVERIES_KEY.format(task.request.id)
     pipe = client.pipeline()
     pipe.incr(key)
-    pipe.expire(key, get_settings().visibility_timeout * 2)
+    pipe.expire(key, get_settings().result_expires)  # outlives any redelivery, however long the queue
     count, _ = pipe.execute()
     return int(count)
 
@@ -197,10 +197,22 @@ def start_warm_up() -> threading.Thread | None:
     return thread
 
 
+_heartbeat: heartbeat.Heartbeat | None = None
+
+
 @signals.worker_ready.connect
 def _on_worker_ready(**_: Any) -> None:
+    # The main process holds the messages (whatever the pool), so it beats for them.
+    global _heartbeat
+    _heartbeat = heartbeat.from_app(app, get_settings().heartbeat_interval).start()
     if _warm_in_main:
         start_warm_up()
+
+
+@signals.worker_shutdown.connect
+def _on_worker_shutdown(**_: Any) -> None:
+    if _heartbeat is not None:
+        _heartbeat.stop()
 
 
 @signals.worker_process_init.connect

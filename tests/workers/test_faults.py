@@ -6,6 +6,7 @@ the session's shared worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -195,3 +196,77 @@ def test_text_worker_survives_a_redis_restart_mid_job(redis_server_factory, star
         app.close()
         client.close()
         worker.stop(10)
+
+
+def _started_order(worker, job_ids: list[str]) -> list[str]:
+    """The job ids in the order their deliveries started, from the worker's log (one entry per start)."""
+    order = []
+    for line in worker.log_tail(1_000_000).splitlines():
+        if "job started" in line:
+            order += [j for j in job_ids if j in line]
+    return order
+
+
+@pytest.mark.timeout(180)
+def test_a_requeued_job_goes_to_the_front_of_the_queue(start_celery_worker, celery_app, redis_url):
+    worker = start_celery_worker(queues=("faults_front",))
+    client = redis.Redis.from_url(redis_url)
+    first, sent = _send(celery_app, "faults_front", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the first job running")
+    later = [_send(celery_app, "faults_front", length=100) for _ in range(3)]  # queued behind it
+    _kill_running_child(worker, client, sent.id, delivery=1)
+
+    assert isinstance(result_from_dict(sent.get(timeout=120)), WikiResult)
+    for _, handle in later:
+        assert isinstance(result_from_dict(handle.get(timeout=120)), WikiResult)
+    ids = [first.job_id] + [job.job_id for job, _ in later]
+    # Its redelivery ran next, before the jobs sent after it.
+    assert _started_order(worker, ids) == [first.job_id, first.job_id, *ids[1:]]
+
+
+def _kill_worker_host(worker) -> None:
+    """SIGKILL a worker's main process and its pool children, as when its host or container dies."""
+    children = worker.child_pids()
+    worker.kill(signal.SIGKILL)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.process.proc.wait(10)
+
+
+@pytest.mark.timeout(180)
+def test_a_dead_workers_job_is_redelivered_after_the_visibility_timeout(start_celery_worker, celery_app,
+                                                                        redis_url):
+    """The main process of a worker killed mid-job: another worker runs the job within the
+    (short) visibility timeout and its sweep interval, not an hour later."""
+    env = {"VISIBILITY_TIMEOUT": "4"}
+    worker = start_celery_worker(queues=("faults_host",), env=env)
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_host", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
+    _kill_worker_host(worker)
+    assert client.hlen("unacked") >= 1 and client.llen("faults_host") == 0  # held by nobody
+
+    start_celery_worker(queues=("faults_host",), env=env)
+    result = result_from_dict(sent.get(timeout=60))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert _deliveries(client, sent.id) == 2
+
+
+@pytest.mark.timeout(180)
+def test_a_job_running_longer_than_the_visibility_timeout_is_not_redelivered(start_celery_worker,
+                                                                             celery_app, redis_url):
+    """Two fresh workers with a 2 s visibility timeout; a job that runs for longer (the first
+    job of a worker also loads TensorFlow and the model) stays with the worker running it:
+    its heartbeat keeps it from the other worker's sweep."""
+    env = {"VISIBILITY_TIMEOUT": "2"}
+    for _ in range(2):
+        start_celery_worker(queues=("faults_beat",), env=env)
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_beat", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
+    started = time.monotonic()
+    result = result_from_dict(sent.get(timeout=120))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert time.monotonic() - started > 2 * 2, "the job ended too soon to test the heartbeat"
+    assert _deliveries(client, sent.id) == 1
