@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+import redis.exceptions
 from celery import Celery
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError
 
 from workers import contracts
 from workers.contracts import (
@@ -35,15 +37,25 @@ Result = WikiResult | MusicResult | ErrorResult
 
 STATE_QUEUED, STATE_RUNNING, STATE_DONE = "queued", "running", "done"
 
-# Must match the workers' value (workers/settings.py): Redis redelivers unacked
-# messages after this; a producer only passes it along.
-VISIBILITY_TIMEOUT = 3600
+# What reading job state raises while Redis restarts or is away: the bot retries.
+BACKEND_ERRORS = (redis.exceptions.RedisError, OperationalError, OSError)
+RETRY_MAX_SECONDS = 5.0  # the longest pause between reads while the backend is away
+
+NO_RESULT_IN_TIME = "No result arrived in time. Please try again later."
+
+
+def start_deadline(job_timeout: float) -> float:
+    """Seconds after sending by which a job must have started, or the workers drop it."""
+    return max(job_timeout - contracts.JOB_RUN_ALLOWANCE, job_timeout / 2)
 
 
 def make_celery_client(redis_url: str) -> Celery:
-    """A producer-only Celery app for ``redis_url``: JSON only, same queues as the workers."""
+    """A producer-only Celery app for ``redis_url``: JSON only, same queues as the workers.
+
+    No transport options for redelivery (``visibility_timeout``): only consumers (the
+    workers) read them.
+    """
     app = Celery("wikimuse-bot", broker=redis_url, backend=redis_url)
-    transport = {"visibility_timeout": VISIBILITY_TIMEOUT}
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -52,10 +64,11 @@ def make_celery_client(redis_url: str) -> Celery:
         task_queues=tuple(Queue(name, Exchange(name, type="direct"), routing_key=name)
                           for name in (contracts.QUEUE_TEXT, contracts.QUEUE_MUSIC)),
         task_routes={name: {"queue": queue} for name, queue in contracts.TASK_QUEUES.items()},
-        broker_transport_options=transport,
-        result_backend_transport_options=transport,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,
+        # A read of job state fails fast while Redis is away; JobBackend.wait retries.
+        redis_socket_connect_timeout=2,
+        redis_socket_timeout=10,
     )
     return app
 
@@ -79,11 +92,14 @@ class JobBackend:
     Args:
         redis_url: broker and result backend (the same Redis the workers use).
         poll_interval: seconds between reads of a job's state.
+        job_timeout: how long the bot waits for a job; it is sent to expire
+            :func:`start_deadline` seconds after sending, unless started.
     """
 
-    def __init__(self, redis_url: str, *, poll_interval: float = 0.5) -> None:
+    def __init__(self, redis_url: str, *, poll_interval: float = 0.5, job_timeout: float = 600.0) -> None:
         self.redis_url = redis_url
         self.poll_interval = poll_interval
+        self.job_timeout = job_timeout
         self.celery = make_celery_client(redis_url)
         # Short timeouts: an interaction must be answered within 3 s, even when Redis is away.
         self.redis: aioredis.Redis = aioredis.Redis.from_url(
@@ -98,7 +114,8 @@ class JobBackend:
         job_id = job.job_id  # type: ignore[attr-defined]
         await asyncio.to_thread(
             self.celery.send_task, task_name, args=[job.to_dict()],
-            queue=contracts.TASK_QUEUES[task_name], task_id=job_id)
+            queue=contracts.TASK_QUEUES[task_name], task_id=job_id,
+            expires=start_deadline(self.job_timeout))
         log.info("enqueued %s", task_name, extra={"job_id": job_id})
         return job_id
 
@@ -126,6 +143,9 @@ class JobBackend:
                 return JobStatus(STATE_DONE, result=ErrorResult(
                     job_id=job_id, code=contracts.ERR_INTERNAL,
                     message="The worker returned something unreadable. Please try again."))
+        if state == "REVOKED" and "expired" in str(info):  # not started by start_deadline
+            return JobStatus(STATE_DONE, result=ErrorResult(
+                job_id=job_id, code=contracts.ERR_TIMEOUT, message=NO_RESULT_IN_TIME))
         if state == "REVOKED":
             return JobStatus(STATE_DONE, result=ErrorResult(
                 job_id=job_id, code=contracts.ERR_CANCELLED, message="This job was cancelled."))
@@ -146,18 +166,36 @@ class JobBackend:
 
     async def wait(self, job_id: str, queue: str, on_status: StatusCallback | None = None,
                    timeout: float = 600.0) -> Result:
-        """Poll until the job is done; call ``on_status`` on every poll before that."""
+        """Poll until the job is done; call ``on_status`` on every poll before that.
+
+        A read that fails because Redis is away is retried, with a growing pause (up to
+        :data:`RETRY_MAX_SECONDS`): the job goes on in the workers, and what finished
+        meanwhile is read once Redis is back. The deadline ends the wait only after a
+        read that found the job not done (without Redis nothing could be delivered).
+        """
         deadline = time.monotonic() + timeout
+        failures = 0
         while True:
-            status = await self.status(job_id, queue)
-            if status.result is not None:
+            try:
+                status: JobStatus | None = await self.status(job_id, queue)
+            except BACKEND_ERRORS as exc:
+                if not failures:
+                    log.warning("lost the backend while following a job; retrying: %s", exc,
+                                extra={"job_id": job_id})
+                failures += 1
+                status = None
+            else:
+                if failures:
+                    log.info("backend back after %d failed read(s)", failures, extra={"job_id": job_id})
+                failures = 0
+            if status is not None and status.result is not None:
                 return status.result
-            if time.monotonic() > deadline:
-                return ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT,
-                                   message="No result arrived in time. Please try again later.")
-            if on_status is not None:
+            if status is not None and time.monotonic() > deadline:  # known not done, not just unread
+                return ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT, message=NO_RESULT_IN_TIME)
+            if status is not None and on_status is not None:
                 await on_status(status)
-            await asyncio.sleep(self.poll_interval)
+            pause = min(RETRY_MAX_SECONDS, self.poll_interval * 2 ** failures) if failures else self.poll_interval
+            await asyncio.sleep(pause)
 
     async def cancel(self, job_id: str) -> None:
         """Revoke a queued or running job; whoever waits on it sees ``cancelled``."""
