@@ -9,6 +9,7 @@ traceback, never shown to the user).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -141,8 +142,21 @@ def _compose(payload: Any, report: Any) -> Any:
     return pipeline.run_compose(ComposeJob.from_dict(payload), get_settings(), report)
 
 
-def _continue(payload: Any, report: Any) -> Any:
-    return pipeline.run_continue(ContinueJob.from_dict(payload), get_settings(), report)
+def _with_upload(task: Any, payload: Any) -> Any:
+    """A /continue job whose MIDI file came by reference, with the file read back in."""
+    ref = payload.get("midi_ref") if isinstance(payload, dict) else None
+    if not ref:
+        return payload
+    if not isinstance(ref, str) or not ref.startswith(contracts.UPLOAD_KEY.format("")):
+        raise ContractError("midi_ref is not an upload key")
+    data = task.backend.client.get(ref)
+    if data is None:
+        raise ContractError("the uploaded MIDI file is no longer stored; please send it again")
+    return {**payload, "midi_b64": data.decode() if isinstance(data, bytes) else data, "midi_ref": ""}
+
+
+def _continue(task: Any, payload: Any, report: Any) -> Any:
+    return pipeline.run_continue(ContinueJob.from_dict(_with_upload(task, payload)), get_settings(), report)
 
 
 @app.task(name=contracts.TASK_COMPOSE, bind=True, Request=JobRequest)
@@ -154,7 +168,7 @@ def compose(self: Any, job: dict[str, Any]) -> dict[str, Any]:
 @app.task(name=contracts.TASK_CONTINUE, bind=True, Request=JobRequest)
 def continue_midi(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Continue an uploaded MIDI file for a :class:`ContinueJob` dict."""
-    return _run(self, "continue", job, _continue)
+    return _run(self, "continue", job, functools.partial(_continue, self))
 
 
 @signals.worker_init.connect
