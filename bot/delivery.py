@@ -263,7 +263,10 @@ class JobRunner:
     async def _adopt_pending(self) -> int:
         now = time.monotonic()
         taken = 0
-        for job_id in await self.store.pending_ids():
+        ids = await self.store.pending_ids()
+        for gone in set(self._adopt_failures) - set(ids):  # delivered meanwhile, by whoever
+            del self._adopt_failures[gone]
+        for job_id in ids:
             if job_id in self._following or self._adopt_failures.get(job_id, (0, 0.0))[1] > now:
                 continue
             pending = await self.store.get_pending(job_id)

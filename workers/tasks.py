@@ -16,7 +16,7 @@ from typing import Any
 
 import redis.exceptions
 from celery import signals, states
-from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.exceptions import BackendStoreError, SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker import state as worker_state
 from celery.worker.request import Request
 
@@ -64,7 +64,7 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     def report(progress: Progress) -> None:
         try:
             task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
-        except (redis.exceptions.RedisError, OSError) as exc:  # progress is best effort; the job goes on
+        except (redis.exceptions.RedisError, BackendStoreError, OSError) as exc:  # best effort; the job goes on
             log.warning("could not store progress: %s", exc)
 
     return runner(payload, report)
