@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from kombu import Connection, Exchange, Producer
 
@@ -12,18 +13,27 @@ from workers.contracts import ErrorResult, WikiJob, WikiResult, result_from_dict
 SEED = "The history of the city"
 
 
-def _wait_result(app, task_id: str, timeout: float) -> tuple[dict, list[tuple[str, object]]]:
-    """Poll the backend; return the result and every (state, meta) seen on the way."""
+def _run_task(app, name: str, args: list, timeout: float, **options) -> tuple[dict, list[tuple[str, object]]]:
+    """Send a task and follow it on the result backend's pub/sub, subscribed before it
+    is sent: return the result and every (state, meta) the worker stored, in order
+    (however fast the job runs, no state is missed between two polls)."""
+    task_id = str(uuid.uuid4())
+    pubsub = app.backend.client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(app.backend.get_key_for_task(task_id))
     seen: list[tuple[str, object]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        meta = app.backend.get_task_meta(task_id)  # state and info from one read
-        state, info = meta["status"], meta.get("result")
-        if not seen or seen[-1] != (state, info):
-            seen.append((state, info))
-        if state in ("SUCCESS", "FAILURE"):
-            return app.AsyncResult(task_id).get(timeout=5), seen
-        time.sleep(0.01)
+    try:
+        app.send_task(name, args=args, task_id=task_id, **options)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=1.0)
+            if message is None:
+                continue
+            meta = app.backend.decode_result(message["data"])
+            seen.append((meta["status"], meta.get("result")))
+            if meta["status"] in ("SUCCESS", "FAILURE"):
+                return app.AsyncResult(task_id).get(timeout=5), seen
+    finally:
+        pubsub.close()
     raise AssertionError(f"no result after {timeout}s; states seen: {seen}")
 
 
@@ -47,8 +57,7 @@ def test_app_is_json_only_with_late_acks():
 
 def test_wiki_round_trip_reports_progress(celery_app, celery_worker):
     job = WikiJob(job_id=contracts.new_job_id(), seed=SEED, length=300, temperature=0.8, rng_seed=7)
-    sent = celery_app.send_task(contracts.TASK_WIKI, args=[job.to_dict()])
-    payload, seen = _wait_result(celery_app, sent.id, timeout=180)
+    payload, seen = _run_task(celery_app, contracts.TASK_WIKI, [job.to_dict()], timeout=180)
 
     result = result_from_dict(payload)
     assert isinstance(result, WikiResult), payload
@@ -66,7 +75,7 @@ def test_wiki_round_trip_reports_progress(celery_app, celery_worker):
 
 def test_bad_input_gives_user_safe_error(celery_app, celery_worker):
     job = WikiJob(job_id="bad-1", seed="   ", length=300)
-    payload, _ = _wait_result(celery_app, celery_app.send_task(contracts.TASK_WIKI, args=[job.to_dict()]).id, 60)
+    payload, _ = _run_task(celery_app, contracts.TASK_WIKI, [job.to_dict()], 60)
     result = result_from_dict(payload)
     assert isinstance(result, ErrorResult)
     assert (result.job_id, result.code) == ("bad-1", contracts.ERR_BAD_INPUT)
@@ -75,7 +84,7 @@ def test_bad_input_gives_user_safe_error(celery_app, celery_worker):
 
 def test_malformed_payload_gives_bad_input(celery_app, celery_worker):
     for payload in ("not a job", {"job_id": "m-1", "kind": "compose_job"}, {"job_id": "m-2", "kind": "wiki_job"}):
-        out, _ = _wait_result(celery_app, celery_app.send_task(contracts.TASK_WIKI, args=[payload]).id, 60)
+        out, _ = _run_task(celery_app, contracts.TASK_WIKI, [payload], 60)
         result = result_from_dict(out)
         assert isinstance(result, ErrorResult) and result.code == contracts.ERR_BAD_INPUT, out
         assert "Traceback" not in result.message
@@ -97,7 +106,7 @@ def test_pickle_message_is_refused(celery_app, celery_worker, redis_url):
         )
     # The worker consumes and drops it; a JSON job sent after it is served normally.
     follow = WikiJob(job_id="after-pickle", seed="", length=300)
-    out, _ = _wait_result(celery_app, celery_app.send_task(contracts.TASK_WIKI, args=[follow.to_dict()]).id, 60)
+    out, _ = _run_task(celery_app, contracts.TASK_WIKI, [follow.to_dict()], 60)
     assert result_from_dict(out).job_id == "after-pickle"
     time.sleep(0.5)
     assert celery_app.AsyncResult(task_id).state == "PENDING"  # never ran, never stored
@@ -108,8 +117,7 @@ def test_pickle_message_is_refused(celery_app, celery_worker, redis_url):
 def test_compose_round_trip_by_name(start_celery_worker, celery_app, tiny_music_model_dir):
     start_celery_worker(queues=("music_tiny",), env={"MODEL_DIR": str(tiny_music_model_dir)})
     job = contracts.ComposeJob(job_id=contracts.new_job_id(), genre="chorale", model="best", seconds=8, rng_seed=2)
-    sent = celery_app.send_task(contracts.TASK_COMPOSE, args=[job.to_dict()], queue="music_tiny")
-    payload, seen = _wait_result(celery_app, sent.id, timeout=180)
+    payload, seen = _run_task(celery_app, contracts.TASK_COMPOSE, [job.to_dict()], 180, queue="music_tiny")
     result = result_from_dict(payload)
     assert isinstance(result, contracts.MusicResult), payload
     assert result.job_id == job.job_id and result.model == "lstm"
