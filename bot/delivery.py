@@ -24,6 +24,7 @@ from bot import metrics, presenters, safety
 from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
+from bot.leases import Leases
 from bot.limits import Limits, RateLimiter
 from bot.presenters import NO_MENTIONS, Reply
 from bot.settings import BotSettings
@@ -70,6 +71,7 @@ class JobRunner:
         self.limiter = RateLimiter(backend.redis)
         self.settings = settings
         self.view_factory = view_factory
+        self.leases = Leases(backend.redis, settings)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sending: set[asyncio.Future[Any]] = set()  # deliveries between send and mark
 
@@ -165,6 +167,7 @@ class JobRunner:
             job=job.to_dict(), label=label, note=note)
         try:
             await self.store.add_pending(pending)
+            await self.leases.take(pending.job_id)
             await self.backend.submit(job, task_name)
         except (redis.exceptions.RedisError, OperationalError, OSError) as exc:
             log.error("cannot enqueue: %s", exc)
@@ -251,13 +254,27 @@ class JobRunner:
     # --- recovery after a restart --------------------------------------------
 
     async def resume_pending(self) -> int:
-        """Follow every job a previous run left pending; results go out exactly once."""
-        pending = await self.store.all_pending()
-        for job in pending:
-            self.spawn(self._resume(job))
-        if pending:
-            log.info("resuming %d pending job(s)", len(pending))
-        return len(pending)
+        """Follow every pending job this process may lease (see :mod:`bot.leases`) and is not
+        following yet: left by its previous run, or by a bot process that died. Results go
+        out exactly once."""
+        resumed = 0
+        for job in await self.store.all_pending():
+            if await self.leases.acquire(job):
+                self.spawn(self._resume(job))
+                resumed += 1
+        if resumed:
+            log.info("resuming %d pending job(s)", resumed)
+        return resumed
+
+    async def keep_leases(self) -> None:
+        """Renew this process's leases and take over the jobs of dead ones, forever."""
+        while True:
+            await asyncio.sleep(self.leases.interval)
+            try:
+                await self.leases.renew()
+                await self.resume_pending()
+            except redis.exceptions.RedisError as exc:  # Redis restarting: try again next time
+                log.warning("cannot renew job leases: %s", exc)
 
     async def _resume(self, pending: PendingJob) -> None:
         queue = contracts.TASK_QUEUES.get(pending.task_name, contracts.QUEUE_TEXT)
