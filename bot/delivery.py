@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEND_GRACE_SECONDS = 15.0  # how long close() lets a delivery in flight finish
+PENDING_SCAN_SECONDS = 5.0  # how often the pending store is scanned for jobs nobody here follows
+ADOPT_RETRY_SECONDS = (10.0, 300.0)  # a failed follow-up of a scanned job is retried after 10 s, doubling
 
 ViewFactory = Callable[[PendingJob, Result], discord.ui.View | None]
 
@@ -74,6 +76,10 @@ class JobRunner:
         self.leases = Leases(backend.redis, settings)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sending: set[asyncio.Future[Any]] = set()  # deliveries between send and mark
+        self._following: set[str] = set()  # job ids a task of this process follows
+        self._adopt_failures: dict[str, tuple[int, float]] = {}  # job id -> (failures, retry at)
+        self._scanner: asyncio.Task[Any] | None = None
+        self.pending_scan_seconds = PENDING_SCAN_SECONDS
 
     # --- running ------------------------------------------------------------
 
@@ -143,19 +149,18 @@ class JobRunner:
         try:
             await self.follow(interaction, pending)
         except (redis.exceptions.RedisError, OperationalError) as exc:
-            # The job stays pending in Redis (if Redis comes back, a restart delivers it).
-            log.error("lost the backend while following a job: %s", exc, extra={"job_id": pending.job_id})
+            # Redis went away at delivery. The job stays pending in Redis: the pending scan
+            # delivers it once Redis is back, so the user is not told that it failed.
+            log.error("lost the backend while delivering a job; the pending scan will retry: %s", exc,
+                      extra={"job_id": pending.job_id})
             metrics.count_failure(pending.task_name, metrics.BACKEND_UNAVAILABLE)
-            try:
-                await interaction.edit_original_response(
-                    content=BackendUnavailable().user_message, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
-                pass
         except discord.HTTPException as exc:
             # Discord kept failing (5xx after discord.py's retries): the job stays pending
-            # and the next start delivers it.
+            # and the pending scan delivers it later.
             log.error("could not deliver a result: %s", exc, extra={"job_id": pending.job_id})
             metrics.count_failure(pending.task_name, metrics.UNDELIVERABLE)
+        finally:
+            self._following.discard(pending.job_id)
 
     async def submit(self, interaction: discord.Interaction, job: Contract, task_name: str,
                      label: str, note: str = "") -> PendingJob:
@@ -165,6 +170,7 @@ class JobRunner:
             channel_id=interaction.channel_id, guild_id=interaction.guild_id,
             interaction_token=interaction.token, application_id=interaction.application_id,
             job=job.to_dict(), label=label, note=note)
+        self._following.add(pending.job_id)  # before the pending scan can see it
         try:
             await self.store.add_pending(pending)
             await self.leases.take(pending.job_id)
@@ -172,6 +178,7 @@ class JobRunner:
         except (redis.exceptions.RedisError, OperationalError, OSError) as exc:
             log.error("cannot enqueue: %s", exc)
             metrics.count_failure(task_name, metrics.BACKEND_UNAVAILABLE)
+            self._following.discard(pending.job_id)
             await self._forget_quietly(pending.job_id)
             raise BackendUnavailable() from exc
         return pending
@@ -254,17 +261,14 @@ class JobRunner:
     # --- recovery after a restart --------------------------------------------
 
     async def resume_pending(self) -> int:
-        """Follow every pending job this process may lease (see :mod:`bot.leases`) and is not
-        following yet: left by its previous run, or by a bot process that died. Results go
-        out exactly once."""
-        resumed = 0
-        for job in await self.store.all_pending():
-            if await self.leases.acquire(job):
-                self.spawn(self._resume(job))
-                resumed += 1
-        if resumed:
-            log.info("resuming %d pending job(s)", resumed)
-        return resumed
+        """Follow every pending job that this process may lease (see :mod:`bot.leases`) and
+        that no task of it follows, now and then every :attr:`pending_scan_seconds`: jobs a
+        previous run left, jobs of a bot process that died, and jobs whose follower lost
+        Redis at delivery. Results go out exactly once. Returns how many were taken now.
+        """
+        if self._scanner is None:
+            self._scanner = self.spawn(self._scan_pending())
+        return await self._adopt_pending()
 
     async def keep_leases(self) -> None:
         """Renew this process's leases and take over the jobs of dead ones, forever."""
@@ -272,15 +276,57 @@ class JobRunner:
             await asyncio.sleep(self.leases.interval)
             try:
                 await self.leases.renew()
-                await self.resume_pending()
+                await self._adopt_pending()
             except redis.exceptions.RedisError as exc:  # Redis restarting: try again next time
                 log.warning("cannot renew job leases: %s", exc)
 
+    async def _scan_pending(self) -> None:
+        while True:
+            await asyncio.sleep(self.pending_scan_seconds)
+            try:
+                await self._adopt_pending()
+            except redis.exceptions.RedisError as exc:
+                log.debug("pending scan failed: %s", exc)
+
+    async def _adopt_pending(self) -> int:
+        now = time.monotonic()
+        taken = 0
+        ids = await self.store.pending_ids()
+        for gone in set(self._adopt_failures) - set(ids):  # delivered meanwhile, by whoever
+            del self._adopt_failures[gone]
+        for job_id in ids:
+            if job_id in self._following or self._adopt_failures.get(job_id, (0, 0.0))[1] > now:
+                continue
+            pending = await self.store.get_pending(job_id)
+            if pending is None or job_id in self._following:
+                continue
+            # Leased here but no task follows it (its follower lost Redis): follow it again.
+            if job_id not in self.leases.held and not await self.leases.acquire(pending):
+                continue
+            self._following.add(job_id)
+            self.spawn(self._resume(pending))
+            taken += 1
+        if taken:
+            log.info("following %d pending job(s)", taken)
+        return taken
+
     async def _resume(self, pending: PendingJob) -> None:
         queue = contracts.TASK_QUEUES.get(pending.task_name, contracts.QUEUE_TEXT)
-        result = await self.backend.wait(pending.job_id, queue, None, self.settings.job_timeout)
-        await self.bot.wait_until_ready()
-        await self.deliver(pending, result)
+        # The deadline runs from when the job was sent, not from when it was picked up here.
+        remaining = max(0.0, pending.created_at + self.settings.job_timeout - time.time())
+        try:
+            result = await self.backend.wait(pending.job_id, queue, None, remaining)
+            await self.bot.wait_until_ready()
+            await self.deliver(pending, result)
+        except Exception:
+            failures = self._adopt_failures.get(pending.job_id, (0, 0.0))[0] + 1
+            first, cap = ADOPT_RETRY_SECONDS
+            self._adopt_failures[pending.job_id] = (failures, time.monotonic() + min(cap, first * 2 ** (failures - 1)))
+            raise
+        else:
+            self._adopt_failures.pop(pending.job_id, None)
+        finally:
+            self._following.discard(pending.job_id)
 
     # --- delivery -------------------------------------------------------------
 

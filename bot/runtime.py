@@ -40,7 +40,7 @@ async def open_bot(settings: BotSettings, *, sync_commands: bool = False,
             log.info("REDIS_URL is not set: starting the embedded Redis and worker")
             redis_url = await stack.enter_async_context(
                 EmbeddedBackend(env=embedded_env, start_timeout=settings.embedded_start_timeout))
-        backend = JobBackend(redis_url, poll_interval=settings.poll_interval)
+        backend = JobBackend(redis_url, poll_interval=settings.poll_interval, job_timeout=settings.job_timeout)
         stack.push_async_callback(backend.close)
         exporter: metrics.Exporter | None = None
         if settings.metrics_port is not None:

@@ -41,7 +41,7 @@ class BotSettings:
     database_url: str | None = None
     model_dir: Path = REPO_ROOT / "models" / "checkpoints"  # /about reads the JSON sidecars
     progress_interval: float = 2.0  # at most one edit of a deferred reply per interval
-    poll_interval: float = 0.5  # how often job state is read from the result backend
+    poll_interval: float = 0.5  # how often waiting jobs' queue positions are read (state changes are pushed)
     job_timeout: float = 600.0  # give up waiting for a result after this long
     embedded_start_timeout: float = 180.0
     sync_guild_id: int | None = None  # --sync to one guild (instant) instead of globally

@@ -71,6 +71,10 @@ class Store:
         raw = await self.redis.hget(PENDING_KEY, job_id)
         return PendingJob.from_json(raw) if raw else None
 
+    async def pending_ids(self) -> list[str]:
+        """The pending job ids alone (a /continue job carries its whole MIDI file)."""
+        return [k.decode() if isinstance(k, bytes) else k for k in await self.redis.hkeys(PENDING_KEY)]
+
     async def all_pending(self) -> list[PendingJob]:
         raw = await self.redis.hgetall(PENDING_KEY)
         jobs = [PendingJob.from_json(v) for v in raw.values()]

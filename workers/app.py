@@ -16,6 +16,7 @@ from celery import Celery, signals
 from kombu import Exchange, Queue
 
 from workers import contracts
+from workers.broker import TRANSPORT
 from workers.logs import configure_logging
 from workers.settings import WorkerSettings, get_settings
 
@@ -28,10 +29,11 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
     """
     s = settings or get_settings()
     app = Celery("wikimuse", broker=s.broker_url, backend=s.broker_url, include=["workers.tasks"])
-    # Redis redelivers an unacked message after visibility_timeout, so it must
-    # exceed the longest job plus the time the job can wait in the queue
-    # (a prefetched message counts as delivered). Settings enforce > time_limit.
-    transport = {"visibility_timeout": s.visibility_timeout}
+    # An unacked message whose worker stopped its heartbeat (workers/heartbeat.py)
+    # for visibility_timeout is put back at the front of its queue by any worker's
+    # sweep, every restore_interval seconds (kombu's default is ~100 s).
+    transport = {"visibility_timeout": s.visibility_timeout,
+                 "unacked_restore_interval": s.restore_interval, "unacked_restore_throttle": 1}
     app.conf.update(
         # JSON only, both ways: a pickle message is refused by the worker.
         task_serializer="json",
@@ -53,12 +55,20 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # kombu's Redis transport with the fixes in workers/broker.py (a Redis
+        # restart while jobs run); the URL stays redis://.
+        broker_transport=TRANSPORT,
         broker_transport_options=transport,
         result_backend_transport_options=transport,
         task_soft_time_limit=s.soft_time_limit,
         task_time_limit=s.time_limit,
         task_track_started=True,
         result_expires=s.result_expires,
+        # A result (or progress) stored while Redis restarts waits for it, about
+        # 40 s at most, instead of failing a job that is done.
+        result_backend_always_retry=True,
+        result_backend_max_retries=40,
+        result_backend_max_sleep_between_retries_ms=2000,
         result_extended=False,
         broker_connection_retry_on_startup=True,
         # A child that loads a model in worker_process_init gets time to do so.

@@ -30,6 +30,19 @@ TASK_QUEUES = {TASK_WIKI: QUEUE_TEXT, TASK_COMPOSE: QUEUE_MUSIC, TASK_CONTINUE: 
 # Custom Celery state for progress; meta is Progress.to_dict().
 STATE_PROGRESS = "PROGRESS"
 
+# The bot stops waiting for a job at its job timeout (BOT_JOB_TIMEOUT). It sends each
+# job with Celery's ``expires`` at least this long before then, and workers drop a job
+# (a redelivery included) not started by that time: one that started in time ends,
+# with a result or a timeout, within the workers' hard time limit (TASK_TIME_LIMIT,
+# 150 s), so no job runs after its user was told that it timed out.
+JOB_RUN_ALLOWANCE = 180.0
+
+# An uploaded MIDI file larger than this (base64 characters) goes by reference: the bot
+# stores it under UPLOAD_KEY (in the broker's Redis, with a TTL) and the job carries the
+# key in ``midi_ref`` instead of the file, so the queue holds small messages.
+UPLOAD_INLINE_MAX = 8192
+UPLOAD_KEY = "wikimuse:upload:{}"
+
 # Bounds shared by the bot (validation before enqueueing) and workers (defence in depth).
 WIKI_SEED_MAX_CHARS = 500
 WIKI_LENGTH_MIN, WIKI_LENGTH_MAX, WIKI_LENGTH_DEFAULT = 100, 4000, 1000
@@ -185,6 +198,7 @@ class ContinueJob(Contract):
     temperature: float = MUSIC_TEMPERATURE_DEFAULT
     rng_seed: int | None = None
     filename: str = "upload.mid"
+    midi_ref: str = ""  # set instead of midi_b64: the UPLOAD_KEY holding it
 
 
 @dataclass(frozen=True)

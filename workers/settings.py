@@ -26,6 +26,10 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 WARMUP_CHOICES = ("wiki", "music")
 
 
+# Below this, a heartbeat (a ninth of it) delayed by a busy host could let a running job be redelivered.
+MIN_VISIBILITY_TIMEOUT = 2
+
+
 class SettingsError(ValueError):
     """An environment variable holds a value that cannot be used."""
 
@@ -34,9 +38,10 @@ class SettingsError(ValueError):
 class WorkerSettings:
     """Everything a worker process needs to know about its environment.
 
-    Time limits are in seconds. ``visibility_timeout`` must stay above the
-    longest job plus its queue wait, or Redis redelivers a job that is still
-    running; :func:`load_settings` enforces it against ``time_limit``.
+    Time limits are in seconds. A job whose worker died is redelivered
+    ``visibility_timeout`` seconds after that worker's last heartbeat; a live
+    worker's heartbeat keeps the jobs it holds from being redelivered, however
+    long they run (:mod:`workers.heartbeat`).
     """
 
     redis_url: str | None  # None: not configured (embedded mode starts its own Redis)
@@ -46,13 +51,23 @@ class WorkerSettings:
     log_json: bool = True
     soft_time_limit: float = 120.0  # the task gets SoftTimeLimitExceeded -> timeout result
     time_limit: float = 150.0  # the pool kills the child
-    visibility_timeout: int = 3600  # Redis redelivers unacked messages after this
+    visibility_timeout: int = 45  # a dead worker's jobs are redelivered after this
     result_expires: int = 24 * 3600
     max_deliveries: int = 3  # a job that kept killing its worker is failed after this many
     batch_window_ms: float = 30.0  # dynamic batching: how long to collect concurrent jobs
     batch_max_size: int = 16
     metrics_port: int | None = None  # Prometheus exporter; None: off
     warmup: tuple[str, ...] = ()  # WARMUP: what a worker loads and compiles before its first job
+
+    @property
+    def heartbeat_interval(self) -> float:
+        """Seconds between a worker's refreshes of the jobs it holds: many per visibility timeout."""
+        return self.visibility_timeout / 9
+
+    @property
+    def restore_interval(self) -> float:
+        """Seconds between kombu's sweeps for jobs to redeliver (at most 5)."""
+        return max(1.0, min(5.0, self.visibility_timeout / 6))
 
     @property
     def broker_url(self) -> str:
@@ -93,9 +108,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
     hard = _number(env, "TASK_TIME_LIMIT", max(150.0, soft + 30.0))
     if hard <= soft:
         raise SettingsError(f"TASK_TIME_LIMIT ({hard}) must exceed TASK_SOFT_TIME_LIMIT ({soft})")
-    visibility = int(_number(env, "VISIBILITY_TIMEOUT", 3600, int))
-    if visibility <= hard:
-        raise SettingsError(f"VISIBILITY_TIMEOUT ({visibility}) must exceed TASK_TIME_LIMIT ({hard})")
+    visibility = int(_number(env, "VISIBILITY_TIMEOUT", 45, int))
+    if visibility < MIN_VISIBILITY_TIMEOUT:
+        raise SettingsError(f"VISIBILITY_TIMEOUT ({visibility}) must be at least {MIN_VISIBILITY_TIMEOUT} s")
     port_raw = env.get("METRICS_PORT", "").strip()
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -9,16 +9,18 @@ traceback, never shown to the user).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
 
+import redis.exceptions
 from celery import signals, states
-from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.exceptions import BackendStoreError, SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.worker import state as worker_state
 from celery.worker.request import Request
 
-from workers import contracts, metrics, pipeline
+from workers import contracts, heartbeat, metrics, pipeline
 from workers.app import app
 from workers.batching import get_batcher, set_worker_concurrency
 from workers.contracts import ComposeJob, ContinueJob, ContractError, ErrorResult, Progress, WikiJob
@@ -36,7 +38,7 @@ def _count_delivery(task: Any) -> int:
     key = _DELIVERIES_KEY.format(task.request.id)
     pipe = client.pipeline()
     pipe.incr(key)
-    pipe.expire(key, get_settings().visibility_timeout * 2)
+    pipe.expire(key, get_settings().result_expires)  # outlives any redelivery, however long the queue
     count, _ = pipe.execute()
     return int(count)
 
@@ -60,7 +62,10 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     task_id = task.request.id  # the request is thread-local; the batcher reports from its thread
 
     def report(progress: Progress) -> None:
-        task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
+        try:
+            task.update_state(task_id=task_id, state=contracts.STATE_PROGRESS, meta=progress.to_dict())
+        except (redis.exceptions.RedisError, BackendStoreError, OSError) as exc:  # best effort; the job goes on
+            log.warning("could not store progress: %s", exc)
 
     return runner(payload, report)
 
@@ -137,8 +142,21 @@ def _compose(payload: Any, report: Any) -> Any:
     return pipeline.run_compose(ComposeJob.from_dict(payload), get_settings(), report)
 
 
-def _continue(payload: Any, report: Any) -> Any:
-    return pipeline.run_continue(ContinueJob.from_dict(payload), get_settings(), report)
+def _with_upload(task: Any, payload: Any) -> Any:
+    """A /continue job whose MIDI file came by reference, with the file read back in."""
+    ref = payload.get("midi_ref") if isinstance(payload, dict) else None
+    if not ref:
+        return payload
+    if not isinstance(ref, str) or not ref.startswith(contracts.UPLOAD_KEY.format("")):
+        raise ContractError("midi_ref is not an upload key")
+    data = task.backend.client.get(ref)
+    if data is None:
+        raise ContractError("the uploaded MIDI file is no longer stored; please send it again")
+    return {**payload, "midi_b64": data.decode() if isinstance(data, bytes) else data, "midi_ref": ""}
+
+
+def _continue(task: Any, payload: Any, report: Any) -> Any:
+    return pipeline.run_continue(ContinueJob.from_dict(_with_upload(task, payload)), get_settings(), report)
 
 
 @app.task(name=contracts.TASK_COMPOSE, bind=True, Request=JobRequest)
@@ -150,7 +168,7 @@ def compose(self: Any, job: dict[str, Any]) -> dict[str, Any]:
 @app.task(name=contracts.TASK_CONTINUE, bind=True, Request=JobRequest)
 def continue_midi(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Continue an uploaded MIDI file for a :class:`ContinueJob` dict."""
-    return _run(self, "continue", job, _continue)
+    return _run(self, "continue", job, functools.partial(_continue, self))
 
 
 @signals.worker_init.connect
@@ -193,10 +211,22 @@ def start_warm_up() -> threading.Thread | None:
     return thread
 
 
+_heartbeat: heartbeat.Heartbeat | None = None
+
+
 @signals.worker_ready.connect
 def _on_worker_ready(**_: Any) -> None:
+    # The main process holds the messages (whatever the pool), so it beats for them.
+    global _heartbeat
+    _heartbeat = heartbeat.from_app(app, get_settings().heartbeat_interval).start()
     if _warm_in_main:
         start_warm_up()
+
+
+@signals.worker_shutdown.connect
+def _on_worker_shutdown(**_: Any) -> None:
+    if _heartbeat is not None:
+        _heartbeat.stop()
 
 
 @signals.worker_process_init.connect

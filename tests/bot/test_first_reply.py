@@ -126,6 +126,8 @@ async def test_a_vote_replies_before_the_database_answers(discord_emulator, scra
         def answer() -> str | None:
             texts = [discord_emulator.messages[i]["content"] for i in record.followup_ids]
             texts += [e.json.get("content") or "" for e in discord_emulator.original_edits(record)]
+            # The first followup after the deferral edits the deferred message, as on Discord.
+            texts.append((discord_emulator.original_message(record) or {}).get("content") or "")
             return next((t for t in texts if "vote for entry 1 is counted" in t), None)
 
         await discord_emulator.wait_for(answer, 35, "the vote's answer")

@@ -6,6 +6,7 @@ the session's shared worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -148,3 +149,124 @@ def test_queued_jobs_survive_a_redis_crash_with_aof(redis_server_factory, start_
             assert isinstance(result, ErrorResult) and result.job_id == job.job_id
     finally:
         app.close()
+
+
+def _restart_redis(server, down_seconds: float = 1.0) -> None:
+    """SIGKILL a private AOF Redis (after the last second's writes reached the disk) and start it again."""
+    time.sleep(1.2)  # appendfsync everysec
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(10)
+    time.sleep(down_seconds)
+    server.start()  # same port and directory: the AOF is replayed
+
+
+@pytest.mark.timeout(120)
+def test_text_worker_survives_a_redis_restart_mid_job(redis_server_factory, start_celery_worker, tmp_path):
+    """Redis killed and restarted while a threads-pool worker runs a /wiki job: the worker
+    stays up (kombu's restore of unacked messages used to crash it with exit code 1), the
+    job finishes once, its result is stored and its message acknowledged."""
+    from workers.app import create_app
+    from workers.settings import load_settings
+
+    server = redis_server_factory(appendonly=True, workdir=tmp_path)
+    worker = start_celery_worker(queues=(contracts.QUEUE_TEXT,), pool="threads", concurrency=4,
+                                 redis_url_override=server.url)
+    app = create_app(load_settings({"REDIS_URL": server.url}))
+    client = redis.Redis.from_url(server.url)
+    try:
+        warm = _send(app, contracts.QUEUE_TEXT, length=100)[1]
+        assert isinstance(result_from_dict(warm.get(timeout=90)), WikiResult)  # TensorFlow loaded
+        job, sent = _send(app, contracts.QUEUE_TEXT, length=contracts.WIKI_LENGTH_MAX, rng_seed=3)
+        _wait(lambda: sent.state == contracts.STATE_PROGRESS, 30, "the job running")
+        _restart_redis(server)
+
+        result = result_from_dict(sent.get(timeout=60))
+        assert isinstance(result, WikiResult) and result.job_id == job.job_id
+        assert worker.alive(), worker.log_tail()
+        lines = worker.log_tail(1_000_000).splitlines()
+        lost = next(i for i, line in enumerate(lines) if "Connection to broker lost" in line)
+        finished = [i for i, line in enumerate(lines) if job.job_id in line and "job finished" in line]
+        assert len(finished) == 1 and finished[0] > lost  # it ran across the outage, once
+        _wait(lambda: client.hlen("unacked") == 0, 10, "the job's acknowledgement")
+        assert client.llen(contracts.QUEUE_TEXT) == 0  # not put back to run again
+        # The worker goes on serving after the restart.
+        assert isinstance(result_from_dict(_send(app, contracts.QUEUE_TEXT, length=100)[1].get(timeout=30)),
+                          WikiResult)
+    finally:
+        app.close()
+        client.close()
+        worker.stop(10)
+
+
+def _started_order(worker, job_ids: list[str]) -> list[str]:
+    """The job ids in the order their deliveries started, from the worker's log (one entry per start)."""
+    order = []
+    for line in worker.log_tail(1_000_000).splitlines():
+        if "job started" in line:
+            order += [j for j in job_ids if j in line]
+    return order
+
+
+@pytest.mark.timeout(180)
+def test_a_requeued_job_goes_to_the_front_of_the_queue(start_celery_worker, celery_app, redis_url):
+    worker = start_celery_worker(queues=("faults_front",))
+    client = redis.Redis.from_url(redis_url)
+    first, sent = _send(celery_app, "faults_front", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the first job running")
+    later = [_send(celery_app, "faults_front", length=100) for _ in range(3)]  # queued behind it
+    _kill_running_child(worker, client, sent.id, delivery=1)
+
+    assert isinstance(result_from_dict(sent.get(timeout=120)), WikiResult)
+    for _, handle in later:
+        assert isinstance(result_from_dict(handle.get(timeout=120)), WikiResult)
+    ids = [first.job_id] + [job.job_id for job, _ in later]
+    # Its redelivery ran next, before the jobs sent after it.
+    assert _started_order(worker, ids) == [first.job_id, first.job_id, *ids[1:]]
+
+
+def _kill_worker_host(worker) -> None:
+    """SIGKILL a worker's main process and its pool children, as when its host or container dies."""
+    children = worker.child_pids()
+    worker.kill(signal.SIGKILL)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.process.proc.wait(10)
+
+
+@pytest.mark.timeout(180)
+def test_a_dead_workers_job_is_redelivered_after_the_visibility_timeout(start_celery_worker, celery_app,
+                                                                        redis_url):
+    """The main process of a worker killed mid-job: another worker runs the job within the
+    (short) visibility timeout and its sweep interval, not an hour later."""
+    env = {"VISIBILITY_TIMEOUT": "4"}
+    worker = start_celery_worker(queues=("faults_host",), env=env)
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_host", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
+    _kill_worker_host(worker)
+    assert client.hlen("unacked") >= 1 and client.llen("faults_host") == 0  # held by nobody
+
+    start_celery_worker(queues=("faults_host",), env=env)
+    result = result_from_dict(sent.get(timeout=60))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert _deliveries(client, sent.id) == 2
+
+
+@pytest.mark.timeout(180)
+def test_a_job_running_longer_than_the_visibility_timeout_is_not_redelivered(start_celery_worker,
+                                                                             celery_app, redis_url):
+    """Two fresh workers with a 2 s visibility timeout; a job that runs for longer (the first
+    job of a worker also loads TensorFlow and the model) stays with the worker running it:
+    its heartbeat keeps it from the other worker's sweep."""
+    env = {"VISIBILITY_TIMEOUT": "2"}
+    for _ in range(2):
+        start_celery_worker(queues=("faults_beat",), env=env)
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_beat", length=contracts.WIKI_LENGTH_MAX)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
+    started = time.monotonic()
+    result = result_from_dict(sent.get(timeout=120))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert time.monotonic() - started > 2 * 2, "the job ended too soon to test the heartbeat"
+    assert _deliveries(client, sent.id) == 1

@@ -15,6 +15,7 @@ import functools
 import io
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -71,15 +72,50 @@ def find_soundfont(search_dirs: Iterable[str | Path] = ()) -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
+# A failed import of pyfluidsynth is tried again after this long (each try runs
+# ctypes' find_library, ~15 ms), so a library installed later, or a failure that
+# was only transient, is picked up without a restart.
+FLUIDSYNTH_RETRY_SECONDS = 60.0
+
+_fluidsynth_lock = threading.Lock()
+_fluidsynth = None  # the complete module once imported
+_fluidsynth_failed_at: float | None = None
+
+
 def _fluidsynth_module():
-    """pyfluidsynth, or None when it or libfluidsynth is missing."""
-    try:
-        import fluidsynth  # noqa: PLC0415 - optional native dependency
-    except (ImportError, OSError) as exc:
-        log.info("FluidSynth unavailable (%s); using the built-in synthesizer", exc)
-        return None
-    return fluidsynth
+    """pyfluidsynth, or None when it or libfluidsynth is missing.
+
+    Imports run one at a time, under a lock: when one thread's import of a module
+    fails while another thread imports it too, CPython hands the second thread the
+    first one's partly executed module object instead of an error (the import of a
+    module found initialising in ``sys.modules`` only waits for it, see
+    ``import_ensure_initialized`` in Python/import.c). A module without ``Synth``
+    is such a half-initialised one: it counts as a failure, never kept. Only a complete
+    module is kept for the process; a failure is tried again after
+    :data:`FLUIDSYNTH_RETRY_SECONDS`.
+    """
+    global _fluidsynth, _fluidsynth_failed_at
+    if _fluidsynth is not None:
+        return _fluidsynth
+    with _fluidsynth_lock:
+        if _fluidsynth is not None:
+            return _fluidsynth
+        now = time.monotonic()
+        if _fluidsynth_failed_at is not None and now - _fluidsynth_failed_at < FLUIDSYNTH_RETRY_SECONDS:
+            return None
+        first_try = _fluidsynth_failed_at is None
+        try:
+            import fluidsynth  # noqa: PLC0415 - optional native dependency
+
+            if not hasattr(fluidsynth, "Synth"):
+                raise ImportError("pyfluidsynth was only partly initialised")
+        except (ImportError, OSError) as exc:
+            _fluidsynth_failed_at = now
+            log.log(logging.INFO if first_try else logging.DEBUG,
+                    "FluidSynth unavailable (%s); using the built-in synthesizer", exc)
+            return None
+        _fluidsynth = fluidsynth
+        return fluidsynth
 
 
 def fluidsynth_available() -> bool:

@@ -118,3 +118,61 @@ def test_size_limit_lowers_bitrate_then_cuts(fmt):
     assert sr < back.shape[0] < noise.shape[0]  # cut, but still real audio
     with pytest.raises(ValueError):
         encode_audio(noise, sr, "wav")
+
+
+_CONCURRENT_IMPORT = """
+import importlib, json, threading
+from workers.render import audio
+
+bad = 0
+for _ in range(20):  # each round: a fresh module state, 8 first calls at once
+    importlib.reload(audio)
+    barrier = threading.Barrier(8)
+    got = []
+
+    def first_call():
+        barrier.wait()
+        got.append(audio._fluidsynth_module())
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad += sum(m is not None and not hasattr(m, "Synth") for m in got + [audio._fluidsynth_module()])
+print(json.dumps({"half_initialised": bad}))
+"""
+
+
+def test_concurrent_first_fluidsynth_imports_never_see_a_half_initialised_module():
+    """A warm-up thread and a job importing pyfluidsynth at once in a fresh worker child:
+    without libfluidsynth the import fails, and an unlocked second importer used to get
+    the first one's partly executed module (``no attribute 'Synth'``), cached for good."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.run([sys.executable, "-c", _CONCURRENT_IMPORT], cwd=root, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"half_initialised": 0}
+
+
+def test_a_failed_fluidsynth_import_is_tried_again_later(monkeypatch):
+    import importlib.util
+
+    from workers.render import audio
+
+    if importlib.util.find_spec("fluidsynth") is None or fluidsynth_available():
+        pytest.skip("needs pyfluidsynth installed without libfluidsynth")
+    monkeypatch.setattr(audio, "_fluidsynth_failed_at", None)
+    assert audio._fluidsynth_module() is None
+    failed_at = audio._fluidsynth_failed_at
+    assert failed_at is not None
+    assert audio._fluidsynth_module() is None
+    assert audio._fluidsynth_failed_at == failed_at  # within the retry interval: not tried again
+    monkeypatch.setattr(audio, "FLUIDSYNTH_RETRY_SECONDS", 0.0)
+    assert audio._fluidsynth_module() is None
+    assert audio._fluidsynth_failed_at > failed_at  # tried again, not cached for good
