@@ -59,8 +59,12 @@ class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
         await errors.handle_app_command_error(interaction, error)
 
 
-class WikimuseBot(commands.Bot):
+class WikimuseBot(commands.AutoShardedBot):
     """The bot. Everything it talks to is passed in, so tests can build it against the emulator.
+
+    It connects ``settings.shard_ids`` of ``settings.shard_count`` shards (default: as many
+    as Discord recommends, all in this process); several processes split the shards, and
+    :mod:`bot.leases` decides which one follows each pending job.
 
     Args:
         settings: the bot's settings.
@@ -82,6 +86,8 @@ class WikimuseBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=WikimuseTree,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
         )
         self.settings = settings
         self.backend = backend
@@ -108,9 +114,11 @@ class WikimuseBot(commands.Bot):
             log.info("synced %d application commands%s", len(self.synced),
                      f" to guild {guild.id}" if guild else " globally")
         try:
+            await self.runner.leases.renew()  # announce this process's shards first
             await self.runner.resume_pending()
-        except redis.exceptions.RedisError as exc:  # start anyway; jobs stay pending for next time
+        except redis.exceptions.RedisError as exc:  # start anyway; the lease loop retries
             log.error("cannot read pending jobs from Redis: %s", exc)
+        self.runner.spawn(self.runner.keep_leases())
 
     async def close(self) -> None:
         await self.runner.close()

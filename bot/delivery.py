@@ -24,6 +24,7 @@ from bot import metrics, presenters, safety
 from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
+from bot.leases import Leases
 from bot.limits import Limits, RateLimiter
 from bot.presenters import NO_MENTIONS, Reply
 from bot.settings import BotSettings
@@ -72,6 +73,7 @@ class JobRunner:
         self.limiter = RateLimiter(backend.redis)
         self.settings = settings
         self.view_factory = view_factory
+        self.leases = Leases(backend.redis, settings)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sending: set[asyncio.Future[Any]] = set()  # deliveries between send and mark
         self._following: set[str] = set()  # job ids a task of this process follows
@@ -171,6 +173,7 @@ class JobRunner:
         self._following.add(pending.job_id)  # before the pending scan can see it
         try:
             await self.store.add_pending(pending)
+            await self.leases.take(pending.job_id)
             await self.backend.submit(job, task_name)
         except (redis.exceptions.RedisError, OperationalError, OSError) as exc:
             log.error("cannot enqueue: %s", exc)
@@ -258,13 +261,24 @@ class JobRunner:
     # --- recovery after a restart --------------------------------------------
 
     async def resume_pending(self) -> int:
-        """Follow every pending job that no task of this process follows, now and then every
-        :attr:`pending_scan_seconds`: jobs a previous run left, and jobs whose follower lost
+        """Follow every pending job that this process may lease (see :mod:`bot.leases`) and
+        that no task of it follows, now and then every :attr:`pending_scan_seconds`: jobs a
+        previous run left, jobs of a bot process that died, and jobs whose follower lost
         Redis at delivery. Results go out exactly once. Returns how many were taken now.
         """
         if self._scanner is None:
             self._scanner = self.spawn(self._scan_pending())
         return await self._adopt_pending()
+
+    async def keep_leases(self) -> None:
+        """Renew this process's leases and take over the jobs of dead ones, forever."""
+        while True:
+            await asyncio.sleep(self.leases.interval)
+            try:
+                await self.leases.renew()
+                await self._adopt_pending()
+            except redis.exceptions.RedisError as exc:  # Redis restarting: try again next time
+                log.warning("cannot renew job leases: %s", exc)
 
     async def _scan_pending(self) -> None:
         while True:
@@ -285,6 +299,9 @@ class JobRunner:
                 continue
             pending = await self.store.get_pending(job_id)
             if pending is None or job_id in self._following:
+                continue
+            # Leased here but no task follows it (its follower lost Redis): follow it again.
+            if job_id not in self.leases.held and not await self.leases.acquire(pending):
                 continue
             self._following.add(job_id)
             self.spawn(self._resume(pending))

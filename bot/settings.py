@@ -57,6 +57,14 @@ class BotSettings:
     # Prometheus exporter (bot/metrics.py): None keeps it off; 0 picks a free port.
     metrics_port: int | None = None
     metrics_addr: str = "0.0.0.0"
+    # Sharding: None asks Discord how many shards; shard_ids None runs all of them here.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    lease_seconds: float = 30.0  # a pending job's owner renews its lease; others take it after this
+
+    def runs_shard(self, shard_id: int) -> bool:
+        """Whether this process connects shard ``shard_id``."""
+        return self.shard_ids is None or shard_id in self.shard_ids
 
 
 def _int_set(text: str, name: str) -> frozenset[int]:
@@ -86,6 +94,24 @@ def _number(env: Mapping[str, str], name: str, default: float, cast: type = floa
     return value
 
 
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """``SHARD_COUNT`` and ``SHARD_IDS``: the ids need the count, and each is below it."""
+    count = int(_number(env, "SHARD_COUNT", 0, int, low=1)) if env.get("SHARD_COUNT", "").strip() else None
+    raw_ids = env.get("SHARD_IDS", "").strip()
+    if not raw_ids:
+        return count, None
+    if count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total number of shards across all bot processes)")
+    try:
+        ids = tuple(sorted({int(part) for part in raw_ids.replace(" ", "").split(",") if part}))
+    except ValueError:
+        raise SettingsError(f"SHARD_IDS must be comma-separated shard numbers, got {raw_ids!r}") from None
+    if not ids or any(not 0 <= shard < count for shard in ids):
+        raise SettingsError(f"SHARD_IDS must be numbers from 0 to {count - 1} (SHARD_COUNT={count}), "
+                            f"got {raw_ids!r}")
+    return count, ids
+
+
 def _token(env: Mapping[str, str]) -> str:
     token = env.get("DISCORD_TOKEN", "").strip()
     token_file = env.get("DISCORD_TOKEN_FILE", "").strip()
@@ -111,6 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
     sync_guild = env.get("SYNC_GUILD_ID", "").strip()
     metrics_port = env.get("BOT_METRICS_PORT", "").strip()
+    shard_count, shard_ids = _shards(env)
     return BotSettings(
         token=_token(env),
         redis_url=env.get("REDIS_URL", "").strip() or None,
@@ -131,4 +158,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
         challenge_poll_seconds=_number(env, "CHALLENGE_POLL_SECONDS", 30.0, low=1.0, high=3600.0),
         metrics_port=int(_number(env, "BOT_METRICS_PORT", 0, int, high=65535)) if metrics_port else None,
         metrics_addr=env.get("BOT_METRICS_ADDR", "").strip() or "0.0.0.0",
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        lease_seconds=_number(env, "PENDING_LEASE_SECONDS", 30.0, low=1.0, high=3600.0),
     )

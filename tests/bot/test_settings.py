@@ -25,6 +25,17 @@ def test_settings_from_environment(tmp_path: Path):
     assert load_settings({"DISCORD_TOKEN": "t"}).redis_url is None
 
 
+def test_shard_settings():
+    default = load_settings({"DISCORD_TOKEN": "t"})
+    assert default.shard_count is None and default.shard_ids is None and default.runs_shard(7)
+    settings = load_settings({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "3, 1",
+                              "PENDING_LEASE_SECONDS": "5"})
+    assert settings.shard_count == 4 and settings.shard_ids == (1, 3) and settings.lease_seconds == 5
+    assert settings.runs_shard(1) and not settings.runs_shard(2)
+    with pytest.raises(SettingsError, match="SHARD_IDS must be numbers from 0 to 3"):
+        load_settings({"DISCORD_TOKEN": "t", "SHARD_COUNT": "4", "SHARD_IDS": "4"})
+
+
 @pytest.mark.parametrize("env", [{"DISCORD_TOKEN": "t", "ALLOWED_GUILD_IDS": "abc"},
                                  {"DISCORD_TOKEN": "t", "LOG_LEVEL": "loud"},
                                  {"DISCORD_TOKEN": "t", "COOLDOWN_SECONDS": "-1"},
@@ -34,6 +45,11 @@ def test_settings_from_environment(tmp_path: Path):
                                  {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "0.1"},
                                  {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "nan"},
                                  {"DISCORD_TOKEN": "t", "CHALLENGE_POLL_SECONDS": "soon"},
+                                 {"DISCORD_TOKEN": "t", "SHARD_IDS": "0"},
+                                 {"DISCORD_TOKEN": "t", "SHARD_COUNT": "2", "SHARD_IDS": "2"},
+                                 {"DISCORD_TOKEN": "t", "SHARD_COUNT": "2", "SHARD_IDS": "a"},
+                                 {"DISCORD_TOKEN": "t", "SHARD_COUNT": "0"},
+                                 {"DISCORD_TOKEN": "t", "PENDING_LEASE_SECONDS": "0"},
                                  {"DISCORD_TOKEN_FILE": "/nonexistent/token"}])
 def test_bad_values_are_refused(env):
     with pytest.raises(SettingsError):

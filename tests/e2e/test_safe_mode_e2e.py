@@ -60,6 +60,8 @@ async def test_safe_mode_follows_the_content_filter_masks_the_seed_and_guild_wor
 
         embed = await _article(discord_emulator, seed, reader)
         assert embed["description"].startswith(f"**{masked_seed}**"), embed["description"][:80]
+        # The bot records the history just after the result goes out: wait for that row.
+        await discord_emulator.wait_for(lambda: bot.database.history.recent(reader, limit=1), 10, "the history")
         history = await discord_emulator.invoke("history", {}, user=reader)
         await discord_emulator.wait_for_callback(history, timeout=3)
         listed_history = history.callback_json["data"]["embeds"][0]["description"]

@@ -10,6 +10,8 @@ The real, unmodified discord.py client talks to it once ``discord.http.Route.BAS
   channel messages, and attachment downloads (signed URLs that expire).
 - Gateway: HELLO -> heartbeat/ACK -> IDENTIFY -> READY (``resume_gateway_url``,
   ``application``) -> GUILD_CREATE; RESUME replays missed events; RECONNECT on demand.
+  Shards: IDENTIFY ``shard: [id, n]`` gets the guilds with ``(guild_id >> 22) % n == id``,
+  and their events (interactions included) go to that shard's session.
 - Test drivers: :meth:`invoke` (slash command or ``"group sub"``), :meth:`click`/
   :meth:`select` (components), :meth:`autocomplete`, token expiry, the bot's channel
   permissions, injected server errors, and a record of every request
@@ -163,6 +165,7 @@ class GatewaySession:
         self.events: list[dict[str, Any]] = []
         self.ws: web.WebSocketResponse | None = None
         self.identify: dict[str, Any] | None = None
+        self.shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
         self.heartbeats = 0
         self.resumes = 0
 
@@ -176,7 +179,10 @@ class EmulatorError(AssertionError):
 
 
 class DiscordEmulator:
-    """State of one fake Discord: a bot application, one guild, users, channels, messages.
+    """State of one fake Discord: a bot application, its guilds, users, channels, messages.
+
+    The first guild (``guild_id``) has roles and admins; :meth:`add_guild` adds plain ones.
+    Each guild's events go to the gateway session of its shard, ``(guild_id >> 22) % num_shards``.
 
     Args:
         token: the bot token the client must present.
@@ -186,23 +192,27 @@ class DiscordEmulator:
             limit of interaction responses (bytes).
         rules: the Discord rules enforced (default: all of them).
         attachment_ttl: seconds a signed attachment URL stays valid (Discord: about a day).
+        shard_count: the shard count ``GET /gateway/bot`` recommends.
     """
 
     def __init__(self, *, token: str = "emulator.bot.token", callback_deadline: float = 3.0,
                  token_ttl: float = 15 * 60, attachment_size_limit: int = r_.FILE_SIZE_MAX,
-                 rules: Rules | None = None, attachment_ttl: float = 24 * 3600) -> None:
+                 rules: Rules | None = None, attachment_ttl: float = 24 * 3600,
+                 shard_count: int = 1) -> None:
         self.token = token
         self.callback_deadline = callback_deadline
         self.token_ttl = token_ttl
         self.attachment_size_limit = attachment_size_limit
         self.rules = rules or Rules()
         self.attachment_ttl = attachment_ttl
+        self.shard_count = shard_count
         self.spec = discord_spec()
         self.ratelimiter = RateLimiter()
         self.application_id = p.snowflake()
         self.bot_user = p.user(self.application_id, "wikimuse", bot=True)
         self.owner_id = p.snowflake()
         self.guild_id = p.snowflake()
+        self.guild_names: dict[int, str] = {self.guild_id: "wikimuse test guild"}
         self.admin_role_id = p.snowflake()
         self.users: dict[int, dict[str, Any]] = {self.owner_id: p.user(self.owner_id, "owner")}
         self.member_roles: dict[int, list[int]] = {self.owner_id: [self.admin_role_id]}
@@ -285,10 +295,24 @@ class DiscordEmulator:
 
     # --- world building -----------------------------------------------------
 
-    def add_channel(self, name: str) -> int:
+    def add_channel(self, name: str, guild_id: int | None = None) -> int:
         channel_id = p.snowflake()
-        self.channels[channel_id] = p.text_channel(channel_id, self.guild_id, name, len(self.channels))
+        self.channels[channel_id] = p.text_channel(channel_id, guild_id or self.guild_id, name,
+                                                   len(self.channels))
         return channel_id
+
+    def add_guild(self, name: str) -> tuple[int, int]:
+        """Add a guild with one text channel (before the bot connects); returns both ids.
+        Successive guilds get successive snowflake timestamps, so they spread over the shards."""
+        guild_id = p.snowflake() + (len(self.guild_names) << 22)
+        self.guild_names[guild_id] = name
+        return guild_id, self.add_channel("general", guild_id)
+
+    def guild_of(self, channel_id: int) -> int:
+        return int(self.channels[channel_id]["guild_id"])
+
+    def shard_of(self, guild_id: int, num_shards: int) -> int:
+        return (guild_id >> 22) % num_shards
 
     async def create_channel(self, name: str) -> int:
         """Add a text channel and tell connected clients (CHANNEL_CREATE), as Discord does."""
@@ -330,11 +354,16 @@ class DiscordEmulator:
         perms = self.permissions_of(user_id) if with_permissions else None
         return p.member(self.users[user_id], self.member_roles.get(user_id, []), perms)
 
-    def guild_payload(self) -> dict[str, Any]:
-        members = [self._member(uid) for uid in self.users]
+    def guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
+        guild_id = guild_id or self.guild_id
+        channels = [c for c in self.channels.values() if int(c["guild_id"]) == guild_id]
+        if guild_id == self.guild_id:
+            roles, members = self.roles, [self._member(uid) for uid in self.users]
+        else:  # an added guild: only @everyone
+            roles = [p.role(guild_id, "@everyone", p.EVERYONE_PERMISSIONS, 0)]
+            members = [p.member(u, []) for u in self.users.values()]
         members.append(p.member(self.bot_user, []))
-        return p.guild(self.guild_id, "wikimuse test guild", self.owner_id, self.roles,
-                       list(self.channels.values()), members)
+        return p.guild(guild_id, self.guild_names[guild_id], self.owner_id, roles, channels, members)
 
     # --- request log --------------------------------------------------------
 
@@ -383,6 +412,14 @@ class DiscordEmulator:
         connected = [s for s in live if s.connected]
         return (connected or live or [None])[-1]
 
+    def session_for(self, guild_id: int) -> GatewaySession | None:
+        """The gateway session that gets ``guild_id``'s events: its shard's, the connected
+        one first (None: no session runs that shard)."""
+        live = [s for s in self.sessions.values() if s.identify is not None
+                and s.shard[0] == self.shard_of(guild_id, s.shard[1])]
+        connected = [s for s in live if s.connected]
+        return (connected or live or [None])[-1]
+
     async def wait_until_connected(self, timeout: float = 15.0) -> GatewaySession:
         return await self.wait_for(
             lambda: self.active_session if self.active_session and self.active_session.connected
@@ -390,7 +427,9 @@ class DiscordEmulator:
 
     async def dispatch(self, event: str, data: dict[str, Any],
                        session: GatewaySession | None = None) -> None:
-        session = session or self.active_session
+        if session is None:
+            guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+            session = self.session_for(int(guild_id)) if guild_id else self.active_session
         if session is None:
             raise EmulatorError("no gateway session to dispatch to")
         session.seq += 1
@@ -435,19 +474,27 @@ class DiscordEmulator:
                 if data.get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                shard_id, num_shards = data.get("shard") or (0, 1)
+                if not 0 <= shard_id < num_shards:
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    break
                 self.identifies += 1
                 session = GatewaySession(secrets.token_hex(16))
                 session.identify = data
+                session.shard = (shard_id, num_shards)
                 session.ws = ws
                 self.sessions[session.session_id] = session
+                guilds = [g for g in self.guild_names if self.shard_of(g, num_shards) == shard_id]
                 await self.dispatch("READY", {
                     "v": API_VERSION, "user": self.bot_user,
-                    "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                    "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
                     "session_id": session.session_id,
-                    "resume_gateway_url": f"ws://{self.host}:{self.port}/resume", "shard": [0, 1],
+                    "resume_gateway_url": f"ws://{self.host}:{self.port}/resume",
+                    "shard": [shard_id, num_shards],
                     "application": {"id": str(self.application_id), "flags": 0},
                 }, session)
-                await self.dispatch("GUILD_CREATE", self.guild_payload(), session)
+                for guild_id in guilds:
+                    await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id), session)
             elif op == GATEWAY_OP_RESUME:
                 known = self.sessions.get(data.get("session_id"))
                 if known is None or data.get("token") != self.token:
@@ -474,9 +521,10 @@ class DiscordEmulator:
             payload={}, created=time.monotonic(), user_id=user_id, channel_id=channel_id)
         record.payload = p.interaction(
             interaction_id=record.id, interaction_type=itype, token=record.token,
-            application_id=self.application_id, guild_id=self.guild_id,
+            application_id=self.application_id, guild_id=self.guild_of(channel_id),
             channel=self.channels[channel_id],
-            member_payload=self._member(user_id, with_permissions=True), data=data,
+            member_payload=self._member(user_id, with_permissions=True) if self.guild_of(channel_id) == self.guild_id
+            else p.member(self.users[user_id], [], p.EVERYONE_PERMISSIONS), data=data,
             app_permissions=self.bot_permissions(channel_id),
             attachment_size_limit=self.attachment_size_limit, message_payload=message_payload)
         self.interactions[record.id] = record
@@ -861,7 +909,7 @@ class DiscordEmulator:
         if key == ("GET", "oauth2", "applications", "@me"):
             return 200, self._application()
         if key in (("GET", "gateway"), ("GET", "gateway", "bot")):
-            return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {
+            return 200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
         if parts[0] == "applications" and parts[-1] == "commands":
             guild_id = int(parts[3]) if len(parts) == 5 and parts[2] == "guilds" else None
@@ -918,9 +966,9 @@ class DiscordEmulator:
         if record is not None:
             metadata = {"id": str(record.id), "type": record.type,
                         "user": self.users[record.user_id],
-                        "authorizing_integration_owners": {"0": str(self.guild_id)}}
+                        "authorizing_integration_owners": {"0": str(self.guild_of(channel_id))}}
         message = p.message(
-            message_id, channel_id, self.bot_user, guild_id=self.guild_id,
+            message_id, channel_id, self.bot_user, guild_id=self.guild_of(channel_id),
             content=body.get("content") or "", embeds=body.get("embeds") or [],
             components=body.get("components") or [],
             attachments=self._store_files(channel_id, files, body.get("attachments")),

@@ -227,3 +227,59 @@ async def test_components_autocomplete_and_attachments(discord_emulator):
         click = await discord_emulator.click(int(message["id"]), "press:1")
         await discord_emulator.wait_for_callback(click)
     assert clicks == ["press:1"]
+
+
+def _sharded_bot(**kwargs) -> commands.AutoShardedBot:
+    return commands.AutoShardedBot(command_prefix=commands.when_mentioned, intents=discord.Intents(guilds=True),
+                                   allowed_mentions=discord.AllowedMentions.none(), **kwargs)
+
+
+async def test_gateway_bot_recommends_the_shard_count_and_each_shard_gets_its_guilds(discord_emulator):
+    discord_emulator.shard_count = 3
+    added = [discord_emulator.add_guild(f"guild {i}")[0] for i in range(5)]
+    bot = _sharded_bot()
+    async with connected(bot, discord_emulator):
+        assert bot.shard_count == 3 and sorted(bot.shards) == [0, 1, 2]
+        assert {g.id for g in bot.guilds} == {discord_emulator.guild_id, *added}
+        for guild in bot.guilds:
+            assert guild.shard_id == (guild.id >> 22) % 3
+    shards = sorted(s.identify["shard"] for s in discord_emulator.sessions.values())
+    assert shards == [[0, 3], [1, 3], [2, 3]]
+    # Successive guilds spread over the shards.
+    assert {(g >> 22) % 3 for g in added} == {0, 1, 2}
+
+
+async def test_two_processes_split_the_shards_and_each_gets_its_guilds_interactions(discord_emulator):
+    channels = dict(discord_emulator.add_guild(f"guild {i}") for i in range(6))
+    seen: dict[int, list[int]] = {0: [], 1: []}
+
+    def bot_for(shard: int) -> commands.AutoShardedBot:
+        bot = _sharded_bot(shard_count=2, shard_ids=[shard])
+
+        @bot.tree.command()
+        async def hello(interaction: discord.Interaction) -> None:
+            """Say hello."""
+            seen[shard].append(interaction.guild_id)
+            await interaction.response.send_message("hi")
+
+        return bot
+
+    bots = [bot_for(0), bot_for(1)]
+    async with connected(bots[0], discord_emulator), connected(bots[1], discord_emulator):
+        await bots[0].tree.sync()
+        for shard, bot in enumerate(bots):
+            assert {g.id for g in bot.guilds} == {
+                g for g in discord_emulator.guild_names if (g >> 22) % 2 == shard}
+        records = [await discord_emulator.invoke("hello", channel=c) for c in channels.values()]
+        for record in records:
+            await discord_emulator.wait_for_callback(record)
+    for shard in (0, 1):
+        assert sorted(seen[shard]) == sorted(g for g in channels if (g >> 22) % 2 == shard)
+    assert seen[0] and seen[1]
+    # An identify for a shard that cannot exist is refused, as Discord does (4010).
+    async with aiohttp.ClientSession() as http, http.ws_connect(discord_emulator.gateway_url) as ws:
+        await ws.receive_json()  # HELLO
+        await ws.send_json({"op": 2, "d": {"token": discord_emulator.token, "shard": [2, 2],
+                                           "properties": {}, "intents": 1}})
+        await ws.receive()
+        assert ws.close_code == 4010
