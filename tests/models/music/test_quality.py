@@ -158,3 +158,28 @@ def test_best_choice_falls_back_to_the_kind_closest_to_passing_then_lower_compar
     # the same shortfall: the lower comparable NLL breaks the tie
     _set_checks(paths["seq2seq"], comparable_nll=7.5, passed=False, classifier_share=0.34, mean_overlap=0.709)
     assert registry.best_kind("classical", directory=tmp_path) == "seq2seq"
+
+
+def test_genre_checks_samples_replace_the_genres_earlier_default_and_render_with_fluidsynth(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from workers.render.audio import find_soundfont, fluidsynth_available
+
+    if not (fluidsynth_available() and find_soundfont()):
+        pytest.skip("FluidSynth or a General MIDI SoundFont is not installed")
+    spec = importlib.util.spec_from_file_location(
+        "music_genre_checks", Path(__file__).resolve().parents[3] / "bench" / "music_genre_checks.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    models, samples = tmp_path / "models", tmp_path / "samples"
+    models.mkdir()
+    write_checkpoint(models, "lstm", "folk", 3.0)
+    samples.mkdir()
+    for name in ("default_nade_folk.mid", "default_nade_folk.ogg", "default_nade_chorale.ogg"):
+        (samples / name).write_bytes(b"earlier")
+    bench.write_sample("lstm", "folk", samples, registry.load, models)
+    assert sorted(p.name for p in samples.iterdir()) == [
+        "default_lstm_folk.mid", "default_lstm_folk.ogg", "default_nade_chorale.ogg"]
+    assert (samples / "default_lstm_folk.ogg").read_bytes()[:4] == b"OggS"
+    assert (samples / "default_lstm_folk.mid").read_bytes()[:4] == b"MThd"
