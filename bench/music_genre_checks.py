@@ -1,7 +1,7 @@
 """Per genre and kind, side by side: comparable NLL, classifier share, statistics overlap, default.
 
     python bench/music_genre_checks.py [--genres G ...] [--kinds K ...] [--clips 50]
-        [--max-pieces N] [--retrain-classifier] [--write] [--json OUT]
+        [--max-pieces N] [--retrain-classifier] [--recorded] [--write] [--json OUT]
 
 1. The genre classifier (``models.music.classifier``): the shipped weights
    (``models/checkpoints/genre_classifier.json``), or with ``--retrain-classifier``
@@ -18,7 +18,11 @@
 Everything is recorded in a scratch copy of the sidecars (the encoder-decoder's
 primer comes from the new choice); ``--write`` copies the ``checks`` and ``default``
 entries back into ``models/checkpoints/*.json``. ``--samples DIR`` also writes the
-first clip of each genre's default as MIDI.
+first clip of each genre's default as MIDI and as OGG rendered with FluidSynth
+(``default_<kind>_<genre>``, replacing the genre's earlier default's files). ``--recorded`` scores nothing: it takes
+every kind's checks as the sidecars hold them and re-derives only the defaults (after
+a change to the rule of ``best_choice``); a primed kind whose recorded clips were primed
+by another kind than the genre's from-silence choice now is named as stale, to re-check.
 """
 
 from __future__ import annotations
@@ -56,6 +60,30 @@ def scratch_copy(model_dir: Path) -> Path:
     return out
 
 
+def write_sample(kind: str, genre: str, folder: Path, loader, directory: Path) -> None:
+    """``default_<kind>_<genre>.mid`` and ``.ogg``: the default's first clip (seed 0, as the
+    checks make it), rendered by ``workers.render`` with FluidSynth (an error where it is
+    missing: the built-in synthesizer is no sample of the bot). The genre's samples of
+    other kinds, earlier defaults, are removed."""
+    from workers.render import render_clip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in registry.KINDS:
+        if other != kind:
+            for ext in ("mid", "ogg"):
+                (folder / f"default_{other}_{genre}.{ext}").unlink(missing_ok=True)
+    g = get_genre(genre)
+    roll = registry.compose(kind, genre, clf.clip_steps(genre), seed=0, loader=loader, directory=directory)
+    primer = registry.bar_steps(genre) if registry.needs_primer(kind) else 0
+    out = render_clip(roll, g.steps_per_beat, g.tempo, g.programs, genre=genre, model=kind,
+                      beats_per_bar=g.beats_per_bar, primer_steps=primer, sample_rate=22050,
+                      engine="fluidsynth", formats=("ogg",))
+    (folder / f"default_{kind}_{genre}.mid").write_bytes(out["midi"])
+    (folder / f"default_{kind}_{genre}.ogg").write_bytes(out["ogg"])
+    print(f"{folder / f'default_{kind}_{genre}.ogg'}: {len(out['ogg']) / 1024:.0f} KiB, "
+          f"{out['seconds']:.1f} s, {out['notes']} notes, engine {out['engine']}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--genres", nargs="+", default=list(GENRES), choices=list(GENRES))
@@ -69,11 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--samples", type=Path, default=None, help="write each default's first clip here")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--recorded", action="store_true",
+                        help="score nothing: re-derive the defaults from the checks the sidecars hold")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
-    data = {g: load_genre(g, args.data_dir) for g in GENRES}
-    if args.retrain_classifier or not args.classifier.is_file():
+    data = {} if args.recorded else {g: load_genre(g, args.data_dir) for g in GENRES}
+    if not args.recorded and (args.retrain_classifier or not args.classifier.is_file()):
         classifier = clf.train(data)
         clf.save(classifier, args.classifier)
         print(f"classifier trained and saved to {args.classifier} ({time.perf_counter() - started:.0f} s)")
@@ -101,13 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     ordered = [k for k in registry.FROM_SILENCE if k in args.kinds] + [
         k for k in args.kinds if k not in registry.FROM_SILENCE]
     results: dict[str, dict] = {}
+    stale: list[str] = []
     for genre in args.genres:
-        valid = data[genre][quality.CHECK_SPLIT][: args.max_pieces]
         results[genre] = {"kinds": {}}
         for kind in ordered:
             path = registry.checkpoint_path(kind, genre, work)
             if not path.is_file():
                 continue
+            if args.recorded:
+                recorded = registry.read_sidecar(path).get("checks")
+                if isinstance(recorded, dict):
+                    results[genre]["kinds"][kind] = recorded
+                continue
+            valid = data[genre][quality.CHECK_SPLIT][: args.max_pieces]
             t0 = time.perf_counter()
             model, config, _ = loader(path)
             nll = quality.comparable_nll(kind, model, config, valid, genre)
@@ -133,17 +169,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"share {checks['classifier_share']:.2f}  overlap {checks['mean_overlap']:.3f}  "
                   f"clips {t2 - t1:.0f} s", flush=True)
         choice = quality.write_default(genre, work)
+        lead = registry.best_kind(genre, registry.FROM_SILENCE, work)
+        stale += [f"{genre} {kind} (primed by {c.get('primed_by')}, now {lead})"
+                  for kind, c in results[genre]["kinds"].items()
+                  if registry.needs_primer(kind) and c.get("primed_by") != lead]
         if choice:
             results[genre]["default"] = {"kind": choice[0], "reason": choice[1]}
             if args.samples:
-                from models.music.midi_io import roll_to_midi_bytes
-
-                args.samples.mkdir(parents=True, exist_ok=True)
-                g = get_genre(genre)
-                roll = registry.compose(choice[0], genre, clf.clip_steps(genre), seed=0, loader=loader,
-                                        directory=work)
-                (args.samples / f"{choice[0]}_{genre}.mid").write_bytes(
-                    roll_to_midi_bytes(roll, g.steps_per_beat, g.tempo, program=list(g.programs)))
+                write_sample(choice[0], genre, args.samples, loader, work)
 
     print(f"\nper genre and kind: comparable NLL on {quality.CHECK_SPLIT} (frames after "
           f"{quality.COMPARABLE_BARS} bars, given them), {args.clips} clips of {clf.CLIP_SECONDS:g} s: "
@@ -161,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     for genre, res in results.items():
         if "default" in res:
             print(f"{genre}: {res['default']['kind']}: {res['default']['reason']}")
+    if stale:
+        print("\nstale checks, primed by another kind than the from-silence choice: " + "; ".join(stale))
     if args.write:
         for side in work.glob("music_*.json"):
             target = args.model_dir / side.name

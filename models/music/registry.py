@@ -112,6 +112,22 @@ def needs_primer(kind: str) -> bool:
     return bool(getattr(module(kind), "NEEDS_PRIMER", False))
 
 
+def shortfall(checks: dict[str, Any]) -> float:
+    """How far a kind's clips are from passing the genre checks: the sum, over the two
+    targets (classifier share and mean statistics overlap, both on a 0..1 scale), of how
+    much the clips fall short of each; 0.0 when both are met. A figure not recorded
+    counts as 0, its whole target short."""
+    from models.music import quality  # lazy: quality imports this module
+
+    targets = checks.get("targets") if isinstance(checks.get("targets"), dict) else {}
+    total = 0.0
+    for key, default in (("classifier_share", quality.SHARE_TARGET), ("mean_overlap", quality.OVERLAP_TARGET)):
+        value = checks.get(key)
+        value = float(value) if isinstance(value, int | float) and np.isfinite(value) else 0.0
+        total += max(0.0, float(targets.get(key, default)) - value)
+    return total
+
+
 def _rank(kind: str, sidecar: dict[str, Any]) -> tuple[tuple, str] | None:
     """Sort key and reason for one checkpoint in :func:`best_choice`."""
     checks = sidecar.get("checks")
@@ -119,10 +135,12 @@ def _rank(kind: str, sidecar: dict[str, Any]) -> tuple[tuple, str] | None:
         estimate = bool(checks.get("estimate", False))
         nll = float(checks["comparable_nll"])
         passed = bool(checks.get("passed", False))
+        short = 0.0 if passed else shortfall(checks)
         detail = (f"comparable NLL {nll:.3f}{' (AIS estimate)' if estimate else ''}; clips "
                   f"{float(checks.get('classifier_share', float('nan'))):.0%} classified as the genre, "
-                  f"mean overlap {float(checks.get('mean_overlap', float('nan'))):.2f}")
-        return (0 if passed else 2, False, estimate, nll), detail
+                  f"mean overlap {float(checks.get('mean_overlap', float('nan'))):.2f}"
+                  + ("" if passed else f", {short:.2f} short of the targets"))
+        return (0 if passed else 2, short, estimate, nll), detail
     metrics = sidecar["metrics"]
     # No comparable NLL recorded: fall back to the training NLL, which for a primed kind
     # counts fewer, easier frames, so such a kind only wins when no other is there.
@@ -140,10 +158,13 @@ def best_choice(
 
     Order: kinds whose recorded genre checks passed (``sidecar["checks"]``, written by
     ``bench/music_genre_checks.py``), then kinds with no checks recorded, then kinds
-    that failed them. Within a group, an exact likelihood beats an AIS estimate
-    (estimates are biased, optimistic with a short annealing schedule), then the lower
-    comparable NLL wins: every kind scored on the same frames, those after the first
-    4 bars of each validation piece, each given those 4 bars.
+    that failed them. Among the kinds that failed, the one closest to passing wins: the
+    smallest :func:`shortfall`, the sum of what its clips lack against the classifier-share
+    and the mean-overlap targets, so a kind far from the genre never wins on likelihood
+    alone. Then, within a group, an exact likelihood beats an AIS estimate (estimates
+    are biased, optimistic with a short annealing schedule), then the lower comparable
+    NLL wins: every kind scored on the same frames, those after the first 4 bars of each
+    validation piece, each given those 4 bars.
 
     Returns:
         ``(kind, reason)``, or None when no checkpoint of those kinds exists for the genre.
@@ -165,7 +186,8 @@ def best_choice(
     why = {0: "lowest comparable NLL among the kinds whose clips pass the genre checks",
            1: "no kind has passing genre checks recorded: lowest validation NLL of the unchecked kinds, "
               "primed kinds last",
-           2: "no kind's clips pass the genre checks: lowest comparable NLL of those checked"}[group]
+           2: "no kind's clips pass the genre checks: the closest to passing (smallest summed shortfall "
+              "against the share and overlap targets), then lowest comparable NLL"}[group]
     return best[1], f"{why} ({best[2]})"
 
 

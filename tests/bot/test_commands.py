@@ -57,6 +57,28 @@ async def test_about_shows_each_genres_default_model_and_why(discord_emulator, s
         assert about["description"].splitlines()[1:] == ["**chorale**: nade, lowest comparable NLL"]
 
 
+async def test_about_lists_every_installed_model_however_many_music_checkpoints_sort_first(
+        discord_emulator, scratch_redis_url, tmp_path):
+    # Thirty music checkpoints and a weights file that is no checkpoint all sort before the writer.
+    (tmp_path / "genre_classifier.json").write_text(json.dumps({"genres": ["chorale"]}))
+    kinds, genres = ("lstm", "nade", "rbm", "rnn_rbm", "seq2seq"), [f"g{i}" for i in range(6)]
+    for kind in kinds:
+        for genre in genres:
+            (tmp_path / f"music_{kind}_{genre}.keras").write_bytes(b"checkpoint")
+            (tmp_path / f"music_{kind}_{genre}.json").write_text(json.dumps(
+                {"kind": kind, "genre": genre, "metrics": {"test_nll": 2.5}}))
+    (tmp_path / "wiki_writer.keras").write_bytes(b"checkpoint")
+    (tmp_path / "wiki_writer.json").write_text(json.dumps({"name": "wiki_writer", "test_bpc": 1.785}))
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url, model_dir=tmp_path):
+        user = discord_emulator.add_user("curious")
+        about = (await answer(discord_emulator, "about", {}, user))["embeds"][0]
+    fields = {f["name"]: f["value"] for f in about["fields"]}
+    assert set(fields) == {"wiki_writer"} | {f"music: {kind}" for kind in kinds}
+    assert "test_bpc 1.785" in fields["wiki_writer"]
+    for kind in kinds:
+        assert all(f"{genre} test_nll 2.500" in fields[f"music: {kind}"] for genre in genres), fields
+
+
 async def test_config_needs_manage_guild_and_restricts_channels_and_sets_a_default_genre(
         discord_emulator, scratch_redis_url):
     async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:

@@ -50,19 +50,38 @@ def _quality(metrics: dict) -> list[str]:
     return []
 
 
-def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
-    """(name, description) per shipped checkpoint, with its measured quality from the sidecar."""
+def _shipped_sidecars(model_dir: Path) -> list[tuple[Path, dict]]:
+    """(sidecar, contents) of every checkpoint installed: a JSON file next to its .keras file."""
     out = []
-    for sidecar in sorted(model_dir.glob("*.json"))[:20]:
+    for sidecar in sorted(model_dir.glob("*.json")):
+        if not sidecar.with_suffix(".keras").is_file():
+            continue  # e.g. the genre classifier's weights, which are no checkpoint
         try:
             meta = json.loads(sidecar.read_text())
         except (OSError, ValueError):
             continue
-        if not isinstance(meta, dict) or not sidecar.with_suffix(".keras").is_file():
-            continue
+        if isinstance(meta, dict):
+            out.append((sidecar, meta))
+    return out
+
+
+def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
+    """(name, description) per model, with its measured quality from the sidecars.
+
+    Music checkpoints share one entry per kind, with each genre's figure: one field per
+    checkpoint would pass an embed's 25 fields (six genres by five kinds), and every
+    installed model, whatever its file name sorts as, must be listed.
+    """
+    out = []
+    by_kind: dict[str, list[str]] = {}
+    for sidecar, meta in _shipped_sidecars(model_dir):
         kind = str(meta.get("kind") or sidecar.stem)
         metrics = {**meta, **(meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {})}
         quality = _quality(metrics)
+        if meta.get("genre") and sidecar.stem.startswith("music_"):
+            by_kind.setdefault(kind, []).append(
+                f"{meta['genre']}" + (f" {quality[0]}" if quality else ""))
+            continue
         parts = [MODEL_BLURBS.get(kind, MODEL_BLURBS.get(sidecar.stem, "A trained model."))]
         if meta.get("dataset"):
             parts.append(f"Data: {meta['dataset']}.")
@@ -71,19 +90,18 @@ def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
         if isinstance(meta.get("params"), int):
             parts.append(f"{meta['params']:,} parameters.")
         out.append((sidecar.stem, " ".join(parts)))
+    for kind, genres in by_kind.items():
+        out.append((f"music: {kind}", f"{MODEL_BLURBS.get(kind, 'A trained model.')} "
+                                      f"Measured per genre: {', '.join(genres)}."))
     return out
 
 
 def _genre_defaults(model_dir: Path) -> list[str]:
     """One line per genre: the kind /compose uses by default and why (the sidecars' "default")."""
     lines = []
-    for sidecar in sorted(model_dir.glob("music_*.json")):
-        try:
-            meta = json.loads(sidecar.read_text())
-        except (OSError, ValueError):
-            continue
-        default = meta.get("default") if isinstance(meta, dict) else None
-        if isinstance(default, dict) and default.get("chosen") and sidecar.with_suffix(".keras").is_file():
+    for sidecar, meta in _shipped_sidecars(model_dir):
+        default = meta.get("default")
+        if sidecar.stem.startswith("music_") and isinstance(default, dict) and default.get("chosen"):
             lines.append(f"**{default.get('genre', meta.get('genre'))}**: {default.get('kind')}, "
                          f"{default.get('reason', 'no reason recorded')}")
     return lines

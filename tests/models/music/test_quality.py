@@ -140,3 +140,46 @@ def test_real_clips_pass_the_checks_and_silence_fails(shipped_classifier):
     held[:, 39] = 1  # one key held for the whole clip
     checks = quality.check_clips("folk", [held] * 10, shipped_classifier)
     assert not checks["passed"] and checks["mean_overlap"] < quality.OVERLAP_TARGET
+
+
+def test_best_choice_falls_back_to_the_kind_closest_to_passing_then_lower_comparable_nll(tmp_path):
+    paths = {kind: write_checkpoint(tmp_path, kind, "classical", 8.0) for kind in ("lstm", "seq2seq", "nade")}
+    # seq2seq: the lowest NLL, but 52 points short of the share and 9.5 of the overlap target
+    _set_checks(paths["seq2seq"], comparable_nll=7.5, passed=False, classifier_share=0.18, mean_overlap=0.605)
+    # lstm: share 36 points short, overlap met
+    _set_checks(paths["lstm"], comparable_nll=7.8, passed=False, classifier_share=0.34, mean_overlap=0.709)
+    _set_checks(paths["nade"], comparable_nll=12.8, passed=False, classifier_share=0.0, mean_overlap=0.24)
+    kind, reason = registry.best_choice("classical", directory=tmp_path)
+    assert kind == "lstm"
+    assert reason.startswith("no kind's clips pass the genre checks: the closest to passing")
+    assert "7.800" in reason and "34%" in reason and "0.36 short of the targets" in reason
+    assert registry.shortfall({"classifier_share": 0.9, "mean_overlap": 0.75}) == 0.0
+    assert registry.shortfall({}) == registry.shortfall({"classifier_share": 0.0, "mean_overlap": 0.0}) > 0
+    # the same shortfall: the lower comparable NLL breaks the tie
+    _set_checks(paths["seq2seq"], comparable_nll=7.5, passed=False, classifier_share=0.34, mean_overlap=0.709)
+    assert registry.best_kind("classical", directory=tmp_path) == "seq2seq"
+
+
+def test_genre_checks_samples_replace_the_genres_earlier_default_and_render_with_fluidsynth(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from workers.render.audio import find_soundfont, fluidsynth_available
+
+    if not (fluidsynth_available() and find_soundfont()):
+        pytest.skip("FluidSynth or a General MIDI SoundFont is not installed")
+    spec = importlib.util.spec_from_file_location(
+        "music_genre_checks", Path(__file__).resolve().parents[3] / "bench" / "music_genre_checks.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    models, samples = tmp_path / "models", tmp_path / "samples"
+    models.mkdir()
+    write_checkpoint(models, "lstm", "folk", 3.0)
+    samples.mkdir()
+    for name in ("default_nade_folk.mid", "default_nade_folk.ogg", "default_nade_chorale.ogg"):
+        (samples / name).write_bytes(b"earlier")
+    bench.write_sample("lstm", "folk", samples, registry.load, models)
+    assert sorted(p.name for p in samples.iterdir()) == [
+        "default_lstm_folk.mid", "default_lstm_folk.ogg", "default_nade_chorale.ogg"]
+    assert (samples / "default_lstm_folk.ogg").read_bytes()[:4] == b"OggS"
+    assert (samples / "default_lstm_folk.mid").read_bytes()[:4] == b"MThd"
