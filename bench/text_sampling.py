@@ -115,6 +115,28 @@ def sample_quality(generator, lexicons: dict[str, set[str]], articles: int, char
     return out
 
 
+def endings(generator, articles: int, length: int, temperature: float, top_p: float) -> dict[str, int]:
+    """How ``articles`` articles of ``length`` characters end, written as ``/wiki`` writes them.
+
+    The pipeline's path: the seed, ``length`` + the slack characters, stopping at a new
+    article, then :func:`models.text.format.end_cleanly`. Counts the articles that end
+    mid-word (the raw text goes on with a letter or digit after the cut), at a sentence
+    end, and otherwise.
+    """
+    from models.text.format import ENDING_SLACK, end_cleanly
+
+    raw = generator.generate([SEED_TEXT] * articles, length + ENDING_SLACK, temperature=temperature,
+                             top_p=top_p, seed=list(range(1000, 1000 + articles)), stop_at_end=True)
+    counts = {"articles": articles, "mid_word": 0, "sentence_end": 0, "chars_min": 10**9, "chars_max": 0}
+    for text in raw:
+        out = end_cleanly(text, len(SEED_TEXT), length)
+        counts["mid_word"] += len(out) < len(text) and text[len(out)].isalnum() and out[-1:].isalnum()
+        counts["sentence_end"] += out.rstrip().endswith((" .", " ?", " !", ' "', " )"))
+        counts["chars_min"] = min(counts["chars_min"], len(out))
+        counts["chars_max"] = max(counts["chars_max"], len(out))
+    return counts
+
+
 def _floats(text: str) -> list[float]:
     return [float(v) for v in text.split(",") if v]
 
@@ -138,6 +160,8 @@ def main() -> int:
                         help="temperatures for the validity and repetition sweep")
     parser.add_argument("--sweep-top-p", type=_floats, default=[1.0], metavar="P,P,...")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0 = default)")
+    parser.add_argument("--endings", type=int, default=0, metavar="N",
+                        help="also write N articles of --article-chars as /wiki does and count how they end")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -177,6 +201,9 @@ def main() -> int:
                 "train": {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}}
     quality = sample_quality(generator, lexicons, args.articles, args.article_chars, temperature, top_p)
     done(f"word validity {quality['valid_wordfreq']:.3f} (wordfreq), {quality['valid_train']:.3f} (train)")
+    ends = endings(generator, args.endings, args.article_chars, temperature, top_p) if args.endings else None
+    if ends:
+        done(f"endings: {ends}")
     sweep = []
     for t in args.sweep:
         for p in args.sweep_top_p:
@@ -212,6 +239,7 @@ def main() -> int:
         "word_validity_train_vocab": quality["valid_train"],
         "repeated_4grams": quality["repeated_4grams"],
         "words_checked": quality["words"],
+        "endings": ends,
         "sweep": sweep,
         "articles": args.articles,
         "article_chars": args.article_chars,
