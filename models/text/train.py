@@ -251,7 +251,7 @@ def _atomic_json(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from models.text.char_lstm import CONFIGS, PRECISIONS, get_config
+    from models.text.char_lstm import CONFIGS, PRECISIONS, UNK_LEXICONS, get_config
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="tiny", choices=sorted(CONFIGS))
@@ -269,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spell-unk", type=int, default=None, metavar="MAX_COUNT",
                         help="override the config's spell_unk: spell each <unk> as a train word seen "
                              "at most MAX_COUNT times (0 keeps the UNK symbol)")
+    parser.add_argument("--unk-lexicon", choices=UNK_LEXICONS, default=None,
+                        help="override the config's unk_lexicon: where the spellings of <unk> come from")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory")
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop at this step without changing the schedule (then --resume)")
@@ -288,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg.precision = args.precision
     if args.spell_unk is not None:
         cfg.spell_unk = args.spell_unk
+    if args.unk_lexicon is not None:
+        cfg.unk_lexicon = args.unk_lexicon
     out_dir = args.out or DEFAULT_OUT
     run_dir = args.run_dir or (args.out / "run" if args.out else REPO_ROOT / "runs" / "text" / args.config)
     run_dir.mkdir(parents=True, exist_ok=True)
