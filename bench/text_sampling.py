@@ -6,8 +6,14 @@
   batch 1 and batch 16 (total over the batch);
 * chars/s of the seed's naive loop, which calls the model eagerly on the whole
   window (the last ``--window`` characters) for every new character;
-* word validity: the share of words in 20 articles sampled at temperature 0.8
-  that occur in the training split's vocabulary.
+* word validity: the share of words in 20 articles sampled at the default
+  temperature and top-p that occur in wordfreq's English list (a real lexicon of
+  321k words), and the share found in the training split's vocabulary;
+* repetition rate: the share of each article's word 4-grams that already occurred
+  earlier in the same article.
+
+``--sweep T,T,... --sweep-top-p P,P,...`` adds word validity and repetition rate for
+every temperature and top-p pair, in the same run (``--no-speed`` skips the timing).
 
 Prints one JSON object (and a Markdown table with ``--markdown``).
 """
@@ -83,12 +89,56 @@ def naive_chars_per_s(model, vocab, context: str, chars: int, window: int, compi
     return _rates(chars, start)
 
 
-def word_validity(generator, train_words: set[str], articles: int, chars: int) -> tuple[float, int]:
-    texts = generator.generate([""] * articles, chars, temperature=0.8, seed=list(range(articles)),
-                               stop_at_end=False)
+def repetition_rate(text: str, n: int = 4) -> tuple[int, int]:
+    """(repeated, total): the word ``n``-grams of ``text`` that already occurred earlier in it."""
+    words = text.split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    seen: set[tuple[str, ...]] = set()
+    repeated = 0
+    for g in grams:
+        repeated += g in seen
+        seen.add(g)
+    return repeated, len(grams)
+
+
+def sample_quality(generator, lexicons: dict[str, set[str]], articles: int, chars: int,
+                   temperature: float, top_p: float) -> dict[str, float | int]:
+    """Word validity against each lexicon, and the repetition rate, of ``articles`` samples."""
+    texts = generator.generate([""] * articles, chars, temperature=temperature, top_p=top_p,
+                               seed=list(range(articles)), stop_at_end=False)
     words = [w.lower() for t in texts for w in WORD.findall(t)]
-    valid = sum(w in train_words for w in words)
-    return valid / max(1, len(words)), len(words)
+    out: dict[str, float | int] = {"temperature": temperature, "top_p": top_p, "words": len(words)}
+    for name, lexicon in lexicons.items():
+        out[f"valid_{name}"] = round(sum(w in lexicon for w in words) / max(1, len(words)), 4)
+    counts = [repetition_rate(t) for t in texts]
+    out["repeated_4grams"] = round(sum(r for r, _ in counts) / max(1, sum(n for _, n in counts)), 4)
+    return out
+
+
+def endings(generator, articles: int, length: int, temperature: float, top_p: float) -> dict[str, int]:
+    """How ``articles`` articles of ``length`` characters end, written as ``/wiki`` writes them.
+
+    The pipeline's path: the seed, ``length`` + the slack characters, stopping at a new
+    article, then :func:`models.text.format.end_cleanly`. Counts the articles that end
+    mid-word (the raw text goes on with a letter or digit after the cut), at a sentence
+    end, and otherwise.
+    """
+    from models.text.format import ENDING_SLACK, end_cleanly
+
+    raw = generator.generate([SEED_TEXT] * articles, length + ENDING_SLACK, temperature=temperature,
+                             top_p=top_p, seed=list(range(1000, 1000 + articles)), stop_at_end=True)
+    counts = {"articles": articles, "mid_word": 0, "sentence_end": 0, "chars_min": 10**9, "chars_max": 0}
+    for text in raw:
+        out = end_cleanly(text, len(SEED_TEXT), length)
+        counts["mid_word"] += len(out) < len(text) and text[len(out)].isalnum() and out[-1:].isalnum()
+        counts["sentence_end"] += out.rstrip().endswith((" .", " ?", " !", ' "', " )"))
+        counts["chars_min"] = min(counts["chars_min"], len(out))
+        counts["chars_max"] = max(counts["chars_max"], len(out))
+    return counts
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",") if v]
 
 
 def main() -> int:
@@ -104,12 +154,28 @@ def main() -> int:
     parser.add_argument("--article-chars", type=int, default=1500)
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--no-speed", action="store_true", help="only word validity")
+    parser.add_argument("--temperature", type=float, default=None, help="default: the /wiki default")
+    parser.add_argument("--top-p", type=float, default=None, help="default: the /wiki default")
+    parser.add_argument("--sweep", type=_floats, default=[], metavar="T,T,...",
+                        help="temperatures for the validity and repetition sweep")
+    parser.add_argument("--sweep-top-p", type=_floats, default=[1.0], metavar="P,P,...")
+    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0 = default)")
+    parser.add_argument("--endings", type=int, default=0, metavar="N",
+                        help="also write N articles of --article-chars as /wiki does and count how they end")
     args = parser.parse_args()
 
     import tensorflow as tf
+    import wordfreq
 
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     from models.text import checkpoint, data
     from models.text.generate import TextGenerator
+    from workers import contracts
+
+    temperature = contracts.WIKI_TEMPERATURE_DEFAULT if args.temperature is None else args.temperature
+    top_p = contracts.WIKI_TOP_P_DEFAULT if args.top_p is None else args.top_p
 
     model, vocab, meta = checkpoint.load(args.checkpoint)
     generator = TextGenerator(model, vocab)
@@ -131,9 +197,18 @@ def main() -> int:
         done(f"naive (tf.function per char): {naive[0]:,.1f} chars/s")
         eager = naive_chars_per_s(model, vocab, context, args.eager_chars, args.window, compiled=False)
         done(f"naive (eager per char): {eager[0]:,.1f} chars/s")
-    train_words = {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}
-    validity, n_words = word_validity(generator, train_words, args.articles, args.article_chars)
-    done(f"word validity {validity:.3f}")
+    lexicons = {"wordfreq": set(wordfreq.get_frequency_dict("en", wordlist="large")),
+                "train": {w.lower() for w in WORD.findall(data.load_tokens("train").replace("\ufffd", " "))}}
+    quality = sample_quality(generator, lexicons, args.articles, args.article_chars, temperature, top_p)
+    done(f"word validity {quality['valid_wordfreq']:.3f} (wordfreq), {quality['valid_train']:.3f} (train)")
+    ends = endings(generator, args.endings, args.article_chars, temperature, top_p) if args.endings else None
+    if ends:
+        done(f"endings: {ends}")
+    sweep = []
+    for t in args.sweep:
+        for p in args.sweep_top_p:
+            sweep.append(sample_quality(generator, lexicons, args.articles, args.article_chars, t, p))
+            done(f"T={t} top-p={p}: {sweep[-1]}")
     def r(x: float, digits: int = 0) -> float | int | None:
         if x != x:  # NaN: not measured (--no-speed)
             return None
@@ -158,8 +233,14 @@ def main() -> int:
         "speedup_batch16_vs_naive": r(b16[0] / naive[0], 1),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "naive_window": args.window,
-        "word_validity": round(validity, 4),
-        "words_checked": n_words,
+        "temperature": temperature,
+        "top_p": top_p,
+        "word_validity": quality["valid_wordfreq"],
+        "word_validity_train_vocab": quality["valid_train"],
+        "repeated_4grams": quality["repeated_4grams"],
+        "words_checked": quality["words"],
+        "endings": ends,
+        "sweep": sweep,
         "articles": args.articles,
         "article_chars": args.article_chars,
         "traces": generator.traces,
@@ -177,7 +258,13 @@ def main() -> int:
               f"| {eager[1]:,.2f} chars/CPU-s |\n"
               f"| speed-up at batch 1 vs tf.function naive | {b1[0] / naive[0]:,.0f}x "
               f"| {b1[1] / naive[1]:,.0f}x |\n"
-              f"| word validity, {args.articles} articles at T=0.8 | {validity:.1%} of {n_words:,} words | |")
+              f"| word validity (wordfreq), {args.articles} articles at T={temperature}, top-p {top_p} "
+              f"| {quality['valid_wordfreq']:.1%} of {quality['words']:,} words | |")
+    if args.markdown and sweep:
+        print("| temperature | top-p | words | in wordfreq | in train vocab | repeated 4-grams |\n|---:|---:|---:|---:|---:|---:|")
+        for row in sweep:
+            print(f"| {row['temperature']} | {row['top_p']} | {row['words']:,} | {row['valid_wordfreq']:.1%} "
+                  f"| {row['valid_train']:.1%} | {row['repeated_4grams']:.1%} |")
     return 0
 
 

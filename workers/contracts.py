@@ -48,6 +48,9 @@ WIKI_SEED_MAX_CHARS = 500
 WIKI_LENGTH_MIN, WIKI_LENGTH_MAX, WIKI_LENGTH_DEFAULT = 100, 4000, 1000
 TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 2.0
 WIKI_TEMPERATURE_DEFAULT = 0.8
+# Nucleus sampling for /wiki: keep the most likely characters up to this probability mass.
+TOP_P_MIN, TOP_P_MAX = 0.05, 1.0
+WIKI_TOP_P_DEFAULT = 0.95  # chosen by bench/text_sampling.py --sweep (docs/BENCHMARKS.md)
 TOP_K_MAX = 200
 MUSIC_SECONDS_MIN, MUSIC_SECONDS_MAX, MUSIC_SECONDS_DEFAULT = 5, 120, 30
 MUSIC_BARS_MIN, MUSIC_BARS_MAX = 1, 64
@@ -155,7 +158,7 @@ class WikiJob(Contract):
     length: int = WIKI_LENGTH_DEFAULT
     temperature: float = WIKI_TEMPERATURE_DEFAULT
     top_k: int = 0
-    top_p: float = 1.0
+    top_p: float = WIKI_TOP_P_DEFAULT
     rng_seed: int | None = None
     model: str = "wiki_writer"
 

@@ -143,10 +143,12 @@ def run_wiki_batch(
         # seed, so a job writes the same article alone or in any batch.
         seeds = [job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)
                  for job in batch]
+        from models.text.format import ENDING_SLACK
+
         started = time.perf_counter()
         texts = text_model.generator.generate(
             [job.seed for job in batch],
-            max(job.length for job in batch),
+            max(job.length for job in batch) + ENDING_SLACK,  # room to finish the last sentence
             temperature=temperature,
             top_k=top_k,
             top_p=top_p,
@@ -167,9 +169,10 @@ def run_wiki_batch(
 
 
 def _wiki_result(job: WikiJob, text: str, rng_seed: int, seconds: float, batch_size: int) -> WikiResult:
-    from models.text.format import format_article
+    from models.text.format import ENDING_SLACK, end_cleanly, format_article
 
-    text = text[: len(job.seed) + job.length]  # the generator returns seed + continuation
+    # The generator returns seed + continuation; end at a sentence or section end near the length.
+    text = end_cleanly(text, len(job.seed), job.length, ENDING_SLACK)
     title, markdown = format_article(text)
     return WikiResult(
         job_id=job.job_id,

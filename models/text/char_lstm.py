@@ -20,6 +20,8 @@ from models.text.lstm_cell import ScratchLSTM
 
 CELLS = ("keras", "scratch")
 PRECISIONS = ("float32", "mixed_bfloat16")
+UNK_LEXICONS = ("train", "wordfreq")
+EXTRA_TEXTS = ("", "vital")
 
 
 @dataclass
@@ -48,6 +50,12 @@ class CharLSTMConfig:
     # > 0: spell each <unk> of the tokenized train split as a training word seen at most
     # this many times, drawn anew each epoch (data.spell_unknowns); 0 keeps the UNK symbol.
     spell_unk: int = 0
+    # Where those spellings come from: "train" (the split's words seen 3..spell_unk times,
+    # uniformly) or "wordfreq" (rare English words from wordfreq by frequency, capitalised
+    # at the rate of the split's words seen 3..spell_unk times; data.wordfreq_rare_words).
+    unk_lexicon: str = "train"
+    # "" or "vital": add the decontaminated vital-article extracts to every epoch (vital.py).
+    extra_text: str = ""
     train_chars: int = 0  # 0 = the whole training split; >0 uses only its first N chars
     valid_chars: int = 0  # periodic validation on the first N chars of raw valid (0 = all)
     test_chars: int = 0  # the final test score on the first N chars of raw test (0 = all)
@@ -59,6 +67,10 @@ class CharLSTMConfig:
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
+        if self.unk_lexicon not in UNK_LEXICONS:
+            raise ValueError(f"unk_lexicon must be one of {UNK_LEXICONS}, not {self.unk_lexicon!r}")
+        if self.extra_text not in EXTRA_TEXTS:
+            raise ValueError(f"extra_text must be one of {EXTRA_TEXTS}, not {self.extra_text!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
 
@@ -116,6 +128,16 @@ CONFIGS: dict[str, CharLSTMConfig] = {
                                 valid_chars=300_000, valid_every_min=10.0,
                                 checkpoint_every_min=5.0, max_minutes=100.0,
                                 precision="mixed_bfloat16"),
+    # The 2x512 writer continued (--init-from the shipped one) on a new mix: the tokenized
+    # train split with each <unk> spelled as a rare wordfreq word, plus the decontaminated
+    # vital-article extracts; a low peak rate, since the weights start near a minimum.
+    "wiki512_wordfreq_vital": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05,
+                                             seq_len=128, batch=128, lr=3e-4, min_lr_ratio=0.1,
+                                             warmup_steps=100, steps=100_000, spell_unk=5,
+                                             unk_lexicon="wordfreq", extra_text="vital",
+                                             valid_chars=300_000, valid_every_min=10.0,
+                                             checkpoint_every_min=10.0, max_minutes=100.0,
+                                             precision="mixed_bfloat16"),
 }
 
 

@@ -21,7 +21,7 @@ import os
 import urllib.request
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -112,21 +112,59 @@ def rare_words(text: str, max_count: int) -> list[str]:
     return sorted(w for w, n in counts.items() if n <= max_count and UNK not in w)
 
 
-def spell_unknowns(text: str, words: Sequence[str], seed: int | Sequence[int]) -> str:
-    """``text`` with each ``UNK`` symbol replaced by a word drawn uniformly from ``words``.
+def wordfreq_rare_words(known_text: str, max_freq: float = 1e-6,
+                        chars: Collection[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """Rare English words from wordfreq's large list that ``known_text`` never spells, with weights.
 
-    Deterministic in ``seed``; the trainer passes ``[seed, epoch]`` so each epoch
-    spells the unknown words differently and none is learned as a fixed string.
+    WikiText-2 writes ``<unk>`` for every word seen fewer than 3 times in its 2M-word train
+    split, so the words it hides have a frequency below about 1.5e-6. These are the
+    alphabetic words of wordfreq's list at most ``max_freq`` frequent, of two letters or
+    more, missing from ``known_text`` in any case, and made of ``chars`` (when given).
+
+    Returns:
+        (words sorted, probabilities proportional to their wordfreq frequency).
+    """
+    import wordfreq
+
+    known = {w.casefold() for w in known_text.split()}
+    freqs = wordfreq.get_frequency_dict("en", wordlist="large")
+    allowed = set(chars) if chars is not None else None
+    words = sorted(w for w, f in freqs.items()
+                   if f <= max_freq and len(w) > 1 and w.isalpha() and w.casefold() not in known
+                   and (allowed is None or allowed.issuperset(w)))
+    if not words:
+        raise ValueError("no wordfreq word fits")
+    weights = np.array([freqs[w] for w in words], dtype=np.float64)
+    return words, weights / weights.sum()
+
+
+def capital_rate(text: str, max_count: int) -> float:
+    """The share of the alphabetic words seen at most ``max_count`` times that start with a capital."""
+    rare = [w for w in rare_words(text, max_count) if w.isalpha()]
+    return float(np.mean([w[0].isupper() for w in rare])) if rare else 0.0
+
+
+def spell_unknowns(text: str, words: Sequence[str], seed: int | Sequence[int],
+                   p: np.ndarray | None = None, capital: float = 0.0) -> str:
+    """``text`` with each ``UNK`` symbol replaced by a word drawn from ``words``.
+
+    Words are drawn uniformly, or with probabilities ``p``; each is capitalised with
+    probability ``capital``. Deterministic in ``seed``; the trainer passes ``[seed, epoch]``
+    so each epoch spells the unknown words differently and none is learned as a fixed string.
     """
     parts = text.split(UNK)
     if len(parts) == 1:
         return text
     if not words:
         raise ValueError("no words to spell the unknown words with")
-    picks = np.random.default_rng(seed).integers(0, len(words), size=len(parts) - 1)
+    rng = np.random.default_rng(seed)
+    n = len(parts) - 1
+    picks = rng.integers(0, len(words), size=n) if p is None else rng.choice(len(words), size=n, p=p)
+    upper = rng.random(n) < capital if capital > 0 else np.zeros(n, dtype=bool)
     out = [parts[0]]
-    for pick, part in zip(picks, parts[1:], strict=True):
-        out.append(words[pick])
+    for pick, up, part in zip(picks, upper, parts[1:], strict=True):
+        word = words[pick]
+        out.append(word[:1].upper() + word[1:] if up else word)
         out.append(part)
     return "".join(out)
 

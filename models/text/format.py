@@ -21,6 +21,49 @@ _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 _MARKDOWN = re.compile(r"([\\*_~`|>])")
 
 
+# A sentence end in WikiText: a spaced ".", "?" or "!" (abbreviations keep their period
+# attached: "U.S.", "St."), with the closing quotes or brackets that follow it.
+_SENTENCE_END = re.compile(r" [.!?](?: [\"')\]])*(?=\s|$)")
+_LINE_END = re.compile(r"\n")
+ENDING_SLACK = 150  # characters an article may run past its length to finish a sentence
+
+
+def _open_quote(text: str, end: int) -> bool:
+    """Whether the line ending at ``end`` has opened a double quote that it has not closed."""
+    return text[text.rfind("\n", 0, end) + 1:end].count('"') % 2 == 1
+
+
+def end_cleanly(text: str, keep: int, length: int, slack: int = ENDING_SLACK) -> str:
+    """``text`` cut at a sentence or section end near ``keep + length`` characters.
+
+    ``text`` is a prompt of ``keep`` characters followed by what the model wrote (WikiText
+    style, up to ``length + slack`` characters of it). The cut is the first sentence or
+    paragraph end within ``slack`` characters after ``keep + length``, else the last one
+    before it, else the last whole word: an article never stops mid-word, and the prompt is
+    kept whole. A text that fits already (the model ended the article) keeps its end.
+    Headings and blank lines left at the end, with no paragraph after them, are dropped.
+    """
+    target = keep + length
+    cut = len(text)
+    if cut > target:
+        ends = sorted({m.end() for m in _SENTENCE_END.finditer(text, keep)}
+                      | {m.start() for m in _LINE_END.finditer(text, keep)})
+        ends = [e for e in ends if e > keep and not _open_quote(text, e)]
+        after = [e for e in ends if target <= e <= target + slack]
+        before = [e for e in ends if e < target]
+        if after or before:
+            cut = after[0] if after else before[-1]
+        else:  # no sentence end after the prompt: stop after the last whole word
+            space = text.rfind(" ", keep, target + 1)
+            cut = space if space > keep else keep
+    lines = text[:cut].split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or _HEADING.match(lines[-1])) \
+            and sum(len(line) + 1 for line in lines[:-1]) > keep:
+        lines.pop()
+    out = "\n".join(lines)
+    return out[:max(keep, len(out.rstrip()))]
+
+
 def _escape(text: str) -> str:
     text = _MARKDOWN.sub(r"\\\1", text)
     # A line starting with '#', '-' or a number+dot would become a heading or a list.

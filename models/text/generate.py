@@ -78,15 +78,20 @@ class TextGenerator:
         logits = tf.cast(self.model.head(x), tf.float32)  # (B, V)
         return logits + self._logit_bias, new_states
 
-    def _ended(self, history: tf.Tensor, token: tf.Tensor, mode: tf.Tensor) -> tf.Tensor:
+    def _ended(self, history: tf.Tensor, token: tf.Tensor, mode: tf.Tensor, t: tf.Tensor) -> tf.Tensor:
         """Whether ``token`` starts a new article (`` = T``) or section (`` = = S``) line.
 
-        ``history`` (B, 6) holds the previous six tokens, oldest first.
+        ``history`` (B, 6) holds the previous six tokens, oldest first; ``token`` is the
+        character sampled at step ``t``. Only a heading on a line the model began ends the
+        text: one that opens the continuation of a prompt ending a line (or an empty one)
+        is the article's own title (or first section) and is kept.
         """
         nl, sp, eq = self._newline, self._space, self._equals
         not_eq = tf.not_equal(token, eq)
-        article = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1)
-        section = tf.reduce_all(tf.equal(history, tf.constant([nl, sp, eq, sp, eq, sp])), axis=-1)
+        # The newline is history[:, 2] (sampled at step t - 4) for an article, history[:, 0]
+        # (step t - 6) for a section; earlier steps read it from the prompt.
+        article = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1) & (t >= 4)
+        section = tf.reduce_all(tf.equal(history, tf.constant([nl, sp, eq, sp, eq, sp])), axis=-1) & (t >= 6)
         hit = tf.where(mode == STOP_SECTION, article | section, article) & not_eq
         return hit & (mode != STOP_NONE)
 
@@ -116,7 +121,7 @@ class TextGenerator:
             logits = sampling.filter_logits(logits, temperature, top_k, top_p)
             new = sampling.sample_with_uniforms(logits, tf.gather(uniforms, t, axis=1))  # (B,)
             history = tf.concat([history[:, 1:], token[:, None]], axis=1)
-            ended = self._ended(history, new, mode) & ~done
+            ended = self._ended(history, new, mode, t) & ~done
             # Cut before the " = " that opens the next heading line (keep the newline).
             lengths = tf.where(ended, tf.maximum(t - 3, 0), lengths)
             done = done | ended

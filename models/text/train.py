@@ -34,11 +34,14 @@ NAME = "wiki_writer"
 LN2 = math.log(2.0)
 
 
-def _setup_tf(seed: int, precision: str = "float32"):
+def _setup_tf(seed: int, precision: str = "float32", threads: int = 0):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
 
+    if threads > 0:  # before the first op: a background run can leave the other cores free
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
     keras.utils.set_random_seed(seed)
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:  # cuDNN LSTM kernels are used by keras.layers.LSTM automatically on GPU
@@ -248,7 +251,7 @@ def _atomic_json(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from models.text.char_lstm import CONFIGS, PRECISIONS, get_config
+    from models.text.char_lstm import CONFIGS, PRECISIONS, UNK_LEXICONS, get_config
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="tiny", choices=sorted(CONFIGS))
@@ -266,9 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spell-unk", type=int, default=None, metavar="MAX_COUNT",
                         help="override the config's spell_unk: spell each <unk> as a train word seen "
                              "at most MAX_COUNT times (0 keeps the UNK symbol)")
+    parser.add_argument("--unk-lexicon", choices=UNK_LEXICONS, default=None,
+                        help="override the config's unk_lexicon: where the spellings of <unk> come from")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory")
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop at this step without changing the schedule (then --resume)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="TensorFlow intra- and inter-op threads (0 = TensorFlow's default)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -283,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg.precision = args.precision
     if args.spell_unk is not None:
         cfg.spell_unk = args.spell_unk
+    if args.unk_lexicon is not None:
+        cfg.unk_lexicon = args.unk_lexicon
     out_dir = args.out or DEFAULT_OUT
     run_dir = args.run_dir or (args.out / "run" if args.out else REPO_ROOT / "runs" / "text" / args.config)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -301,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.steps is not None:
             cfg.steps = args.steps
 
-    tf, keras, on_gpu = _setup_tf(cfg.seed, cfg.precision)
+    tf, keras, on_gpu = _setup_tf(cfg.seed, cfg.precision, args.threads)
     from tqdm import tqdm
 
     from models.text import checkpoint, data
@@ -330,17 +339,37 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.train_chars:
         train_text = train_text[: cfg.train_chars]
     epoch_ids = None
+    extra_ids = vocab.encode_array("")
+    extra_note = ""
+    if cfg.extra_text == "vital":
+        from models.text import vital
+
+        extra, report = vital.build(args.data_dir)
+        extra_ids = vocab.encode_array(vocab.normalize(extra))
+        extra_note = (f" + {report['kept']:,} decontaminated vital-article extracts "
+                      f"({len(extra_ids):,} chars)")
+        print(json.dumps({"extra_text": report}, ensure_ascii=False), flush=True)
     if cfg.spell_unk and UNK in train_text:
-        lexicon = data.rare_words(train_text, cfg.spell_unk)
+        if cfg.unk_lexicon == "wordfreq":
+            lexicon, weights = data.wordfreq_rare_words(train_text, chars=vocab.chars[1:])
+            capital = data.capital_rate(train_text, cfg.spell_unk)
+            spelled_as = (f"a rare wordfreq word (frequency <= 1e-6, {len(lexicon):,} words), "
+                          f"capitalised at {capital:.3f}")
+        else:
+            lexicon, weights, capital = data.rare_words(train_text, cfg.spell_unk), None, 0.0
+            spelled_as = f"a train word seen <= {cfg.spell_unk} times"
 
         def epoch_ids(epoch: int) -> np.ndarray:
-            return vocab.encode_array(data.spell_unknowns(train_text, lexicon, [cfg.seed, epoch]))
+            spelled = data.spell_unknowns(train_text, lexicon, [cfg.seed, epoch], p=weights, capital=capital)
+            return np.concatenate([vocab.encode_array(spelled), extra_ids])
 
         train_ids = epoch_ids(0)
-        print(f"spelling {train_text.count(UNK):,} <unk> with {len(lexicon):,} words seen <= "
-              f"{cfg.spell_unk} times", flush=True)
+        print(f"spelling {train_text.count(UNK):,} <unk> each as {spelled_as}", flush=True)
+        dataset = f"wikitext-2 (train: tokenized, each <unk> spelled as {spelled_as}, drawn per epoch)"
     else:
-        train_ids = vocab.encode_array(train_text)
+        train_ids = np.concatenate([vocab.encode_array(train_text), extra_ids])
+        dataset = "wikitext-2 (train: tokenized, <unk> -> reserved symbol)"
+    dataset += extra_note
     valid_text = data.load_raw("valid", args.data_dir)
     valid_ids = vocab.encode_array(valid_text[: cfg.valid_chars] if cfg.valid_chars else valid_text)
     streams = Streams(train_ids, cfg.batch, cfg.seq_len, cfg.seed, epoch_ids)
@@ -389,9 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     hw = hardware()
     params = int(model.count_params())
     meta_base = {"name": NAME, "config_name": args.config, "config": cfg.to_dict(), "params": params,
-                 "hardware": hw, "dataset": "wikitext-2 (train: tokenized, " + (
-                     f"each <unk> spelled as a train word seen <= {cfg.spell_unk} times, drawn per epoch)"
-                     if epoch_ids else "<unk> -> reserved symbol)")}
+                 "hardware": hw, "dataset": dataset}
 
     def export(valid_bpc: float, test_bpc: float | None = None) -> None:
         meta = {**meta_base, "steps": step, "train_seconds": round(elapsed, 1),

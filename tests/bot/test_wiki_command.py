@@ -12,6 +12,7 @@ import redis
 from bot.store import PENDING_KEY
 from tests.emulator.harness import running_bot
 from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, CALLBACK_MESSAGE, DiscordEmulator
+from workers import contracts
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -34,6 +35,8 @@ BAD_INPUTS = [
     ({"seed": "ok", "length": 10**12}, "Length must be a whole number from 100 to 4,000"),
     ({"seed": "ok", "temperature": 0.0}, "Temperature must be a number from 0.1 to 2.0"),
     ({"seed": "ok", "temperature": 1e9}, "Temperature must be a number from 0.1 to 2.0"),
+    ({"seed": "ok", "top_p": 0.0}, "Top-p must be a number from 0.05 to 1.0"),
+    ({"seed": "ok", "top_p": 1.5}, "Top-p must be a number from 0.05 to 1.0"),
 ]
 
 
@@ -59,6 +62,19 @@ async def test_zero_width_characters_are_stripped_from_the_seed(discord_emulator
             lambda r: record.token in r.path and r.method == "PATCH", 5, "the first progress edit")
         jobs = await bot.store.all_pending()
         assert [j.job["seed"] for j in jobs] == ["The cat"]
+        assert jobs[0].job["top_p"] == contracts.WIKI_TOP_P_DEFAULT
+
+
+async def test_top_p_travels_with_the_job(discord_emulator, scratch_redis_url):
+    async with running_bot(discord_emulator, redis_url=scratch_redis_url) as bot:
+        user = discord_emulator.add_user("nucleus")
+        record = await discord_emulator.invoke("wiki", {"seed": "The cat", "top_p": 0.9}, user=user)
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        assert record.callback_type == CALLBACK_DEFERRED_MESSAGE
+        await discord_emulator.wait_for_request(
+            lambda r: record.token in r.path and r.method == "PATCH", 5, "the first progress edit")
+        jobs = await bot.store.all_pending()
+        assert [(j.job["seed"], j.job["top_p"]) for j in jobs] == [("The cat", 0.9)]
 
 
 

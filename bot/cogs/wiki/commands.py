@@ -47,8 +47,8 @@ def writable_seed(seed: str | None) -> tuple[str, str]:
     return text, f"I changed your seed so the writer can spell it: {shown}."
 
 
-def wiki_job(seed: str, length: int, temperature: float,
-             rng_seed: int | None = None) -> tuple[WikiJob, str]:
+def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = None,
+             top_p: float = contracts.WIKI_TOP_P_DEFAULT) -> tuple[WikiJob, str]:
     """A validated :class:`WikiJob` and the note on its seed (see :func:`writable_seed`).
 
     Raises:
@@ -62,6 +62,7 @@ def wiki_job(seed: str, length: int, temperature: float,
                          high=contracts.WIKI_LENGTH_MAX),
         temperature=check_float(temperature, name="temperature", low=contracts.TEMPERATURE_MIN,
                                 high=contracts.TEMPERATURE_MAX),
+        top_p=check_float(top_p, name="top-p", low=contracts.TOP_P_MIN, high=contracts.TOP_P_MAX),
         rng_seed=rng_seed,
     ), note
 
@@ -85,6 +86,8 @@ class Wiki(commands.Cog):
                 f"{contracts.WIKI_LENGTH_MAX}, default {contracts.WIKI_LENGTH_DEFAULT})"),
         temperature=(f"Randomness ({contracts.TEMPERATURE_MIN} to {contracts.TEMPERATURE_MAX}; "
                      f"lower is safer, higher is wilder; default {contracts.WIKI_TEMPERATURE_DEFAULT})"),
+        top_p=(f"Keep only the likeliest letters, up to this share ({contracts.TOP_P_MIN} to "
+               f"{contracts.TOP_P_MAX}; lower is safer; default {contracts.WIKI_TOP_P_DEFAULT})"),
     )
     async def wiki(
         self,
@@ -94,7 +97,8 @@ class Wiki(commands.Cog):
             contracts.WIKI_LENGTH_DEFAULT),
         temperature: app_commands.Range[float, contracts.TEMPERATURE_MIN, contracts.TEMPERATURE_MAX] = (
             contracts.WIKI_TEMPERATURE_DEFAULT),
+        top_p: app_commands.Range[float, contracts.TOP_P_MIN, contracts.TOP_P_MAX] = contracts.WIKI_TOP_P_DEFAULT,
     ) -> None:
         """Write a Wikipedia-style article that starts with your text."""
-        job, note = wiki_job(seed, length, temperature)
+        job, note = wiki_job(seed, length, temperature, top_p=top_p)
         await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job), note)

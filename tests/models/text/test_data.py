@@ -68,3 +68,24 @@ def test_streams_draw_each_epoch_from_its_own_corpus():
     np.testing.assert_array_equal(x1[:, 1:], y1[:, :-1])
     x2, _, _ = streams.batch_at(2 * per_epoch + per_epoch - 1)  # the last step of a shorter corpus
     assert x2.shape == (4, 10) and calls == [1, 2]
+
+
+def test_wordfreq_rare_words_are_rare_unseen_and_spellable():
+    words, p = data.wordfreq_rare_words("the lobster Homarus", max_freq=1e-6, chars="abcdefghijklmnopqrstuvwxyz")
+    import wordfreq
+
+    assert len(words) > 100_000 and len(p) == len(words) and abs(p.sum() - 1) < 1e-9
+    assert "homarus" not in words and "the" not in words  # the known text spells them
+    assert all(w.isalpha() and w.islower() and len(w) > 1 for w in words[::997])
+    assert all(wordfreq.word_frequency(w, "en", wordlist="large") <= 1e-6 for w in words[::4999])
+    assert data.wordfreq_rare_words("", 1e-6, chars="ab")[0] == sorted(
+        w for w in data.wordfreq_rare_words("", 1e-6)[0] if set(w) <= {"a", "b"})
+
+
+def test_spelling_with_weights_and_capitals():
+    text = f"{UNK} {UNK} {UNK} {UNK} {UNK} {UNK} {UNK} {UNK}"
+    assert data.spell_unknowns(text, ["zog", "abra"], 3, p=np.array([1.0, 0.0])).split() == ["zog"] * 8
+    assert data.spell_unknowns(text, ["zog"], 3, p=np.array([1.0]), capital=1.0).split() == ["Zog"] * 8
+    mixed = data.spell_unknowns(" ".join([text] * 50), ["zog"], 3, p=np.array([1.0]), capital=0.5).split()
+    assert 100 < mixed.count("Zog") < 300 and set(mixed) == {"zog", "Zog"}
+    assert data.capital_rate("Aa Aa b b c D", 2) == 0.5

@@ -71,13 +71,41 @@ def test_stops_at_a_new_article_or_section_heading(generator):
         def run(prompt, **kw):
             return generator.generate([prompt], 12, seed=0, **kw)[0]
 
-        # " = x" opens a new article title line: stop before it (the prompt is kept whole).
-        assert run("the fox . \n = ") == "the fox . \n = "
-        assert run("the fox . \n = ", stop_at_end=False) == "the fox . \n = " + "x" * 12
-        # " = = x" opens a section: only stop_at_section stops there.
-        assert run("dog \n = = ") == "dog \n = = " + "x" * 12
-        assert run("dog \n = = ", stop_at_section=True) == "dog \n = = "
+        # A heading the prompt opened is the article's own: the model writes its title.
+        assert run("the fox . \n = ") == "the fox . \n = " + "x" * 12
+        assert run("dog \n = = ", stop_at_section=True) == "dog \n = = " + "x" * 12
         assert run("no heading here") == "no heading here" + "x" * 12
+    finally:
+        head.set_weights([kernel, bias])
+
+
+def test_only_a_heading_on_a_line_the_model_began_ends_the_text(generator):
+    import tensorflow as tf
+
+    ids = {c: generator.vocab.encode(c)[0] for c in "\n =x"}
+
+    def ended(before, token, t, mode):
+        history = tf.constant([[ids[c] for c in before]], tf.int32)
+        return bool(generator._ended(history, tf.constant([ids[token]]), tf.constant(mode), tf.constant(t))[0])
+
+    # " = x" opens a new article title line: it ends the text once the model wrote the newline.
+    assert ended("xx\n = ", "x", 4, 1) and ended("xx\n = ", "x", 40, 1)
+    assert not ended("xx\n = ", "x", 3, 1)  # the newline came from the prompt: the title is kept
+    assert not ended("xx\n = ", "=", 40, 1)  # " = =" is a section, not an article
+    assert not ended("xx\n = ", "x", 40, 0)  # stop mode off
+    # " = = x" opens a section: only the section mode stops there.
+    assert ended("\n = = ", "x", 6, 2) and not ended("\n = = ", "x", 5, 2)
+    assert not ended("\n = = ", "x", 40, 1)
+
+
+def test_a_title_line_the_model_writes_first_is_kept(generator):
+    head = generator.model.head
+    kernel, bias = head.get_weights()
+    forced = np.full_like(bias, -20.0)
+    forced[generator.vocab.encode("x")[0]] = 20.0
+    head.set_weights([np.zeros_like(kernel), forced])
+    try:
+        assert generator.generate(["= "], 5, seed=0)[0] == "= xxxxx"
     finally:
         head.set_weights([kernel, bias])
 

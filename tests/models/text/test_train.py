@@ -131,3 +131,11 @@ def test_spell_unk_trains_on_the_spelled_split_and_records_it(tmp_path, capsys):
     meta = json.loads((tmp_path / "wiki_writer.json").read_text())
     assert meta["config"]["spell_unk"] == 5
     assert "each <unk> spelled as a train word seen <= 5 times" in meta["dataset"]
+
+
+def test_unk_spelled_from_wordfreq_trains_and_records_it(tmp_path, capsys):
+    _run(tmp_path, "--spell-unk", "5", "--unk-lexicon", "wordfreq")
+    assert "each as a rare wordfreq word" in capsys.readouterr().out
+    meta = json.loads((tmp_path / "wiki_writer.json").read_text())
+    assert meta["config"]["unk_lexicon"] == "wordfreq"
+    assert "each <unk> spelled as a rare wordfreq word (frequency <= 1e-6" in meta["dataset"]
