@@ -398,7 +398,7 @@ def warm_up(settings: WorkerSettings) -> dict[str, float]:
     """Load and compile what ``settings.warmup`` names, so the first users do not pay for it.
 
     ``wiki``: the default text model and its sampling function for the default
-    length at every batch bucket up to ``batch_max_size`` (each bucket is one XLA
+    length (plus the ending slack) at every batch bucket up to ``batch_max_size`` (each bucket is one XLA
     compile, seconds each). ``music``: one short ``/compose`` per genre with the
     model users get by default (``best``), which loads it, traces its sampler and
     warms the renderer. A missing checkpoint is logged and skipped.
@@ -414,10 +414,13 @@ def warm_up(settings: WorkerSettings) -> dict[str, float]:
         except model_cache.ModelMissingError:
             log.warning("warm-up: no text checkpoint in %s", settings.model_dir)
         else:
+            from models.text.format import ENDING_SLACK
             from models.text.generate import BATCH_BUCKETS
 
             cap = next((b for b in BATCH_BUCKETS if b >= settings.batch_max_size), BATCH_BUCKETS[-1])
-            text_model.generator.warmup([b for b in BATCH_BUCKETS if b <= cap], contracts.WIKI_LENGTH_DEFAULT)
+            # What run_wiki_batch samples for a default job: its length and the ending slack.
+            text_model.generator.warmup([b for b in BATCH_BUCKETS if b <= cap],
+                                        contracts.WIKI_LENGTH_DEFAULT + ENDING_SLACK)
             timings["wiki"] = round(time.perf_counter() - started, 3)
     if "music" in settings.warmup:
         for genre in contracts.GENRE_NAMES:
