@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics, presenters, safety
+from bot.aio import stop_tasks
 from bot.db.repository import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEND_GRACE_SECONDS = 15.0  # how long close() lets a delivery in flight finish
+STOP_GRACE_SECONDS = 5.0  # then how long it waits for the cancelled follow-ups to end
 PENDING_SCAN_SECONDS = 5.0  # how often the pending store is scanned for jobs nobody here follows
 ADOPT_RETRY_SECONDS = (10.0, 300.0)  # a failed follow-up of a scanned job is retried after 10 s, doubling
 
@@ -254,9 +256,7 @@ class JobRunner:
         sending = [t for t in self._sending if not t.done()]
         if sending:
             await asyncio.wait(sending, timeout=SEND_GRACE_SECONDS)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), STOP_GRACE_SECONDS)
 
     # --- recovery after a restart --------------------------------------------
 

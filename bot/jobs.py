@@ -26,6 +26,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
 
+from bot.aio import stop_tasks
 from workers import contracts
 from workers.contracts import (
     ContinueJob,
@@ -46,6 +47,7 @@ STATE_QUEUED, STATE_RUNNING, STATE_DONE = "queued", "running", "done"
 # What reading job state raises while Redis restarts or is away: the bot retries.
 BACKEND_ERRORS = (redis.exceptions.RedisError, OperationalError, OSError)
 RETRY_MAX_SECONDS = 5.0  # the longest pause between reads while the backend is away
+CLOSE_GRACE_SECONDS = 5.0  # how long close() waits for the feed's reader to stop
 
 NO_RESULT_IN_TIME = "No result arrived in time. Please try again later."
 
@@ -131,9 +133,7 @@ class ResultFeed:
 
     async def close(self) -> None:
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+            await stop_tasks([self._reader], CLOSE_GRACE_SECONDS)
 
 
 def start_deadline(job_timeout: float) -> float:
@@ -354,7 +354,9 @@ class JobBackend:
                 left = deadline - time.monotonic()
                 pause = max(min(pause, left + 0.01) if left > 0 else pause, 0.0)
                 try:
-                    payload = await asyncio.wait_for(changes.get(), pause)
+                    # Not asyncio.wait_for: on 3.11 it can drop a cancellation (see bot.aio).
+                    async with asyncio.timeout(pause):
+                        payload = await changes.get()
                 except TimeoutError:
                     continue
                 if payload == RESYNC:

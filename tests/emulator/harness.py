@@ -9,6 +9,7 @@ from typing import Any
 
 import redis
 
+from bot.aio import task_stack
 from bot.client import EXTENSIONS, WikimuseBot
 from bot.runtime import open_bot
 from bot.settings import BotSettings
@@ -61,9 +62,21 @@ async def running_bot(emulator: DiscordEmulator, *, redis_url: str | None, sync:
             yield bot
         finally:
             ready.cancel()
-            await bot.close()
+            await close_or_explain(bot)
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)
+
+
+CLOSE_TIMEOUT = 45.0  # longer than the bot's own grace periods for deliveries and tasks
+
+
+async def close_or_explain(bot: WikimuseBot) -> None:
+    """``bot.close()``, failing with every task's stack if it does not return in time."""
+    try:
+        await asyncio.wait_for(bot.close(), CLOSE_TIMEOUT)
+    except TimeoutError:
+        stacks = "\n".join(f"--- {t.get_name()}\n{task_stack(t)}" for t in asyncio.all_tasks())
+        raise AssertionError(f"bot.close() did not return within {CLOSE_TIMEOUT}s; tasks:\n{stacks}") from None
 
 
 def assert_progress_edits(edits: list, prefixes: tuple[str, ...], interval: float = 2.0,
