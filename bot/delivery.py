@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics, presenters, safety
 from bot.aio import stop_tasks
-from bot.db.repository import history_kind
+from bot.db.history import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
 from bot.leases import Leases

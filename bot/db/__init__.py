@@ -2,6 +2,12 @@
 
 :class:`Database` owns one engine and both repositories; the bot awaits
 :meth:`Database.run`, which runs a repository call in a worker thread.
+
+- :mod:`bot.db.models`: the tables; :mod:`bot.db.migrations`: their Alembic history.
+- :mod:`bot.db.records`: the frozen records repositories return.
+- :mod:`bot.db.challenges`: challenges, submissions, votes, results (with validation).
+- :mod:`bot.db.lifecycle`: a challenge's state transitions and the posting lease.
+- :mod:`bot.db.history`: the generation history.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from bot.db.challenges import ChallengeRepository
 from bot.db.engine import default_sqlite_url, make_engine, make_session_factory
-from bot.db.repository import ChallengeRepository, HistoryRepository, Scoring
+from bot.db.history import HistoryRepository
+from bot.db.records import Scoring
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -1,53 +1,25 @@
-"""Alembic migrations on empty SQLite and PostgreSQL databases, and models == migrations."""
+"""Alembic migrations on empty SQLite and PostgreSQL databases, and models == migrations.
+
+The ``engine`` fixture (an empty database of each backend) lives in ``conftest.py``.
+"""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from bot.db import Database
-from bot.db.engine import default_sqlite_url, make_engine
+from bot.db.engine import default_sqlite_url
 from bot.db.migrate import MIGRATIONS_DIR, downgrade, schema_drift, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TABLES = {"challenges", "submissions", "votes", "results", "generation_history"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """An empty database: a fresh SQLite file, or a uniquely named PostgreSQL schema."""
-    if request.param == "sqlite":
-        engine = make_engine(default_sqlite_url(tmp_path))
-        yield engine
-        engine.dispose()
-        return
-    schema = f"wikimuse_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.orig}")
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_upgrade_head_on_an_empty_database_creates_every_table(engine: sa.Engine) -> None:

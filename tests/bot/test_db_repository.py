@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,45 +11,25 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, Scoring
 from bot.db import errors as db_errors
-from bot.db.engine import default_sqlite_url, make_engine, make_session_factory
+from bot.db.challenges import ChallengeRepository
+from bot.db.engine import make_session_factory
+from bot.db.history import history_kind
 from bot.db.migrate import upgrade
 from bot.db.models import ChallengeKind, ChallengeState, Submission, Vote
-from bot.db.repository import ChallengeRecord, ChallengeRepository, history_kind
+from bot.db.records import ChallengeRecord
 from workers import contracts
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 GUILD, OTHER_GUILD, CHANNEL, ADMIN = 1000, 2000, 3000, 1
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 MIDI = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x60MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated database: a fresh SQLite file, or a uniquely named PostgreSQL schema."""
-    if request.param == "sqlite":
-        db = Database(make_engine(default_sqlite_url(tmp_path)))
-        upgrade(db.engine)
-        yield db
-        db.dispose()
-        return
-    schema = f"wikimuse_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.orig}")
-    db = Database(make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}))
-    try:
-        upgrade(db.engine)
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture
+def database(engine: sa.Engine) -> Database:
+    """A migrated database on each backend (``engine`` is in ``conftest.py``)."""
+    upgrade(engine)
+    return Database(engine)
 
 
 def make_challenge(

@@ -23,7 +23,7 @@ from bot.cogs.challenges.views import COG_NAME, VoteButton
 from bot.db import Database
 from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
-from bot.db.repository import HistoryRecord
+from bot.db.records import HistoryRecord
 from bot.delivery import channel_permissions
 
 log = logging.getLogger(__name__)

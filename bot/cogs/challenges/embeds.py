@@ -9,7 +9,7 @@ from datetime import datetime
 import discord
 
 from bot.db.models import ChallengeKind, ChallengeState
-from bot.db.repository import (
+from bot.db.records import (
     ChallengeRecord,
     CloseOutcome,
     LeaderboardRow,

@@ -19,7 +19,7 @@ from bot.cogs.challenges import embeds
 from bot.cogs.challenges.views import ballot_view
 from bot.db import Database, Scoring
 from bot.db.models import ChallengeState, utcnow
-from bot.db.repository import ChallengeRecord, SubmissionRecord
+from bot.db.records import ChallengeRecord, SubmissionRecord
 from bot.delivery import channel_permissions, may_send_but_not_attach
 
 log = logging.getLogger(__name__)
