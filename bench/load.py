@@ -524,6 +524,7 @@ async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
                     bot_env_extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Start Redis, ``workers`` workers, the emulator and the bot; warm up; measure; stop."""
     from tests.emulator.server import DiscordEmulator
+    from tests.workers.embedded_harness import wait_warm
     from workers.embedded import RedisServer, WorkerProcess, free_port
 
     out: dict[str, Any] = {"workers": workers, "layout": [",".join(q) for q in worker_layout(workers)]}
@@ -546,7 +547,7 @@ async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
             await asyncio.to_thread(worker.start, 180.0)
         started = time.monotonic()
         for worker in processes:  # each worker loads and compiles what its queues need
-            await asyncio.to_thread(worker.wait_warm)
+            await asyncio.to_thread(wait_warm, worker)
         out["worker_warmup_seconds"] = round(time.monotonic() - started, 1)
         out["pools"] = [f"{w.pool} -c {w.concurrency}" for w in processes]
         users = [emulator.add_user(f"user{i}") for i in range(config.users)]

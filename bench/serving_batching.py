@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.workers.embedded_harness import wait_warm  # noqa: E402
 from workers import contracts  # noqa: E402
 from workers.app import create_app  # noqa: E402
 from workers.contracts import WikiJob, WikiResult, result_from_dict  # noqa: E402
@@ -55,7 +56,7 @@ def measure(redis_url: str, model_dir: Path, pool: str, concurrency_levels: list
                            env={"MODEL_DIR": str(model_dir), "LOG_LEVEL": "INFO", "WARMUP": "wiki",
                                 "BATCH_MAX_SIZE": str(max(concurrency_levels))},
                            log_path=log_dir / f"worker-{pool}.log").start(timeout=120)
-    worker.wait_warm()  # every batch bucket compiled, as a production worker with WARMUP=wiki
+    wait_warm(worker)  # every batch bucket compiled, as a production worker with WARMUP=wiki
     app = create_app(load_settings({"REDIS_URL": redis_url}))
     try:
         burst(app, 1, 100, 0)  # load TensorFlow and the model, trace the generate function

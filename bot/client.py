@@ -72,14 +72,14 @@ class WikimuseBot(commands.AutoShardedBot):
         sync_commands: sync application commands in ``setup_hook`` (``--sync``).
         extensions: cog modules to load (default :data:`EXTENSIONS`).
         view_factory: builds the buttons under results (default: :func:`bot.views.result_view`).
-        database: the SQL database (challenges and generation history). None: the bot opens
-            ``settings.database_url`` (else SQLite under ``settings.data_dir``) in ``setup_hook``
-            and disposes it in :meth:`close`; a database passed in belongs to the caller.
+
+    The bot is the one owner of the SQL database (challenges and generation history): it
+    opens :func:`database_url` in ``setup_hook``, before the cogs load (they and the
+    delivery of results use ``bot.database``), and disposes of it in :meth:`close`.
     """
 
     def __init__(self, settings: BotSettings, backend: JobBackend, *, sync_commands: bool = False,
-                 extensions: Sequence[str] = EXTENSIONS, view_factory: ViewFactory | None = None,
-                 database: Database | None = None) -> None:
+                 extensions: Sequence[str] = EXTENSIONS, view_factory: ViewFactory | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
@@ -92,8 +92,7 @@ class WikimuseBot(commands.AutoShardedBot):
         self.settings = settings
         self.backend = backend
         self.store = Store(backend.redis)
-        self.database = database
-        self._owns_database = database is None
+        self.database: Database | None = None  # opened in setup_hook
         self.runner = JobRunner(self, backend, self.store, settings, view_factory or views.result_view)
         self.sync_commands = sync_commands
         self.extension_names = tuple(extensions)
@@ -101,8 +100,8 @@ class WikimuseBot(commands.AutoShardedBot):
         self.metrics_exporter: metrics.Exporter | None = None  # set by bot.runtime.open_bot
 
     async def setup_hook(self) -> None:
-        if self.database is None:  # before the cogs: they share this one
-            self.database = await asyncio.to_thread(Database.connect, database_url(self.settings))
+        # Before the cogs, which share it; migrations run here.
+        self.database = await asyncio.to_thread(Database.connect, database_url(self.settings))
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*views.DYNAMIC_ITEMS)  # result buttons survive restarts
@@ -123,6 +122,6 @@ class WikimuseBot(commands.AutoShardedBot):
     async def close(self) -> None:
         await self.runner.close()
         await super().close()  # unloads the cogs first, so none uses the database after this
-        if self._owns_database and self.database is not None:
+        if self.database is not None:
             self.database.dispose()
             self.database = None

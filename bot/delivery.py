@@ -34,7 +34,7 @@ from workers import contracts
 from workers.contracts import Contract, ErrorResult
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import BotClient
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class JobRunner:
         view_factory: buttons to put under a result (None: no buttons).
     """
 
-    def __init__(self, bot: WikimuseBot, backend: JobBackend, store: Store, settings: BotSettings,
+    def __init__(self, bot: BotClient, backend: JobBackend, store: Store, settings: BotSettings,
                  view_factory: ViewFactory | None = None) -> None:
         self.bot = bot
         self.backend = backend

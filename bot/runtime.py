@@ -6,14 +6,12 @@ tests run the same wiring as production (embedded stack included).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from bot import metrics
-from bot.client import EXTENSIONS, WikimuseBot, database_url
-from bot.db import Database
+from bot.client import EXTENSIONS, WikimuseBot
 from bot.embedded import EmbeddedBackend
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
@@ -47,11 +45,7 @@ async def open_bot(settings: BotSettings, *, sync_commands: bool = False,
             exporter = metrics.start_exporter(settings.metrics_port, redis_url, PENDING_KEY,
                                               settings.metrics_addr)
             stack.callback(exporter.stop)
-        # One database for the whole bot (history and challenges); migrations run here.
-        database = await asyncio.to_thread(Database.connect, database_url(settings))
-        stack.callback(database.dispose)
-        bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions,
-                          database=database)
+        bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions)
         bot.metrics_exporter = exporter  # tests read the bound port from it
         async with bot:
             yield bot

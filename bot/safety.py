@@ -31,7 +31,7 @@ from bot.store import PendingJob
 from workers.contracts import ErrorResult, MusicResult, WikiResult
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import BotClient
 
 DEFAULT_LIST = Path(__file__).with_name("blocklist.txt")
 MODE_KEY = "safe_mode"  # "on" | "off"; absent: the guild's own settings decide
@@ -171,7 +171,7 @@ def mask_result(result: R, blocklist: Blocklist) -> R:
     return dataclasses.replace(result, message=blocklist.mask(result.message, markdown=True))
 
 
-async def screen(bot: WikimuseBot, pending: PendingJob, result: R) -> tuple[PendingJob, R]:
+async def screen(bot: BotClient, pending: PendingJob, result: R) -> tuple[PendingJob, R]:
     """``(pending, result)`` as they may be posted: masked where the guild's safe mode is on.
 
     The label (the late-delivery line, /history) and the note (how the seed was changed)

@@ -22,7 +22,7 @@ from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob, ErrorResult, WikiJob
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import CogHost
     from bot.jobs import Result
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
 
 async def rerun(interaction: discord.Interaction, job_id: str, action: str, genre: str | None = None) -> None:
     """Handle a click: check who clicked, derive the job, and run it like a new command."""
-    bot: WikimuseBot = interaction.client  # type: ignore[assignment]
+    bot: CogHost = interaction.client  # type: ignore[assignment]
     try:
         previous = await bot.store.recall_job(job_id)
         if previous is None:

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 
+from tests.workers import embedded_harness
 from workers.embedded import RedisServer, WorkerProcess, find_redis_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -226,13 +227,13 @@ class CeleryWorkerHandle:
         return self.process.node_name()
 
     def child_pids(self) -> list[int]:
-        return self.process.child_pids()
+        return embedded_harness.child_pids(self.process)
 
     def alive(self) -> bool:
         return self.process.alive()
 
     def kill(self, sig: int = 9) -> None:
-        self.process.kill(sig)
+        embedded_harness.kill(self.process, sig)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         return self.process.stop(timeout)

@@ -229,25 +229,6 @@ class WorkerProcess:
     def node_name(self) -> str:
         return self.hostname.replace("%h", socket.gethostname())
 
-    def wait_warm(self, timeout: float = 600.0) -> None:
-        """Block until the worker's ``WARMUP`` has finished (its log says ``warm-up done``).
-
-        Needs ``log_path`` and a log level of INFO or lower; returns at once without ``WARMUP``.
-        """
-        if not self.env.get("WARMUP"):
-            return
-        if self.log_path is None:
-            raise EmbeddedError("wait_warm needs the worker's log_path")
-        deadline = time.monotonic() + timeout
-        while "warm-up done" not in (log := Path(self.log_path).read_text(errors="replace")):
-            if "warm-up failed" in log:
-                raise EmbeddedError(f"the worker's warm-up failed (see {self.log_path})")
-            if self.proc is None or self.proc.poll() is not None:
-                raise EmbeddedError("the worker exited while warming up")
-            if time.monotonic() > deadline:
-                raise EmbeddedError(f"the worker did not finish warming up in {timeout:.0f} s")
-            time.sleep(0.25)
-
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until this worker answers a broadcast ping."""
         from workers.app import create_app
@@ -267,20 +248,6 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
-
-    def child_pids(self) -> list[int]:
-        """Pids of the pool's child processes (prefork), from /proc (Linux)."""
-        if not self.alive():
-            return []
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        try:
-            return [int(p) for p in path.read_text().split()]
-        except OSError:
-            return []
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.alive():
-            self.proc.send_signal(sig)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """Warm shutdown (SIGTERM: running jobs finish or are requeued), then SIGKILL."""

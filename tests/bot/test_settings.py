@@ -67,10 +67,16 @@ def test_challenge_settings_reach_the_cog(tmp_path: Path):
                               "CHALLENGE_POLL_SECONDS": "7.5"})
     cog = ChallengeSettings.from_settings(settings)
     assert (cog.scoring.win, cog.scoring.runner_up, cog.poll_seconds) == (5, 2, 7.5)
-    assert cog.database_url.startswith("sqlite:///") and str(tmp_path.resolve()) in cog.database_url
-    with_url = ChallengeSettings.from_settings(load_settings(
-        {"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://localhost/wikimuse"}))
-    assert with_url.database_url == "postgresql://localhost/wikimuse"
+
+
+def test_the_database_is_database_url_else_sqlite_in_the_data_dir(tmp_path: Path):
+    from bot.client import database_url
+
+    default = database_url(load_settings({"DISCORD_TOKEN": "t", "BOT_DATA_DIR": str(tmp_path)}))
+    assert default.startswith("sqlite:///") and str(tmp_path.resolve()) in default
+    assert database_url(load_settings(
+        {"DISCORD_TOKEN": "t", "DATABASE_URL": "postgresql://localhost/wikimuse"})
+    ) == "postgresql://localhost/wikimuse"
 
 
 def test_bad_challenge_value_names_the_variable():

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.workers.embedded_harness import wait_warm
 from workers import contracts
 from workers.app import create_app
 from workers.contracts import WikiJob, WikiResult, result_from_dict
@@ -106,10 +107,10 @@ def test_demo_writes_an_article_through_the_queue(tiny_model_dir, tmp_path):
 
 def test_wait_warm_reads_the_worker_log(tmp_path):
     log = tmp_path / "worker.log"
-    assert WorkerProcess("redis://unused", env={}).wait_warm() is None  # no WARMUP: nothing to wait for
+    assert wait_warm(WorkerProcess("redis://unused", env={})) is None  # no WARMUP: nothing to wait for
     worker = WorkerProcess("redis://unused", env={"WARMUP": "wiki"}, log_path=log)
     log.write_text('{"msg": "warm-up done in 1.0s"}\n')
-    worker.wait_warm(timeout=1)
+    wait_warm(worker, timeout=1)
     log.write_text('{"msg": "warm-up failed"}\n')
     with pytest.raises(EmbeddedError, match="warm-up failed"):
-        worker.wait_warm(timeout=1)
+        wait_warm(worker, timeout=1)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
@@ -25,6 +25,9 @@ from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
 from bot.db.records import HistoryRecord
 from bot.delivery import channel_permissions
+
+if TYPE_CHECKING:
+    from bot.interfaces import CogHost
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -82,14 +85,13 @@ class Challenges(commands.Cog, name=COG_NAME):
 
     def __init__(
         self,
-        bot: commands.Bot,
+        bot: CogHost,
         settings: ChallengeSettings,
-        database: Database | None = None,
+        database: Database,
     ) -> None:
         self.bot = bot
         self.settings = settings
-        self._database = database
-        self._owns_database = database is None
+        self.db = database  # the bot's; it opens and disposes of it
         self.scheduler: ChallengeScheduler | None = None
         self._tick_lock = asyncio.Lock()
 
@@ -100,15 +102,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         except db_errors.ChallengeError as exc:
             raise ChallengeCommandError(str(exc)) from exc
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the challenges cog is not loaded")
-        return self._database
-
     async def cog_load(self) -> None:
-        if self._database is None:
-            self._database = await asyncio.to_thread(Database.connect, self.settings.database_url)
         self.scheduler = ChallengeScheduler(
             self.bot, self.db, self.settings.scoring, lease_seconds=self.settings.lease_seconds
         )
@@ -125,9 +119,6 @@ class Challenges(commands.Cog, name=COG_NAME):
             log.warning("challenge scheduler still busy at unload; cancelling it")
         self.scheduler_loop.cancel()
         self.bot.remove_dynamic_items(VoteButton)
-        if self._owns_database and self._database is not None:
-            self._database.dispose()
-            self._database = None
 
     @tasks.loop(seconds=30.0)
     async def scheduler_loop(self) -> None:

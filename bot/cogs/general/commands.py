@@ -19,7 +19,7 @@ from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
 from workers import contracts
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import CogHost
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _genre_defaults(model_dir: Path) -> list[str]:
 class General(commands.Cog):
     """Everything around the generators."""
 
-    def __init__(self, bot: WikimuseBot) -> None:
+    def __init__(self, bot: CogHost) -> None:
         self.bot = bot
 
     # --- /queue and /cancel ---------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import CogHost
 
 
-async def setup(bot: WikimuseBot) -> None:
+async def setup(bot: CogHost) -> None:
     from bot.cogs.music.commands import Music
 
     await bot.add_cog(Music(bot))

@@ -22,7 +22,7 @@ from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import CogHost
 
 MODEL_CHOICES = [app_commands.Choice(name=name, value=name) for name in contracts.MUSIC_MODELS]
 
@@ -53,7 +53,7 @@ def compose_label(job: ComposeJob) -> str:
 class Music(commands.Cog):
     """Music from the LSTM composer, the seq2seq continuer and the RBM/NADE models."""
 
-    def __init__(self, bot: WikimuseBot) -> None:
+    def __init__(self, bot: CogHost) -> None:
         self.bot = bot
 
     async def _default_genre(self, guild_id: int | None) -> str | None:

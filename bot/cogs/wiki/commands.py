@@ -15,7 +15,7 @@ from workers import contracts
 from workers.contracts import WikiJob
 
 if TYPE_CHECKING:
-    from bot.client import WikimuseBot
+    from bot.interfaces import CogHost
 
 
 def writable_seed(seed: str | None) -> tuple[str, str]:
@@ -74,7 +74,7 @@ def wiki_label(job: WikiJob) -> str:
 class Wiki(commands.Cog):
     """Wikipedia-style articles from the character-level LSTM."""
 
-    def __init__(self, bot: WikimuseBot) -> None:
+    def __init__(self, bot: CogHost) -> None:
         self.bot = bot
 
     @app_commands.command(name="wiki")
