@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from bot.db import errors
 from bot.db.base import clip
@@ -39,6 +40,17 @@ from bot.db.records import (
     SubmitOutcome,
     VoteOutcome,
 )
+
+
+def _locked(session: Session, challenge_id: int) -> Challenge:
+    """The challenge's row, locked until the transaction ends (``FOR UPDATE``; SQLite has
+    no row locks and lets one writer at a time). Raises: ChallengeNotFound."""
+    challenge = session.scalars(
+        select(Challenge).where(Challenge.id == challenge_id).with_for_update()
+    ).first()
+    if challenge is None:
+        raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id}.")
+    return challenge
 
 
 class ChallengeRepository(ChallengeLifecycle):
@@ -195,11 +207,7 @@ class ChallengeRepository(ChallengeLifecycle):
 
         def attempt() -> SubmitOutcome:
             with self._sessions.begin() as session:
-                challenge = session.scalars(
-                    select(Challenge).where(Challenge.id == challenge_id).with_for_update()
-                ).first()
-                if challenge is None:
-                    raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id}.")
+                challenge = _locked(session, challenge_id)
                 if challenge.state != ChallengeState.OPEN.value:
                     raise errors.WrongState(
                         f"Challenge #{challenge_id} is {challenge.state}; submissions are closed."
@@ -252,11 +260,7 @@ class ChallengeRepository(ChallengeLifecycle):
 
         def attempt() -> VoteOutcome:
             with self._sessions.begin() as session:
-                challenge = session.scalars(
-                    select(Challenge).where(Challenge.id == challenge_id).with_for_update()
-                ).first()
-                if challenge is None:
-                    raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id}.")
+                challenge = _locked(session, challenge_id)
                 if challenge.state != ChallengeState.VOTING.value:
                     raise errors.WrongState(f"Voting for challenge #{challenge_id} is not open.")
                 if challenge.voting_deadline <= now:
@@ -278,9 +282,3 @@ class ChallengeRepository(ChallengeLifecycle):
                 return VoteOutcome(submission_id=submission.id, previous_submission_id=previous)
 
         return self._retry_on_conflict(attempt)
-
-    def vote_of(self, challenge_id: int, voter_id: int) -> int | None:
-        """The submission id this member voted for, if any."""
-        with self._sessions() as session:
-            vote = session.get(Vote, (challenge_id, voter_id))
-            return None if vote is None else vote.submission_id

@@ -13,12 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine
-
-from bot.db.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -71,12 +67,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str = "base") -> None:
     with _exclusive(engine):
         command.downgrade(alembic_config(engine), revision)
-
-
-def schema_drift(engine: Engine) -> list[object]:
-    """What autogenerate would change to make the database match the models (empty: none)."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
-        return list(compare_metadata(context, Base.metadata))

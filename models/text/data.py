@@ -42,11 +42,6 @@ RAW_SHA256 = {
     # The train split's hash is recorded on first download (printed by the CLI) since no
     # offline copy exists to take it from; test and valid are verified.
 }
-TOKENS_SHA256 = {
-    "train": "9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f",
-    "valid": "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8",
-    "test": "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0",
-}
 
 
 class DataError(RuntimeError):

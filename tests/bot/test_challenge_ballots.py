@@ -33,15 +33,21 @@ async def open_challenge_with_entries(bot, emulator) -> int:
     return challenge.id
 
 
+async def post_ballots_denied(emulator, redis_url: str, tmp_path: Path, deny: int) -> list:
+    """Open a challenge with two entries, deny the bot ``deny`` in its channel and post the
+    ballots; the submissions as stored afterwards."""
+    async with running_bot(emulator, redis_url=redis_url, extensions=("bot.cogs.challenges",),
+                           database_url=default_sqlite_url(tmp_path)) as bot:
+        challenge_id = await open_challenge_with_entries(bot, emulator)
+        await emulator.set_bot_permissions(emulator.default_channel_id, deny=deny)
+        await bot.get_cog("Challenges").scheduler.publish(challenge_id)
+        return await bot.database.run(bot.database.challenges.submissions, challenge_id)
+
+
 async def test_an_entry_whose_file_cannot_be_attached_is_posted_without_it(
         discord_emulator, scratch_redis_url, tmp_path: Path):
     emulator = discord_emulator
-    async with running_bot(emulator, redis_url=scratch_redis_url, extensions=("bot.cogs.challenges",),
-                           database_url=default_sqlite_url(tmp_path)) as bot:
-        challenge_id = await open_challenge_with_entries(bot, emulator)
-        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_ATTACH_FILES)
-        await bot.get_cog("Challenges").scheduler.publish(challenge_id)
-        submissions = await bot.database.run(bot.database.challenges.submissions, challenge_id)
+    submissions = await post_ballots_denied(emulator, scratch_redis_url, tmp_path, p.PERM_ATTACH_FILES)
     posted = [m for m in emulator.channel_messages() if not m["flags"]]
     header, first, second = posted
     assert "Voting is open" in header["content"]
@@ -54,12 +60,7 @@ async def test_an_entry_whose_file_cannot_be_attached_is_posted_without_it(
 async def test_a_channel_the_bot_cannot_post_in_gives_up_quietly(
         discord_emulator, scratch_redis_url, tmp_path: Path):
     emulator = discord_emulator
-    async with running_bot(emulator, redis_url=scratch_redis_url, extensions=("bot.cogs.challenges",),
-                           database_url=default_sqlite_url(tmp_path)) as bot:
-        challenge_id = await open_challenge_with_entries(bot, emulator)
-        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_SEND_MESSAGES)
-        await bot.get_cog("Challenges").scheduler.publish(challenge_id)
-        submissions = await bot.database.run(bot.database.challenges.submissions, challenge_id)
+    submissions = await post_ballots_denied(emulator, scratch_redis_url, tmp_path, p.PERM_SEND_MESSAGES)
     assert emulator.channel_messages() == []
     assert [s.vote_message_id for s in submissions] == [0, 0]  # undeliverable: not retried
 

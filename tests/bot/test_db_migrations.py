@@ -11,15 +11,27 @@ import threading
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bot.db import Database
 from bot.db.engine import default_sqlite_url
-from bot.db.migrate import MIGRATIONS_DIR, downgrade, schema_drift, upgrade
+from bot.db.migrate import MIGRATIONS_DIR, downgrade, upgrade
+from bot.db.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {"challenges", "submissions", "votes", "results", "generation_history"}
+
+
+def schema_drift(engine: sa.Engine) -> list[object]:
+    """What autogenerate would change to make the database match the models (empty: none)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
 
 
 def test_upgrade_head_on_an_empty_database_creates_every_table(engine: sa.Engine) -> None:

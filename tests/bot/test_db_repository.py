@@ -151,6 +151,13 @@ def test_voting_opens_once_and_early_opening_closes_submissions(database: Databa
         repo.submit(challenge.id, ALICE, job_id="late", now=early)
 
 
+def vote_of(database: Database, challenge_id: int, voter_id: int) -> int | None:
+    """The submission a member's stored vote points at (None: no vote)."""
+    with make_session_factory(database.engine)() as session:
+        vote = session.get(Vote, (challenge_id, voter_id))
+        return None if vote is None else vote.submission_id
+
+
 def test_one_changeable_vote_per_member_and_no_self_votes(database: Database) -> None:
     repo = database.challenges
     challenge, subs = run_to_voting(repo, (ALICE, BOB, CAROL))
@@ -158,10 +165,10 @@ def test_one_changeable_vote_per_member_and_no_self_votes(database: Database) ->
     assert first.previous_submission_id is None and not first.changed
     changed = repo.vote(challenge.id, subs[CAROL], ALICE, now=VOTING)
     assert changed.changed and changed.previous_submission_id == subs[BOB]
-    assert repo.vote_of(challenge.id, ALICE) == subs[CAROL]
+    assert vote_of(database, challenge.id, ALICE) == subs[CAROL]
     with pytest.raises(db_errors.SelfVote):
         repo.vote(challenge.id, subs[ALICE], ALICE, now=VOTING)
-    assert repo.vote_of(challenge.id, ALICE) == subs[CAROL]  # the refused vote changed nothing
+    assert vote_of(database, challenge.id, ALICE) == subs[CAROL]  # the refused vote changed nothing
     other, other_subs = run_to_voting(repo, (DAVE,))
     with pytest.raises(db_errors.SubmissionNotFound):
         repo.vote(challenge.id, other_subs[DAVE], ALICE, now=VOTING)

@@ -28,13 +28,19 @@ def music_result(job_id: str) -> contracts.MusicResult:
         audio_b64=contracts.b64encode(b"OggS"), png_b64=contracts.b64encode(b"\x89PNG"), notes=3)
 
 
+async def deliver_late_denied(bot, emulator, job_id: str, deny: int):
+    """Deliver a late music result (its interaction token expired) to a channel where the
+    bot is denied ``deny``: the pending job and the message (None: not posted)."""
+    await emulator.set_bot_permissions(emulator.default_channel_id, deny=deny)
+    pending = late_job(emulator, job_id, contracts.TASK_COMPOSE)
+    await bot.store.add_pending(pending)
+    return pending, await bot.runner.deliver(pending, music_result(pending.job_id))
+
+
 async def test_a_channel_the_bot_cannot_post_in_ends_the_job(discord_emulator, scratch_redis_url):
     emulator = discord_emulator
     async with running_bot(emulator, redis_url=scratch_redis_url) as bot:
-        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_SEND_MESSAGES)
-        pending = late_job(emulator, "1f" * 16, contracts.TASK_COMPOSE)
-        await bot.store.add_pending(pending)
-        message = await bot.runner.deliver(pending, music_result(pending.job_id))
+        pending, message = await deliver_late_denied(bot, emulator, "1f" * 16, p.PERM_SEND_MESSAGES)
         assert message is None
         assert await bot.store.all_pending() == []  # not retried on the next start
         assert not await bot.runner.deliver(pending, music_result(pending.job_id))  # already settled
@@ -44,10 +50,7 @@ async def test_a_channel_the_bot_cannot_post_in_ends_the_job(discord_emulator, s
 async def test_without_attach_files_the_result_goes_out_without_its_files(discord_emulator, scratch_redis_url):
     emulator = discord_emulator
     async with running_bot(emulator, redis_url=scratch_redis_url) as bot:
-        await emulator.set_bot_permissions(emulator.default_channel_id, deny=p.PERM_ATTACH_FILES)
-        pending = late_job(emulator, "2e" * 16, contracts.TASK_COMPOSE)
-        await bot.store.add_pending(pending)
-        message = await bot.runner.deliver(pending, music_result(pending.job_id))
+        _, message = await deliver_late_denied(bot, emulator, "2e" * 16, p.PERM_ATTACH_FILES)
         assert message is not None and await bot.store.all_pending() == []
     posted = emulator.messages[message.id]
     assert posted["attachments"] == [] and "may not attach files" in posted["content"]

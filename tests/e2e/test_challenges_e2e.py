@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,10 @@ class Harness:
     ) -> list[dict[str, Any]]:
         return await self.emulator.autocomplete(f"challenge {sub}", options, focused, user=user)
 
+    async def ask(self, sub: str, options: dict[str, Any], *, user: int) -> dict[str, Any]:
+        """Invoke ``/challenge sub`` and wait for its answer (see :meth:`answer`)."""
+        return await self.answer(await self.invoke(sub, options, user=user))
+
     async def answer(self, record: InteractionRecord) -> dict[str, Any]:
         """The message that answered an interaction: the reply, the deferred reply once
         filled in, or the first followup."""
@@ -122,6 +126,14 @@ async def wait_until(emulator: DiscordEmulator, predicate: Callable[[], Any], wh
     return await emulator.wait_for(predicate, 20, what)
 
 
+def set_deadlines(database: Database, challenge_id: int, **deadlines: datetime) -> None:
+    """Move a challenge's deadlines in the database, as if time had passed."""
+    with database.engine.begin() as connection:
+        connection.execute(
+            update(Challenge).where(Challenge.id == challenge_id).values(**deadlines)
+        )
+
+
 def assert_no_mentions(payload: dict[str, Any]) -> None:
     assert payload.get("allowed_mentions") == {"parse": []}, payload.get("allowed_mentions")
 
@@ -140,20 +152,16 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
 
     async with harness.running(sync=True) as bot:
         # -- create: members without Manage Server are refused -------------------------
-        refused = await harness.answer(
-            await harness.invoke(
-                "create",
-                {"title": "x", "prompt": "y", "kind": "music", "deadline": "1h"},
-                user=alice,
-            )
+        refused = await harness.ask(
+            "create",
+            {"title": "x", "prompt": "y", "kind": "music", "deadline": "1h"},
+            user=alice,
         )
         assert refused["_ephemeral"] and "Manage Server" in refused["content"]
-        bad = await harness.answer(
-            await harness.invoke(
-                "create",
-                {"title": "x", "prompt": "y", "kind": "music", "deadline": "yesterday"},
-                user=admin,
-            )
+        bad = await harness.ask(
+            "create",
+            {"title": "x", "prompt": "y", "kind": "music", "deadline": "yesterday"},
+            user=admin,
         )
         assert bad["_ephemeral"] and "not a deadline" in bad["content"]
 
@@ -185,20 +193,16 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
 
         # -- submissions: uploads, a history result, a bad file, a resubmission ---------
         for member, note in ((alice, 60), (carol, 64)):
-            answer = await harness.answer(
-                await harness.invoke(
-                    "submit",
-                    {"challenge": 1, "file": Upload(f"{note}.mid", midi(note), "audio/midi")},
-                    user=member,
-                )
+            answer = await harness.ask(
+                "submit",
+                {"challenge": 1, "file": Upload(f"{note}.mid", midi(note), "audio/midi")},
+                user=member,
             )
             assert answer["_ephemeral"] and "is in" in answer["content"], answer["content"]
-        fake = await harness.answer(
-            await harness.invoke(
-                "submit",
-                {"challenge": 1, "file": Upload("fake.mid", b"RIFF....WAVEfmt ", None)},
-                user=dave,
-            )
+        fake = await harness.ask(
+            "submit",
+            {"challenge": 1, "file": Upload("fake.mid", b"RIFF....WAVEfmt ", None)},
+            user=dave,
         )
         assert fake["_ephemeral"] and "MThd" in fake["content"]
 
@@ -235,33 +239,25 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
             )
             == []
         )
-        answer = await harness.answer(
-            await harness.invoke("submit", {"challenge": 1, "result": "job-bob-1"}, user=bob)
-        )
+        answer = await harness.ask("submit", {"challenge": 1, "result": "job-bob-1"}, user=bob)
         assert "is in" in answer["content"], answer["content"]
-        stolen = await harness.answer(
-            await harness.invoke("submit", {"challenge": 1, "result": "job-bob-1"}, user=dave)
-        )
+        stolen = await harness.ask("submit", {"challenge": 1, "result": "job-bob-1"}, user=dave)
         assert "not one of your" in stolen["content"]
 
-        resubmitted = await harness.answer(
-            await harness.invoke(
-                "submit",
-                {
-                    "challenge": 1,
-                    "file": Upload("carol-v2.mid", midi(67), "audio/midi"),
-                    "code": "https://github.com/carol/ragtime",
-                },
-                user=carol,
-            )
+        resubmitted = await harness.ask(
+            "submit",
+            {
+                "challenge": 1,
+                "file": Upload("carol-v2.mid", midi(67), "audio/midi"),
+                "code": "https://github.com/carol/ragtime",
+            },
+            user=carol,
         )
         assert "replaced your earlier entry" in resubmitted["content"]
 
         # -- voting opens: every entry posted with its file and a vote button -----------
         before = len(emulator.requests)
-        opened = await harness.answer(
-            await harness.invoke("start-voting", {"challenge": 1}, user=admin)
-        )
+        opened = await harness.ask("start-voting", {"challenge": 1}, user=admin)
         assert opened["_ephemeral"] and "Voting for challenge #1 is open" in opened["content"]
         ballots = await wait_until(
             emulator,
@@ -284,12 +280,10 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
         assert files == {alice: ["60.mid"], carol: ["carol-v2.mid"], bob: ["clip.ogg"]}
         assert ballots[2].files[0].data == clip  # copied from Bob's result message
         assert "github.com/carol/ragtime" in ballots[1].json["content"]
-        late = await harness.answer(
-            await harness.invoke(
-                "submit",
-                {"challenge": 1, "file": Upload("late.mid", midi(70), "audio/midi")},
-                user=dave,
-            )
+        late = await harness.ask(
+            "submit",
+            {"challenge": 1, "file": Upload("late.mid", midi(70), "audio/midi")},
+            user=dave,
         )
         assert "no longer takes entries" in late["content"]
 
@@ -310,12 +304,7 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
         assert all("2 votes" not in m.get("content", "") for m in emulator.messages.values())
 
     # -- time passes while the bot is down: the voting deadline is behind us ------------
-    with database.engine.begin() as connection:
-        connection.execute(
-            update(Challenge)
-            .where(Challenge.id == 1)
-            .values(voting_deadline=utcnow() - timedelta(milliseconds=1))
-        )
+    set_deadlines(database, 1, voting_deadline=utcnow() - timedelta(milliseconds=1))
     before = len(emulator.requests)
 
     def results_posts() -> list[Any]:
@@ -352,55 +341,42 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
             await emulator.click(buttons[alice][1], buttons[alice][0], user=dave)
         )
         assert "closed" in closed["content"]
-        board = await harness.answer(await harness.invoke("leaderboard", {}, user=dave))
+        board = await harness.ask("leaderboard", {}, user=dave)
         assert_no_mentions(board)
         lines = board["embeds"][0]["description"].splitlines()
         assert lines == [
             f"1. <@{bob}>: **3** points (1 win, 0 runner-up)",
             f"2. <@{carol}>: **1** points (0 wins, 1 runner-up)",
         ]
-        listed = await harness.answer(await harness.invoke("list", {}, user=dave))
+        listed = await harness.ask("list", {}, user=dave)
         assert "closed" in listed["embeds"][0]["fields"][0]["value"]
-        cancelled = await harness.answer(
-            await harness.invoke("cancel", {"challenge": 1}, user=admin)
-        )
+        cancelled = await harness.ask("cancel", {"challenge": 1}, user=admin)
         assert cancelled["_ephemeral"] and "already closed" in cancelled["content"]
         assert len(harness.posts(channel, before)) == 1  # only the results, once
 
         # -- a second challenge: voting opens by itself at the submission deadline -------
-        await harness.answer(
-            await harness.invoke(
-                "create",
-                {
-                    "title": "Essays",
-                    "prompt": "Write about jazz.",
-                    "kind": "text",
-                    "deadline": "2h",
-                    "voting": "1d",
-                },
-                user=admin,
-            )
+        await harness.ask(
+            "create",
+            {
+                "title": "Essays",
+                "prompt": "Write about jazz.",
+                "kind": "text",
+                "deadline": "2h",
+                "voting": "1d",
+            },
+            user=admin,
         )
-        wrong_kind = await harness.answer(
-            await harness.invoke(
-                "submit",
-                {"challenge": 2, "file": Upload("a.mid", midi(60), "audio/midi")},
-                user=alice,
-            )
+        wrong_kind = await harness.ask(
+            "submit",
+            {"challenge": 2, "file": Upload("a.mid", midi(60), "audio/midi")},
+            user=alice,
         )
         assert ".txt" in wrong_kind["content"]
         essay = b"# Jazz\n@everyone swings"
-        await harness.answer(
-            await harness.invoke(
-                "submit", {"challenge": 2, "file": Upload("essay.md", essay, None)}, user=alice
-            )
+        await harness.ask(
+            "submit", {"challenge": 2, "file": Upload("essay.md", essay, None)}, user=alice
         )
-        with database.engine.begin() as connection:
-            connection.execute(
-                update(Challenge)
-                .where(Challenge.id == 2)
-                .values(submission_deadline=utcnow() - timedelta(seconds=1))
-            )
+        set_deadlines(database, 2, submission_deadline=utcnow() - timedelta(seconds=1))
         after = len(emulator.requests)
         header, ballot = await wait_until(
             emulator,
@@ -411,9 +387,7 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
         assert "# Jazz\n@\u200beveryone swings" in ballot.json["content"]  # text preview, defused
         assert [f.filename for f in ballot.files] == ["essay.md"]
         assert_no_mentions(ballot.json)
-        cancelled = await harness.answer(
-            await harness.invoke("cancel", {"challenge": 2}, user=admin)
-        )
+        cancelled = await harness.ask("cancel", {"challenge": 2}, user=admin)
         assert not cancelled["_ephemeral"] and "was cancelled" in cancelled["content"]
         assert (await database.run(database.challenges.get, 2)).state is ChallengeState.CANCELLED
     database.dispose()

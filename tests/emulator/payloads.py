@@ -1,7 +1,7 @@
 """Raw Discord API payloads, shaped like discord.py's TypedDicts (``discord/types/``).
 
 Builders only: plain dicts in, plain dicts out. The emulator's state lives in
-:mod:`tests.emulator.server`; this module knows what each object looks like on the
+:mod:`tests.emulator.state`; this module knows what each object looks like on the
 wire (API v10) so the real discord.py client parses it without complaint.
 """
 
