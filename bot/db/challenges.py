@@ -165,7 +165,6 @@ class ChallengeRepository(ChallengeLifecycle):
                 for u, p, w, r in session.execute(query)
             ]
 
-
     # -- submissions --------------------------------------------------------
 
     def submit(

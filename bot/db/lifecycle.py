@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -34,6 +35,12 @@ def tally_query(challenge_id: int) -> Select[tuple[int, int, int]]:
         .group_by(Submission.id, Submission.user_id, Submission.created_at)
         .order_by(votes.desc(), Submission.created_at, Submission.id)
     )
+
+
+def _transition(session: Session, conditions: list[Any], **values: Any) -> bool:
+    """Set ``values`` on the challenge that meets ``conditions``: True when this call
+    changed it (and so owns the transition), False when it no longer qualified."""
+    return session.execute(update(Challenge).where(*conditions).values(**values)).rowcount == 1
 
 
 def _outcome(
@@ -64,19 +71,20 @@ class ChallengeLifecycle(Repository):
         """
         now = now or utcnow()
         with self._sessions.begin() as session:
-            result = session.execute(
-                update(Challenge)
-                .where(
+            cancelled = _transition(
+                session,
+                [
                     Challenge.id == challenge_id,
                     Challenge.guild_id == guild_id,
                     Challenge.state.in_(ACTIVE_STATES),
-                )
-                .values(state=ChallengeState.CANCELLED.value, closed_at=now)
+                ],
+                state=ChallengeState.CANCELLED.value,
+                closed_at=now,
             )
             row = session.get(Challenge, challenge_id)
             if row is None or row.guild_id != guild_id:
                 raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id} here.")
-            if result.rowcount != 1:
+            if not cancelled:
                 raise errors.WrongState(f"Challenge #{challenge_id} is already {row.state}.")
             return ChallengeRecord.of(row)
 
@@ -135,16 +143,13 @@ class ChallengeLifecycle(Repository):
             another caller holds an unexpired one.
         """
         now = now or utcnow()
+        free = or_(Challenge.lease_until.is_(None), Challenge.lease_until <= now)
         with self._sessions.begin() as session:
-            result = session.execute(
-                update(Challenge)
-                .where(
-                    Challenge.id == challenge_id,
-                    or_(Challenge.lease_until.is_(None), Challenge.lease_until <= now),
-                )
-                .values(lease_until=now + timedelta(seconds=seconds))
+            return _transition(
+                session,
+                [Challenge.id == challenge_id, free],
+                lease_until=now + timedelta(seconds=seconds),
             )
-            return result.rowcount == 1
 
     def release_lease(self, challenge_id: int) -> None:
         self._set(Challenge, challenge_id, lease_until=None)
@@ -171,9 +176,7 @@ class ChallengeLifecycle(Repository):
                 row = session.get(Challenge, challenge_id)
                 if row is not None and row.submission_deadline > now:
                     values["submission_deadline"] = now
-            return (
-                session.execute(update(Challenge).where(*conditions).values(**values)).rowcount == 1
-            )
+            return _transition(session, conditions, **values)
 
     def close(
         self,
@@ -197,12 +200,9 @@ class ChallengeLifecycle(Repository):
         if not early:
             conditions.append(Challenge.voting_deadline <= now)
         with self._sessions.begin() as session:
-            transition = session.execute(
-                update(Challenge)
-                .where(*conditions)
-                .values(state=ChallengeState.CLOSED.value, closed_at=now)
-            )
-            if transition.rowcount != 1:
+            if not _transition(
+                session, conditions, state=ChallengeState.CLOSED.value, closed_at=now
+            ):
                 return None
             tallies = session.execute(tally_query(challenge_id)).all()
             points = (scoring.win, scoring.runner_up)

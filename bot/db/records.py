@@ -24,8 +24,8 @@ from bot.db.models import (
 def _record(cls: Any, row: Any, **converted: Any) -> Any:
     """A frozen record of ``cls`` from an ORM ``row``: each field read from the row's
     attribute of the same name, unless ``converted`` gives its value."""
-    return cls(**{f.name: converted[f.name] if f.name in converted else getattr(row, f.name)
-                  for f in fields(cls)})
+    read = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in converted}
+    return cls(**read, **converted)
 
 
 @dataclass(frozen=True)
