@@ -352,6 +352,10 @@ class JobRunner:
         """Send ``result`` once (masked where safe mode is on): edit the deferred reply,
         else post in the channel."""
         pending, result = await safety.screen(self.bot, pending, result)
+        if not isinstance(result, ErrorResult):  # before the send, so its buttons work at once
+            rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
+            await self.store.remember_job(pending.job_id, dataclasses.replace(
+                pending, job={**pending.job, "rng_seed": rng_seed}))
         if not await self.store.claim_delivery(pending.job_id):
             log.info("already delivered", extra={"job_id": pending.job_id})
             return None
@@ -371,9 +375,6 @@ class JobRunner:
         metrics.count_result(pending.task_name, result.code if isinstance(result, ErrorResult) else None)
         await self._release_quietly(pending.user_id, pending.job_id)
         if message is not None and not isinstance(result, ErrorResult):
-            rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
-            await self.store.remember_job(pending.job_id, dataclasses.replace(
-                pending, job={**pending.job, "rng_seed": rng_seed}))
             await self.record_history(pending, message)
         return message
 

@@ -17,41 +17,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.emulator.state import API_VERSION, EmulatorError, EmulatorState
+from tests.emulator.state import API_VERSION, EmulatorError, EmulatorState, GatewaySession
 
 GATEWAY_OP_DISPATCH, GATEWAY_OP_HEARTBEAT, GATEWAY_OP_IDENTIFY = 0, 1, 2
 GATEWAY_OP_RESUME, GATEWAY_OP_RECONNECT, GATEWAY_OP_INVALID_SESSION = 6, 7, 9
 GATEWAY_OP_HELLO, GATEWAY_OP_HEARTBEAT_ACK = 10, 11
 
 
-class GatewaySession:
-    """One gateway session: survives a websocket reconnect through RESUME."""
-
-    def __init__(self, session_id: str) -> None:
-        self.session_id = session_id
-        self.seq = 0
-        self.events: list[dict[str, Any]] = []
-        self.ws: web.WebSocketResponse | None = None
-        self.identify: dict[str, Any] | None = None
-        self.shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
-        self.heartbeats = 0
-        self.resumes = 0
-
-    @property
-    def connected(self) -> bool:
-        return self.ws is not None and not self.ws.closed
-
-
-
 class Gateway(EmulatorState):
-    """:class:`EmulatorState` with gateway sessions; :meth:`websocket` serves ``/gateway``."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sessions: dict[str, GatewaySession] = {}
-        self.identifies = 0
-        self.heartbeats = 0
-        self._acks: set[asyncio.Task[None]] = set()
+    """:class:`EmulatorState` behind a gateway: :meth:`websocket` serves ``/gateway``, and
+    :meth:`dispatch` sends an event to the session of the guild's shard."""
 
     @property
     def active_session(self) -> GatewaySession | None:

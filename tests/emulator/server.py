@@ -89,9 +89,7 @@ class DiscordEmulator(Gateway):
         shard_count: the shard count ``GET /gateway/bot`` recommends.
     """
 
-    def __init__(self, **kwargs: Any) -> None:  # the arguments of EmulatorState
-        super().__init__(**kwargs)
-        self._runner: web.AppRunner | None = None
+    _runner: web.AppRunner | None = None  # set by start()
 
     # --- lifecycle ----------------------------------------------------------
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from tests.emulator import payloads as p
 from tests.emulator import rules as r_
 from tests.emulator.ratelimits import RateLimiter
@@ -139,6 +141,24 @@ def upload_names(files: list[RecordedFile], declared: list[dict[str, Any]] | Non
     return names
 
 
+class GatewaySession:
+    """One gateway session: survives a websocket reconnect through RESUME."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.seq = 0
+        self.events: list[dict[str, Any]] = []
+        self.ws: web.WebSocketResponse | None = None
+        self.identify: dict[str, Any] | None = None
+        self.shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
+        self.heartbeats = 0
+        self.resumes = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+
 class EmulatorError(AssertionError):
     """The bot did not do what a test waited for."""
 
@@ -183,6 +203,10 @@ class EmulatorState:
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global)
+        self.sessions: dict[str, GatewaySession] = {}  # gateway sessions by id
+        self.identifies = 0
+        self.heartbeats = 0
+        self._acks: set[asyncio.Task[None]] = set()  # HEARTBEAT_ACKs on their way
         self.expect_invalid = False  # set by tests that send malformed requests on purpose
         self._failures: list[list[Any]] = []  # [method, path fragment, status, times left]
         self._cdn_key = secrets.token_bytes(16)
