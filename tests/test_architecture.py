@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,21 +54,33 @@ def test_import_contracts_catch_a_violation(tmp_path: Path):
     for contract in _contracts():
         for key in ("source_modules", "forbidden_modules"):
             internal |= {m for m in contract.get(key, []) if m.split(".")[0] in ("bot", "workers", "models")}
+        for container in contract.get("containers", []):  # a layers contract: each layer
+            internal |= {f"{container}.{name.strip()}" for layer in contract["layers"]
+                         for name in re.split(r"[|:]", layer)}
     for module in sorted(internal):
         path = tmp_path.joinpath(*module.split("."))
         path.mkdir(parents=True, exist_ok=True)
         (path / "__init__.py").write_text("")
     (tmp_path / "workers" / "contracts" / "__init__.py").write_text("import json\n")
     (tmp_path / "models" / "char_lstm.py").write_text("X = 1\n")
-    (tmp_path / "bot" / "client.py").write_text("from workers import contracts\n")
+    client = tmp_path / "bot" / "client" / "__init__.py"
+    client.write_text("from workers import contracts\nimport bot.store\n")
     clean = _lint_imports(tmp_path)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
-    (tmp_path / "bot" / "client.py").write_text("from workers import contracts\nimport models.char_lstm\n")
+    client.write_text("from workers import contracts\nimport models.char_lstm\n")
     broken = _lint_imports(tmp_path)
     out = broken.stdout + broken.stderr
     assert broken.returncode != 0, out
     assert "BROKEN" in out and "bot.client -> models.char_lstm" in out, out
+
+    # A lower layer of the bot reaching up to the client breaks the layers contract.
+    client.write_text("from workers import contracts\n")
+    (tmp_path / "bot" / "store" / "__init__.py").write_text("import bot.client\n")
+    upward = _lint_imports(tmp_path)
+    out = upward.stdout + upward.stderr
+    assert upward.returncode != 0, out
+    assert "BROKEN" in out and "bot.store -> bot.client" in out, out
 
 
 @pytest.mark.parametrize("module", ["workers.app", "workers.tasks", "workers.contracts", "workers.embedded"])
