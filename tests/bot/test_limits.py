@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 
 from bot.errors import LimitReached
 from bot.limits import Limits, RateLimiter
+from bot.store import GuildConfig
 
 
 async def test_concurrent_requests_get_exactly_the_allowed_slots(scratch_redis_url):
@@ -37,8 +38,9 @@ async def test_concurrent_requests_get_exactly_the_allowed_slots(scratch_redis_u
 
 def test_guild_overrides_apply_and_ignore_garbage():
     base = Limits(10.0, 2, 500, 50)
-    assert base.with_overrides({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"}) \
-        == Limits(0.0, 2, 500, 7)
+    stored = GuildConfig.from_hash({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"})
+    assert base.with_overrides(stored) == Limits(0.0, 2, 500, 7)
+    assert base.with_overrides(GuildConfig()) == base
 
 
 async def test_outside_a_guild_each_user_has_a_daily_quota_of_their_own(scratch_redis_url):
