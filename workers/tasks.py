@@ -72,9 +72,12 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
 
 def _run(task: Any, payload: Any, runner: Any) -> dict[str, Any]:
     job_id = _job_id_of(payload)
-    with job_context(job_id), metrics.job_timer(contracts.task_spec(task.name).short) as outcome:
+    spec = contracts.task_spec(task.name)
+    with job_context(job_id), metrics.job_timer(spec.short) as outcome:
         try:
             result = _execute(task, job_id, payload, runner)
+            if not isinstance(result, spec.result | ErrorResult):
+                raise TypeError(f"{spec.name} returned a {type(result).__name__}, not a {spec.result.__name__}")
         except ContractError as exc:
             result = ErrorResult(job_id=job_id, code=contracts.ERR_BAD_INPUT,
                                  message=f"Malformed job: {str(exc)[:200]}")
