@@ -29,13 +29,8 @@ MODEL_BLURBS = {
     "wiki_writer": "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).",
     **contracts.MUSIC_KINDS,
 }
-# /config's limits: (option, GuildConfig field, lowest, highest); the options' Range
-# annotations below repeat the bounds for Discord's own checks.
+# The highest limits /config sets (its options' Range annotations and its own check).
 COOLDOWN_MAX, CONCURRENT_MAX, DAILY_QUOTA_MAX, QUEUE_MAX = 3600, 20, 100000, 1000
-CONFIG_LIMITS = (("cooldown", "cooldown_seconds", 0, COOLDOWN_MAX),
-                 ("max_concurrent", "max_concurrent_per_user", 1, CONCURRENT_MAX),
-                 ("daily_quota", "daily_quota_per_guild", 1, DAILY_QUOTA_MAX),
-                 ("max_queue", "max_queue_length", 1, QUEUE_MAX))
 
 
 def _command_of(task_name: str) -> str:
@@ -279,10 +274,10 @@ class General(commands.Cog):
             changes["channels"] = tuple(sorted(channels))
         if default_genre is not None:
             changes["default_genre"] = checked_genre(default_genre)
-        options = {"cooldown": cooldown, "max_concurrent": max_concurrent, "daily_quota": daily_quota,
-                   "max_queue": max_queue}
-        for option, key, low, high in CONFIG_LIMITS:
-            value = options[option]
+        for key, value, low, high in (("cooldown_seconds", cooldown, 0, COOLDOWN_MAX),
+                                      ("max_concurrent_per_user", max_concurrent, 1, CONCURRENT_MAX),
+                                      ("daily_quota_per_guild", daily_quota, 1, DAILY_QUOTA_MAX),
+                                      ("max_queue_length", max_queue, 1, QUEUE_MAX)):
             if value is not None:
                 if not low <= value <= high:
                     raise BadInput(f"{key.replace('_', ' ')} must be from {low} to {high}.")
