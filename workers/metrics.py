@@ -119,4 +119,3 @@ def start_exporter_in_main(settings: WorkerSettings, runs_tasks_here: bool) -> N
 def start_exporter_in_child(settings: WorkerSettings) -> None:
     """Start the exporter in a prefork child (the first child that gets the port wins)."""
     _start(settings)
-
