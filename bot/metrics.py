@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
-PHASES = ("ack", "queued", "run", "wait", "deliver", "total")
-
 JOB_SECONDS = Histogram(
     "wikimuse_bot_job_seconds", "Job latency seen by the bot, by kind and phase.", ["kind", "phase"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 40, 80, 160, 320, 640),
@@ -62,8 +60,9 @@ UNDELIVERABLE = "undeliverable"  # Discord refused the result (no permission, re
 
 
 def kind_of(task_name: str) -> str:
-    """``wikimuse.wiki`` -> ``wiki``."""
-    return task_name.rsplit(".", 1)[-1]
+    """``wikimuse.wiki`` -> ``wiki`` (the task's :attr:`~workers.contracts.TaskSpec.short`)."""
+    spec = contracts.TASKS.get(task_name)
+    return spec.short if spec is not None else task_name.rsplit(".", 1)[-1]
 
 
 def observe(task_name: str, phase: str, seconds: float) -> None:

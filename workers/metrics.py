@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from prometheus_client import Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -120,8 +119,3 @@ def start_exporter_in_main(settings: WorkerSettings, runs_tasks_here: bool) -> N
 def start_exporter_in_child(settings: WorkerSettings) -> None:
     """Start the exporter in a prefork child (the first child that gets the port wins)."""
     _start(settings)
-
-
-def snapshot() -> dict[str, Any]:
-    """Current sample values by name (tests and benchmarks)."""
-    return {s.name + str(sorted(s.labels.items())): s.value for m in REGISTRY.collect() for s in m.samples}

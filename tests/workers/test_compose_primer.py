@@ -24,7 +24,7 @@ def test_compose_primes_seq2seq_with_a_bar_of_the_from_silence_model(tmp_path):
     model_cache.clear()
     result = pipeline.run_compose(job, settings)
     assert isinstance(result, MusicResult) and result.model == "seq2seq", result
-    roll, _ = midi_bytes_to_roll(contracts.b64decode(result.midi_b64), 1)
+    roll, _ = midi_bytes_to_roll(next(a.data for a in result.attachments if a.mime == "audio/midi"), 1)
     lead, config, _ = registry.load(registry.checkpoint_path("lstm", "chorale", tmp_path))
     bar = lstm.generate(lead, config, registry.bar_steps("chorale"), seed=5)
     np.testing.assert_array_equal(roll[: bar.shape[0]], bar[: roll.shape[0]])

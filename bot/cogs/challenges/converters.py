@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import discord
-from discord import app_commands
 
 from bot.cogs.challenges.errors import BadDeadline
 
@@ -79,10 +78,3 @@ def _from_unix(seconds: int) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-class DurationTransformer(app_commands.Transformer):
-    """A slash-command option typed as text that arrives as a timedelta."""
-
-    async def transform(self, interaction: discord.Interaction, value: str) -> timedelta:
-        return parse_duration(value)
