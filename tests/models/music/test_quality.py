@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from models.music import batches, lstm, nade, quality, rbm, registry, rnn_rbm, seq2seq
 from models.music import classifier as clf
-from models.music import lstm, nade, quality, rbm, registry, rnn_rbm, seq2seq
 from models.music.datasets import NUM_KEYS, load_genre
 from tests.models.music.test_registry import write_checkpoint
 from tests.models.music.tiny_rolls import random_rolls
@@ -31,7 +31,7 @@ def test_lstm_comparable_nll_counts_only_frames_from_start_given_all_before():
     # reference: the full-piece predictions, NLL summed over frames >= start only
     total, frames = 0.0, 0
     for roll in rolls:
-        logits = model(lstm.with_start_frame(roll)[None, :-1].astype(np.float32)).numpy()[0]
+        logits = model(batches.with_start_frame(roll)[None, :-1].astype(np.float32)).numpy()[0]
         x, y = logits[start:].astype(np.float64), roll[start:].astype(np.float64)
         total += float((np.logaddexp(0.0, x) - y * x).sum())
         frames += roll.shape[0] - start
