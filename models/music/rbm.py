@@ -225,16 +225,8 @@ def _rbm_loss(model: keras.Model, batch: tuple, training: bool, *, k: int) -> tu
     return tf.reduce_sum(loss), tf.cast(tf.shape(v)[0], tf.float32)
 
 
-def frame_nll(
-    model: keras.Model,
-    config: Config,
-    rolls: Sequence[np.ndarray],
-    *,
-    max_frames: int | None = None,
-    betas: int | None = None,
-    seed: int = 0,
-    start: int = 1,
-) -> dict[str, Any]:
+def frame_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray], *, max_frames: int | None = None,
+              betas: int | None = None, seed: int = 0, start: int = 1) -> dict[str, Any]:
     """AIS estimate of the frame NLL (frames 1..T-1, natural log, per frame).
 
     ``log p(v_t | v_{t-window+1..t-1}) = -F_t(v_t) - log Z_t``, where the conditional RBM
@@ -252,9 +244,7 @@ def frame_nll(
     # (piece, frame) pairs of the predicted frames, subsampled before building windows
     pairs = np.array([(i, t) for i, r in enumerate(rolls) for t in range(start, r.shape[0])], np.int64).reshape(-1, 2)
     total_frames = len(pairs)
-    max_frames = max_frames or config.ais_max_frames
-    if max_frames and len(pairs) > max_frames:
-        pairs = pairs[np.linspace(0, len(pairs) - 1, max_frames).astype(int)]
+    pairs = pairs[evenly_spaced(total_frames, max_frames or config.ais_max_frames)]
     rows = np.zeros((len(pairs), n * NUM_KEYS), np.float32)
     for row, (i, t) in enumerate(pairs):
         rows[row] = padded(rolls[i][max(0, t - n + 1) : t + 1], n)[-n:].reshape(-1)
@@ -262,13 +252,25 @@ def frame_nll(
     b_h = ctx @ w_ctx + rbm.b_h.numpy()  # (N, H)
     b_v = np.broadcast_to(b_v_last, last.shape)
     f = -(last @ b_v_last) - np.logaddexp(0.0, last @ w_last + b_h).sum(axis=1)
-    log_z = ais.ais_log_partition(
-        w_last, b_v, b_h, chains=config.ais_chains, betas=betas or config.ais_betas, seed=seed
-    )
-    nll = f + log_z
+    return ais_nll(f, w_last, b_v, b_h, config, frames_total=total_frames, betas=betas, seed=seed)
+
+
+def evenly_spaced(count: int, most: int | None) -> slice | np.ndarray:
+    """Indices of at most ``most`` of ``count`` items, evenly spaced (all of them when fewer)."""
+    if most and count > most:
+        return np.linspace(0, count - 1, most).astype(int)
+    return slice(None)
+
+
+def ais_nll(f: np.ndarray, w: np.ndarray, b_v: np.ndarray, b_h: np.ndarray, config: Any, *, frames_total: int,
+            betas: int | None, seed: int) -> dict[str, Any]:
+    """The frame NLL of an AIS kind: ``F_t(v_t) + log Z_t`` averaged over frames, with ``log Z_t``
+    the AIS estimate of RBM ``t`` (weights ``w``, biases ``b_v[t]``, ``b_h[t]``), ``config.ais_chains``
+    chains and ``betas`` (default ``config.ais_betas``) inverse temperatures."""
+    n_betas = int(betas or config.ais_betas)
+    nll = f + ais.ais_log_partition(w, b_v, b_h, chains=config.ais_chains, betas=n_betas, seed=seed)
     return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
-            "frames_total": total_frames,
-            "ais_chains": config.ais_chains, "ais_betas": int(betas or config.ais_betas)}
+            "frames_total": frames_total, "ais_chains": config.ais_chains, "ais_betas": n_betas}
 
 
 def fit(model: keras.Model, config: Config, train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray],

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -40,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from models.config import JsonConfig
-from models.music import ais, inference, training
+from models.music import inference, training
 from models.music import rbm as rbm_mod
 from models.music.batches import next_frame_epoch, scoring_batches
 from models.music.datasets import NUM_KEYS
@@ -187,17 +186,8 @@ def _bias_fn(model: keras.Model) -> Callable:
     return run
 
 
-def frame_nll(
-    model: keras.Model,
-    config: Config,
-    rolls: Sequence[np.ndarray],
-    *,
-    max_frames: int | None = None,
-    betas: int | None = None,
-    seed: int = 0,
-    batch_size: int = 16,
-    start: int = 1,
-) -> dict[str, Any]:
+def frame_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray], *, max_frames: int | None = None,
+              betas: int | None = None, seed: int = 0, batch_size: int = 16, start: int = 1) -> dict[str, Any]:
     """AIS estimate of the frame NLL: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
 
     ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation);
@@ -212,18 +202,9 @@ def frame_nll(
         energies.append(f.numpy())
     b_v, b_h, f = np.concatenate(b_vs), np.concatenate(b_hs), np.concatenate(energies).astype(np.float64)
     total_frames = len(f)
-    max_frames = max_frames or config.ais_max_frames
-    if max_frames and len(f) > max_frames:
-        keep = np.linspace(0, len(f) - 1, max_frames).astype(int)
-        b_v, b_h, f = b_v[keep], b_h[keep], f[keep]
-    n_betas = int(betas or config.ais_betas)
-    log_z = ais.ais_log_partition(
-        model.get_layer("rbm").w.numpy(), b_v, b_h, chains=config.ais_chains, betas=n_betas, seed=seed
-    )
-    nll = f + log_z
-    return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
-            "frames_total": total_frames,
-            "ais_chains": config.ais_chains, "ais_betas": n_betas}
+    keep = rbm_mod.evenly_spaced(total_frames, max_frames or config.ais_max_frames)
+    return rbm_mod.ais_nll(f[keep], model.get_layer("rbm").w.numpy(), b_v[keep], b_h[keep], config,
+                           frames_total=total_frames, betas=betas, seed=seed)
 
 
 def independent_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:

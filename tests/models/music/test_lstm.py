@@ -12,14 +12,12 @@ import pytest
 
 from models.music import batches, lstm, metrics, training
 from models.music.datasets import NUM_KEYS
-from tests.models.music.tiny_rolls import random_rolls
+from tests.models.music.tiny_rolls import random_rolls, tiny_model
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    keras.utils.set_random_seed(0)
-    config = lstm.Config.tiny()
-    return lstm.build_model(config), config
+    return tiny_model(lstm)
 
 
 def test_two_stacked_lstms_with_dropout_and_a_dense_output(tiny):

@@ -10,16 +10,12 @@ import tensorflow as tf
 
 from models.music import nade
 from models.music.datasets import NUM_KEYS
+from tests.models.music.tiny_rolls import band_rolls
 
 
 def random_rolls(seed=0, lengths=(12, 20, 7), p=0.06):
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for t in lengths:
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        roll[:, 20:60] = rng.random((t, 40)) < p * 88 / 40
-        rolls.append(roll)
-    return rolls
+    """Rolls in which about ``p`` of all keys sound, all of them among keys 20..59."""
+    return band_rolls(seed, lengths, low=20, high=60, p=p * 88 / 40)
 
 
 def tiny_nade(keys=4, hidden=3, units=5, seed=0):

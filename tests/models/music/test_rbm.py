@@ -9,16 +9,7 @@ import tensorflow as tf
 
 from models.music import rbm
 from models.music.datasets import NUM_KEYS
-
-
-def random_rolls(seed=0, lengths=(12, 20, 7)):
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for t in lengths:
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        roll[:, 30:50] = rng.random((t, 20)) < 0.2
-        rolls.append(roll)
-    return rolls
+from tests.models.music.tiny_rolls import band_rolls as random_rolls
 
 
 def test_windows_end_at_each_frame_after_silence():
