@@ -17,8 +17,9 @@ hidden biases), whose partition function is estimated with AIS
 (``models.music.ais``); ``frame_nll`` reports that estimate with
 ``"estimate": True``. Pieces start after ``window - 1`` silent steps.
 
-The primitives here (free energy, Gibbs steps, the CD loss) are shared with the
-RNN-RBM (``models.music.rnn_rbm``).
+The primitives here (free energy, Gibbs steps, the CD loss) and the AIS-kind helpers
+(``ais_nll``, ``subset_nll``, ``with_full_estimates``) are shared with the RNN-RBM
+(``models.music.rnn_rbm``).
 """
 
 from __future__ import annotations

@@ -1,14 +1,17 @@
 """Which music models exist, where their checkpoints live, and how to load one.
 
-A music model is one module ``models.music.<kind>`` that satisfies :class:`MusicModel`
-(its config, model, loss, training step and sampler), plus one line in :data:`KINDS`.
-The shared parts live beside them: ``batches`` (rolls into padded batches),
-``training`` (the training loop: early stopping, EMA, learning-rate halving, resume),
-``inference`` (compiled functions per model, the frame-NLL loop, the sampler harness)
-and ``models.config.JsonConfig`` (the config base). The training and evaluation CLIs
-and the worker dispatch by kind name only. A shipped checkpoint is
-``music_<kind>_<genre>.keras`` plus a JSON sidecar of the same stem (kind, genre,
-config, metrics); :func:`load` is the one loader the worker uses.
+Adding a music model is one file and one line: write ``models/music/<kind>.py`` that
+satisfies :class:`MusicModel` (its config, model, loss, training step and sampler), and
+add ``"<kind>": False`` (True if it only continues a primer) to :data:`KINDS`. The
+training and evaluation CLIs, the genre checks and the worker then find it by its kind.
+A model module keeps only what is its own; the shared parts live beside it:
+``batches`` (rolls into padded batches), ``training`` (the training loop: early
+stopping, EMA, learning-rate halving, resume), ``inference`` (compiled functions per
+model, the frame-NLL loop, the sampler harness) and ``models.config.JsonConfig``
+(the config base). ``lstm.py`` is the smallest complete example.
+
+A shipped checkpoint is ``music_<kind>_<genre>.keras`` plus a JSON sidecar of the same
+stem (kind, genre, config, metrics); :func:`load` is the one loader the worker uses.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from models.music import nade
 from models.music.datasets import NUM_KEYS
-from tests.models.music.tiny_rolls import band_rolls
+from tests.models.music.tiny_rolls import band_rolls, tiny_model
 
 
 def random_rolls(seed=0, lengths=(12, 20, 7), p=0.06):
@@ -101,9 +101,7 @@ def test_frame_nll_counts_predicted_frames_and_matches_the_model():
 
 
 def test_generate_is_binary_seeded_and_primable():
-    config = nade.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = nade.build_model(config)
+    model, config = tiny_model(nade)
     a = nade.generate(model, config, 12, seed=5)
     b = nade.generate(model, config, 12, seed=5)
     c = nade.generate(model, config, 12, seed=6)
@@ -122,9 +120,7 @@ def test_generate_is_binary_seeded_and_primable():
 
 
 def test_tiny_training_improves_and_round_trips(tmp_path):
-    config = nade.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = nade.build_model(config)
+    model, config = tiny_model(nade)
     rolls = random_rolls(lengths=(16,) * 8)
     before = nade.frame_nll(model, config, rolls)["nll"]
     config.max_epochs, config.patience = 4, 4

@@ -37,9 +37,7 @@ def test_frame_nll_is_exact_without_weights():
 
 
 def test_training_generation_and_round_trip(tmp_path):
-    config = rnn_rbm.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = rnn_rbm.build_model(config)
+    model, config = tiny_model(rnn_rbm)
     rolls = random_rolls(lengths=(16,) * 6)
     metrics = rnn_rbm.fit(model, config, rolls, rolls[:2], seed=0, max_minutes=2, progress=False)
     assert metrics["estimate"] is True and math.isfinite(metrics["valid_nll"])
