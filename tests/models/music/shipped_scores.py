@@ -41,11 +41,12 @@ def genre_slice(genre: str) -> list[np.ndarray]:
 
 
 def score(kind: str, path: Path, rolls: list[np.ndarray], clip: bool) -> dict[str, Any]:
-    """``{"nll", "frames"}`` (and ``"clip_sha256"`` when ``clip``) of the checkpoint at ``path``."""
+    """``{"nll", "frames", "estimate"}`` (and ``"clip_sha256"`` when ``clip``) of the checkpoint at ``path``."""
     model, config, _ = registry.load(path)
     mod = registry.module(kind)
     result = mod.frame_nll(model, config, rolls)
-    out: dict[str, Any] = {"nll": float(result["nll"]), "frames": int(result["frames"])}
+    out: dict[str, Any] = {"nll": float(result["nll"]), "frames": int(result["frames"]),
+                           "estimate": bool(result.get("estimate", False))}
     if clip:
         roll = mod.generate(model, config, CLIP_STEPS, seed=0, primer=rolls[0][: STEPS // 2])
         out["clip_sha256"] = hashlib.sha256(np.ascontiguousarray(roll, np.uint8).tobytes()).hexdigest()

@@ -67,6 +67,10 @@ def test_shipped_checkpoint_scores_as_recorded(name):
     kind, genre = meta["kind"], meta["genre"]
     got = shipped_scores.score(kind, registry.checkpoint_path(kind, genre),
                                shipped_scores.genre_slice(genre), "clip_sha256" in want)
-    assert got["frames"] == want["frames"]
-    assert got["nll"] == pytest.approx(want["nll"], rel=1e-5)
+    assert (got["frames"], got["estimate"]) == (want["frames"], want["estimate"])
+    # An AIS estimate is F + log Z, two float32 sums of the size of the frame's energy that
+    # mostly cancel, and its rounding depends on the shapes ais._ais was traced with before
+    # in the process (after test_ais, 3e-5 nats on the jazz slice): an absolute tolerance.
+    tolerance = {"abs": 2e-4} if want["estimate"] else {"rel": 1e-5}
+    assert got["nll"] == pytest.approx(want["nll"], **tolerance)
     assert got.get("clip_sha256") == want.get("clip_sha256")
