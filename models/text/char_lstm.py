@@ -16,6 +16,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from models.config import JsonConfig
 from models.text.lstm_cell import ScratchLSTM
 
 CELLS = ("keras", "scratch")
@@ -25,7 +26,7 @@ EXTRA_TEXTS = ("", "vital")
 
 
 @dataclass
-class CharLSTMConfig:
+class CharLSTMConfig(JsonConfig):
     """Model and training hyper-parameters (training reads the ones the model ignores)."""
 
     layers: int = 2
@@ -74,13 +75,6 @@ class CharLSTMConfig:
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CharLSTMConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 CONFIGS: dict[str, CharLSTMConfig] = {
