@@ -30,9 +30,9 @@ from models.music import classifier as clf  # noqa: E402
 from models.music import quality, registry  # noqa: E402
 from models.music.datasets import load_genre  # noqa: E402
 from models.music.genres import GENRES, get_genre  # noqa: E402
-from models.music.lstm import transpose_roll  # noqa: E402
 from models.music.metrics import FEATURES, compare_sets, sample_statistics  # noqa: E402
 from models.music.midi_io import roll_to_note_arrays  # noqa: E402
+from models.music.pianoroll import transpose  # noqa: E402
 from models.music.stats import windows  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def key_root(roll: np.ndarray, steps_per_beat: int) -> int | None:
 def to_c(roll: np.ndarray, steps_per_beat: int) -> np.ndarray:
     """The roll moved by the nearest shift that puts its key's root on C (keys off the edge drop)."""
     root = key_root(roll, steps_per_beat) or 0
-    return transpose_roll(roll, -root if root <= 6 else 12 - root)
+    return transpose(roll, -root if root <= 6 else 12 - root)
 
 
 def main(argv: list[str] | None = None) -> int:

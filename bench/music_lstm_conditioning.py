@@ -29,7 +29,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from models.music import lstm  # noqa: E402
+from models.music import lstm, training  # noqa: E402
+from models.music.batches import next_frame_epoch  # noqa: E402
 from models.music.datasets import NUM_KEYS, load_genre  # noqa: E402
 
 GENRE_IDS = {"chorale": 0, "folk": 1}
@@ -52,7 +53,7 @@ def batch_stream(rolls, config, seed):
     epoch = 0
     while True:
         epoch += 1
-        yield from lstm._lstm_epoch(rolls, config, np.random.default_rng([seed, epoch]))
+        yield from next_frame_epoch(rolls, config, np.random.default_rng([seed, epoch]))
 
 
 def main() -> int:
@@ -86,7 +87,7 @@ def main() -> int:
         keras.utils.set_random_seed(args.seed)
         joint = name == "joint"
         model = build_joint(config, len(GENRE_IDS)) if joint else lstm.build_model(config)
-        opt = lstm.make_optimizer(config)
+        opt = training.make_optimizer(config)
         opt.build(model.trainable_variables)
 
         @tf.function(reduce_retracing=True)

@@ -29,7 +29,7 @@ from models.music.datasets import default_data_dir, load_boulanger  # noqa: E402
 from models.music.genres import get_genre  # noqa: E402
 from models.music.midi_io import midi_file_to_roll  # noqa: E402
 from models.music.pianoroll import steps_for_seconds  # noqa: E402
-from workers.render import render_clip  # noqa: E402
+from workers.render import FILE_TYPES, render_clip  # noqa: E402
 from workers.render.audio import encode_audio, find_soundfont, fluidsynth_available, render_audio  # noqa: E402
 from workers.render.image import render_piano_roll_png  # noqa: E402
 from workers.render.midi import notes_to_midi_bytes, roll_to_tracks  # noqa: E402
@@ -101,7 +101,7 @@ def main() -> None:
             "cpu_median_s": round(statistics.median(cpu), 4),
             "seconds": round(res["seconds"], 2),
             "notes": res["notes"],
-            "bytes": {k: len(res[k]) for k in ("midi", "ogg", "mp3", "png")},
+            "bytes": {k: len(res[k]) for k in FILE_TYPES if k in res},
             "phases_sequential": phases(roll, g, engine, soundfont),
         }
     print(json.dumps(out, indent=1))

@@ -45,11 +45,6 @@ ADOPT_RETRY_SECONDS = (10.0, 300.0)  # a failed follow-up of a scanned job is re
 
 ViewFactory = Callable[[PendingJob, Result], discord.ui.View | None]
 
-VERBS = {contracts.TASK_WIKI: "Writing", contracts.TASK_COMPOSE: "Composing",
-         contracts.TASK_CONTINUE: "Continuing"}
-# Rough seconds per job, for "about T s" in the queue message.
-TYPICAL_SECONDS = {contracts.TASK_WIKI: 8.0, contracts.TASK_COMPOSE: 20.0, contracts.TASK_CONTINUE: 20.0}
-
 
 def _is_token_error(exc: discord.HTTPException) -> bool:
     # 401/50027 Invalid Webhook Token, 404/10015 Unknown Webhook, 10008 Unknown Message.
@@ -86,19 +81,13 @@ class JobRunner:
     # --- running ------------------------------------------------------------
 
     async def limits_for(self, guild_id: int | None) -> Limits:
-        limits = Limits.from_settings(self.settings)
-        if guild_id is None:
-            return limits
-        return limits.with_overrides(await self.store.guild_config(guild_id))
+        return Limits.from_settings(self.settings).with_overrides(await self.store.guild_config(guild_id))
 
     async def check_channel(self, interaction: discord.Interaction) -> None:
         """:class:`NotAllowed` when /config restricted the guild to other channels."""
-        if interaction.guild_id is None:
-            return
         config = await self.store.guild_config(interaction.guild_id)
-        allowed = [c for c in config.get("channels", "").split(",") if c]
-        if allowed and str(interaction.channel_id) not in allowed:
-            where = ", ".join(f"<#{c}>" for c in allowed[:10])
+        if not config.allows(interaction.channel_id):
+            where = ", ".join(f"<#{c}>" for c in config.channels[:10])
             raise NotAllowed(f"I only answer in {where} on this server.")
 
     async def start(self, interaction: discord.Interaction, job: Contract, task_name: str,
@@ -193,8 +182,7 @@ class JobRunner:
 
     async def follow(self, interaction: discord.Interaction, pending: PendingJob) -> None:
         """Edit ``interaction``'s deferred reply with progress, then deliver the result."""
-        queue = contracts.TASK_QUEUES[pending.task_name]
-        verb = VERBS.get(pending.task_name, "Working")
+        spec = contracts.task_spec(pending.task_name)
 
         async def edit(text: str) -> None:
             try:
@@ -213,9 +201,9 @@ class JobRunner:
                 running_since = time.monotonic()
             if time.time() - pending.created_at > 14 * 60:  # the token is about to expire
                 return
-            await editor.show(self.progress_line(status, pending.task_name, verb))
+            await editor.show(self.progress_line(status, spec))
 
-        result = await self.backend.wait(pending.job_id, queue, on_status, self.settings.job_timeout)
+        result = await self.backend.wait(pending.job_id, spec.queue, on_status, self.settings.job_timeout)
         finished = time.monotonic()
         metrics.observe(pending.task_name, "wait", finished - enqueued)
         if running_since is not None:
@@ -228,14 +216,14 @@ class JobRunner:
             metrics.observe(pending.task_name, "total",
                             (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
-    def progress_line(self, status: JobStatus, task_name: str, verb: str) -> str:
+    def progress_line(self, status: JobStatus, spec: contracts.TaskSpec) -> str:
         if status.state == STATE_QUEUED:
             eta = None
             if status.position is not None:
-                eta = status.position * TYPICAL_SECONDS.get(task_name, 10.0)
+                eta = status.position * spec.typical_seconds
             return presenters.progress_text("queued", position=status.position, eta_seconds=eta)
         fraction = status.progress.fraction if status.progress else None
-        return presenters.progress_text("running", fraction=fraction, verb=verb)
+        return presenters.progress_text("running", fraction=fraction, verb=spec.verb)
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from bot import metrics
 from bot.errors import LimitReached
 from bot.settings import BotSettings
+from bot.store import GuildConfig
 
 PREFIX = "wikimuse:bot:limits"
 
@@ -56,17 +57,9 @@ class Limits:
         return cls(settings.cooldown_seconds, settings.max_concurrent_per_user,
                    settings.daily_quota_per_guild, settings.max_queue_length)
 
-    def with_overrides(self, config: dict[str, str]) -> Limits:
-        """Apply a guild's ``/config`` values (unknown or malformed keys are ignored)."""
-        changes: dict[str, float | int] = {}
-        for name, cast in (("cooldown_seconds", float), ("max_concurrent_per_user", int),
-                           ("daily_quota_per_guild", int), ("max_queue_length", int)):
-            if name in config:
-                try:
-                    changes[name] = cast(config[name])
-                except ValueError:
-                    continue
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_overrides(self, config: GuildConfig) -> Limits:
+        """Apply the limits a guild set with ``/config``."""
+        return replace(self, **config.limit_overrides())  # type: ignore[arg-type]
 
 
 def _next_utc_midnight(now: datetime) -> datetime:

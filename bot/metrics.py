@@ -60,8 +60,9 @@ UNDELIVERABLE = "undeliverable"  # Discord refused the result (no permission, re
 
 
 def kind_of(task_name: str) -> str:
-    """``wikimuse.wiki`` -> ``wiki``."""
-    return task_name.rsplit(".", 1)[-1]
+    """``wikimuse.wiki`` -> ``wiki`` (the task's :attr:`~workers.contracts.TaskSpec.short`)."""
+    spec = contracts.TASKS.get(task_name)
+    return spec.short if spec is not None else task_name.rsplit(".", 1)[-1]
 
 
 def observe(task_name: str, phase: str, seconds: float) -> None:

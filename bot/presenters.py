@@ -165,7 +165,7 @@ def wiki_reply(result: WikiResult) -> Reply:
         complete = complete and value == (body or "\u200b") and name == (heading or "\u200b")
         embed.add_field(name=name, value=value, inline=False)
         budget -= len(name) + len(value)
-    attachments: list[tuple[str, bytes]] = []
+    attachments = [(a.name, a.data) for a in result.attachments]
     if not complete:
         footer += " · full article attached"
         document = f"# {result.title}\n\n{result.markdown}\n"
@@ -259,12 +259,7 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
                  size_limit: int | None = None, note: str = "") -> Reply:
     """The message for any result contract, within the upload limit, after ``note`` (a line
     the bot owes the user about the request, e.g. how it changed the seed)."""
-    if isinstance(result, WikiResult):
-        reply = wiki_reply(result)
-    elif isinstance(result, contracts.MusicResult):
-        reply = music_reply(result)
-    else:
-        reply = error_reply(result)
+    reply = REPLIES[type(result)](result)  # type: ignore[operator]
     if note:
         reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
     return fit_attachments(reply, size_limit)
@@ -274,8 +269,8 @@ MUSIC_COLOUR = discord.Colour(0x8E44AD)
 
 
 def music_reply(result: contracts.MusicResult) -> Reply:
-    """A clip: an embed (genre, model, tempo, seed, length, time) + OGG, MIDI and piano roll."""
-    stem = f"wikimuse-{_slug(result.genre)}-{result.job_id[:8]}"
+    """A clip: an embed (genre, model, tempo, seed, length, time) and the result's files, in
+    their order; the first picture among them is the embed's image."""
     title = "Continuation" if result.primer_seconds > 0 else "Composition"
     embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR,
                           description=clip(result.notice, EMBED_DESCRIPTION_MAX) or None)
@@ -287,13 +282,12 @@ def music_reply(result: contracts.MusicResult) -> Reply:
     embed.add_field(name="Generated in", value=format_duration(result.generation_seconds))
     if result.primer_seconds > 0:
         embed.add_field(name="Your primer", value=f"first {result.primer_seconds:.1f} s")
-    attachments: list[tuple[str, bytes]] = []
-    if result.audio_b64:
-        attachments.append((f"{stem}.{result.audio_format or 'ogg'}", contracts.b64decode(result.audio_b64)))
-    if result.midi_b64:
-        attachments.append((f"{stem}.mid", contracts.b64decode(result.midi_b64)))
-    if result.png_b64:
-        attachments.append((f"{stem}.png", contracts.b64decode(result.png_b64)))
-        embed.set_image(url=f"attachment://{stem}.png")
+    picture = next((a.name for a in result.attachments if a.mime.startswith("image/")), None)
+    if picture is not None:
+        embed.set_image(url=f"attachment://{picture}")
     embed.set_footer(text=f"{result.notes} notes · job {result.job_id[:8]}")
-    return Reply(content=None, embeds=[embed], attachments=attachments)
+    return Reply(content=None, embeds=[embed], attachments=[(a.name, a.data) for a in result.attachments])
+
+
+# The reply for each result contract.
+REPLIES = {WikiResult: wiki_reply, contracts.MusicResult: music_reply, ErrorResult: error_reply}

@@ -8,15 +8,14 @@ masked the same way wherever it is echoed; the job itself runs with the seed as 
 Safe mode is on by default in a guild that scans every member's media
 (:attr:`discord.Guild.explicit_content_filter` ``all_members``) or is marked safe for
 all ages (:attr:`discord.Guild.nsfw_level` ``safe``); ``/config safe_mode`` overrides
-that either way. Both settings live in the guild's config hash in Redis
-(:class:`bot.store.Store`), next to the others ``/config`` sets.
+that either way. Both settings are fields of the guild's
+:class:`bot.store.GuildConfig`, next to the others ``/config`` sets.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,15 +26,13 @@ import discord
 
 from bot.errors import BadInput
 from bot.presenters import EMBED_FIELD_VALUE_MAX, join_within
-from bot.store import PendingJob
+from bot.store import GuildConfig, PendingJob
 from workers.contracts import ErrorResult, MusicResult, WikiResult
 
 if TYPE_CHECKING:
     from bot.interfaces import BotClient
 
 DEFAULT_LIST = Path(__file__).with_name("blocklist.txt")
-MODE_KEY = "safe_mode"  # "on" | "off"; absent: the guild's own settings decide
-WORDS_KEY = "blocked_words"  # a JSON list of the guild's own words
 GUILD_WORDS_MAX = 100
 WORD_MIN, WORD_MAX = 2, 40
 
@@ -108,16 +105,12 @@ def _blocklist(guild_words: tuple[str, ...]) -> Blocklist:
     return Blocklist(default_words() + guild_words)
 
 
-def guild_words(config: dict[str, str]) -> tuple[str, ...]:
+def guild_words(config: GuildConfig) -> tuple[str, ...]:
     """The guild's own words from its config (malformed entries are skipped)."""
-    try:
-        raw = json.loads(config.get(WORDS_KEY) or "[]")
-    except ValueError:
-        return ()
     words = []
-    for item in raw if isinstance(raw, list) else []:
+    for item in config.blocked_words:
         try:
-            words.append(normalize_word(str(item)))
+            words.append(normalize_word(item))
         except BadInput:
             continue
     return tuple(words)
@@ -140,16 +133,15 @@ class SafeMode:
         return _blocklist(self.words)
 
 
-def safe_mode(guild_id: int | None, guild: discord.Guild | None, config: dict[str, str]) -> SafeMode:
+def safe_mode(guild_id: int | None, guild: discord.Guild | None, config: GuildConfig) -> SafeMode:
     """The safe mode of a guild (``guild``: the cached guild; None when the bot is not in it).
 
     In a DM (no guild) it is off. A guild the bot cannot see (the app installed by a user)
     counts as asking for it, since its settings are unknown.
     """
     words = guild_words(config)
-    setting = config.get(MODE_KEY)
-    if setting in ("on", "off"):
-        return SafeMode(setting == "on", "set with /config", words)
+    if config.safe_mode is not None:
+        return SafeMode(config.safe_mode == "on", "set with /config", words)
     if guild_id is None:
         return SafeMode(False, "direct messages", words)
     if guild is None:
@@ -178,7 +170,7 @@ async def screen(bot: BotClient, pending: PendingJob, result: R) -> tuple[Pendin
     quote the seed, so they are masked too.
     """
     guild_id = pending.guild_id
-    config = await bot.store.guild_config(guild_id) if guild_id is not None else {}
+    config = await bot.store.guild_config(guild_id)
     guild = bot.get_guild(guild_id) if guild_id is not None else None
     mode = safe_mode(guild_id, guild, config)
     if not mode.enabled:
@@ -192,17 +184,15 @@ async def screen(bot: BotClient, pending: PendingJob, result: R) -> tuple[Pendin
 # --- /config ---------------------------------------------------------------------
 
 
-def config_changes(config: dict[str, str], mode: str | None, word: str | None,
-                   word_action: str | None) -> dict[str, str]:
-    """The guild-config values that ``/config safe_mode:… word_action:… blocked_word:…`` sets.
+def configure(config: GuildConfig, mode: str | None, word: str | None, word_action: str | None) -> GuildConfig:
+    """``config`` as ``/config safe_mode:… word_action:… blocked_word:…`` leaves it.
 
     Raises:
         BadInput: a word action without a word (but ``list``), a malformed word, a word
             to remove that is not on the list, or a list already full.
     """
-    changes: dict[str, str] = {}
     if mode is not None:
-        changes[MODE_KEY] = "" if mode == "default" else mode
+        config = dataclasses.replace(config, safe_mode=None if mode == "default" else mode)  # type: ignore[arg-type]
     if word_action in ("add", "remove"):
         if word is None:
             raise BadInput(f"Give the blocked_word to {word_action}.")
@@ -216,13 +206,13 @@ def config_changes(config: dict[str, str], mode: str | None, word: str | None,
             if entry not in words:
                 raise BadInput("That word is not on this server's list (see word_action: list).")
             words.remove(entry)
-        changes[WORDS_KEY] = json.dumps(sorted(words))
+        config = dataclasses.replace(config, blocked_words=tuple(sorted(words)))
     elif word is not None and word_action is None:
         raise BadInput("Pick a word_action (add or remove) for that blocked_word.")
-    return changes
+    return config
 
 
-def config_fields(guild_id: int, guild: discord.Guild | None, config: dict[str, str],
+def config_fields(guild_id: int, guild: discord.Guild | None, config: GuildConfig,
                   *, list_words: bool) -> list[tuple[str, str]]:
     """``(name, value)`` embed fields: the safe mode and, if asked, the guild's words
     (as spoilers, so an admin's screen does not show them at a glance)."""

@@ -8,10 +8,11 @@ The generation history lives in the SQL database (:mod:`bot.db`), not here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
@@ -52,6 +53,61 @@ class PendingJob:
         data = json.loads(text)
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """What ``/config`` set for one guild; None (or empty) where it set nothing.
+
+    Stored as a Redis hash of strings (:meth:`from_hash`, :meth:`to_hash`); a value that
+    does not parse reads as unset, so a bad entry never takes a guild down.
+    """
+
+    channels: tuple[int, ...] = ()  # the channels it answers in (none: all)
+    default_genre: str | None = None  # what /compose uses when no genre is given
+    buttons: Literal["requester", "everyone"] = "requester"  # who may use a result's buttons
+    cooldown_seconds: float | None = None  # the rate limits: None keeps the bot's own
+    max_concurrent_per_user: int | None = None
+    daily_quota_per_guild: int | None = None
+    max_queue_length: int | None = None
+    safe_mode: Literal["on", "off"] | None = None  # None: the guild's own settings decide
+    blocked_words: tuple[str, ...] = ()  # the guild's own, as stored (see bot.safety)
+
+    LIMITS = ("cooldown_seconds", "max_concurrent_per_user", "daily_quota_per_guild", "max_queue_length")
+
+    @classmethod
+    def from_hash(cls, raw: dict[str, str]) -> GuildConfig:
+        values: dict[str, Any] = {}
+        channels = [c for c in raw.get("channels", "").split(",") if c.strip().isdigit()]
+        values["channels"] = tuple(int(c) for c in channels)
+        values["default_genre"] = raw.get("default_genre") or None
+        values["buttons"] = "everyone" if raw.get("buttons") == "everyone" else "requester"
+        for name, cast in zip(cls.LIMITS, (float, int, int, int), strict=True):
+            with contextlib.suppress(KeyError, ValueError):
+                values[name] = cast(raw[name])
+        values["safe_mode"] = raw.get("safe_mode") if raw.get("safe_mode") in ("on", "off") else None
+        try:
+            words = json.loads(raw.get("blocked_words") or "[]")
+        except ValueError:
+            words = []
+        values["blocked_words"] = tuple(str(w) for w in words) if isinstance(words, list) else ()
+        return cls(**values)
+
+    def to_hash(self) -> dict[str, str]:
+        """Every field as a string ("" for unset), so a write replaces what was there."""
+        out = {f.name: "" if getattr(self, f.name) is None else str(getattr(self, f.name))
+               for f in fields(self)}
+        out["channels"] = ",".join(str(c) for c in self.channels)
+        out["blocked_words"] = json.dumps(sorted(self.blocked_words))
+        return out
+
+    def limit_overrides(self) -> dict[str, float | int]:
+        """The rate limits this guild set (see :meth:`bot.limits.Limits.with_overrides`)."""
+        return {name: getattr(self, name) for name in self.LIMITS if getattr(self, name) is not None}
+
+    def allows(self, channel_id: int | None) -> bool:
+        """Whether the bot answers in ``channel_id`` here."""
+        return not self.channels or channel_id in self.channels
 
 
 class Store:
@@ -101,10 +157,12 @@ class Store:
         return PendingJob.from_json(raw) if raw else None
 
     # guild configuration
-    async def guild_config(self, guild_id: int) -> dict[str, str]:
+    async def guild_config(self, guild_id: int | None) -> GuildConfig:
+        """The guild's ``/config`` (the defaults outside a guild)."""
+        if guild_id is None:
+            return GuildConfig()
         raw = await self.redis.hgetall(GUILD_CONFIG_KEY.format(guild_id))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return GuildConfig.from_hash({k.decode(): v.decode() for k, v in raw.items()})
 
-    async def set_guild_config(self, guild_id: int, values: dict[str, str]) -> None:
-        if values:
-            await self.redis.hset(GUILD_CONFIG_KEY.format(guild_id), mapping=values)
+    async def set_guild_config(self, guild_id: int, config: GuildConfig) -> None:
+        await self.redis.hset(GUILD_CONFIG_KEY.format(guild_id), mapping=config.to_hash())

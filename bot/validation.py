@@ -1,16 +1,24 @@
-"""Input checks shared by the cogs: every refusal is a :class:`BadInput` with a clear message."""
+"""Input checks shared by the cogs: every refusal is a :class:`BadInput` with a clear message.
+
+The bounds of a job's options, and their messages, are the contract's own
+(``validate()`` on each job in :mod:`workers.contracts`): :func:`validated` asks
+it. What is left here is the bot's share: cleaning what people type and fitting
+a seed to the writer's alphabet.
+"""
 
 from __future__ import annotations
 
-import math
+import contextlib
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from anyascii import anyascii
 
 from bot.errors import BadInput
+from workers.contracts import ComposeJob, ContinueJob, InvalidJob, WikiJob
 
 # Zero-width and invisible formatting characters people paste (or use to dodge filters).
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e]")
@@ -23,27 +31,24 @@ def clean_text(text: str | None) -> str:
     return text.strip()
 
 
-def check_text(text: str | None, *, name: str, max_chars: int) -> str:
-    """The cleaned text, or :class:`BadInput` when it is empty or longer than ``max_chars``."""
-    cleaned = clean_text(text)
-    if not cleaned:
-        raise BadInput(f"The {name} is empty (invisible characters don't count). Please type some text.")
-    if len(cleaned) > max_chars:
-        raise BadInput(f"The {name} is {len(cleaned):,} characters long; the limit is {max_chars:,}.")
-    return cleaned
+J = TypeVar("J", WikiJob, ComposeJob, ContinueJob)
 
 
-def check_int(value: int | None, *, name: str, low: int, high: int) -> int:
-    if value is None or isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadInput(f"{name.capitalize()} must be a whole number from {low:,} to {high:,}.")
-    return value
+@contextlib.contextmanager
+def refusing() -> Iterator[None]:
+    """Turn a contract's :class:`~workers.contracts.InvalidJob` into :class:`BadInput`
+    (same message: the contracts word every refusal of a bound)."""
+    try:
+        yield
+    except InvalidJob as exc:
+        raise BadInput(str(exc)) from None
 
 
-def check_float(value: float | None, *, name: str, low: float, high: float) -> float:
-    if (value is None or isinstance(value, bool) or not isinstance(value, int | float)
-            or not math.isfinite(value) or not low <= value <= high):
-        raise BadInput(f"{name.capitalize()} must be a number from {low} to {high}.")
-    return float(value)
+def validated(job: J) -> J:
+    """``job`` when it is within its contract's bounds (``job.validate()``), else :class:`BadInput`."""
+    with refusing():
+        job.validate()
+    return job
 
 
 # Bidirectional embeddings, overrides and isolates: never kept, whatever the alphabet.

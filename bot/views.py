@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -41,28 +41,22 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
                ) -> tuple[WikiJob | ComposeJob | ContinueJob, str]:
     """The job a button asks for, built from the job behind a result, and its /queue label."""
     job = contracts.job_from_dict(previous.job)
-    changes: dict[str, Any] = {"job_id": contracts.new_job_id()}
+    spec = contracts.task_spec(previous.task_name)
+    new_id = contracts.new_job_id()
     if action == "regen":
-        changes["rng_seed"] = None
+        new_job = dataclasses.replace(job, job_id=new_id, rng_seed=None)
     elif action == "vary":
-        changes["temperature"] = _shift_temperature(float(job.temperature))
+        new_job = dataclasses.replace(job, job_id=new_id, temperature=_shift_temperature(float(job.temperature)))
     elif action == "longer":
-        if isinstance(job, WikiJob):
-            changes["length"] = min(job.length * 2, contracts.WIKI_LENGTH_MAX)
-        elif isinstance(job, ComposeJob) and job.bars is not None:
-            changes["bars"] = min(job.bars * 2, contracts.MUSIC_BARS_MAX)
-        elif isinstance(job, ComposeJob):
-            changes["seconds"] = min(job.seconds * 2, contracts.MUSIC_SECONDS_MAX)
-        else:
-            changes["bars"] = min(job.bars * 2, contracts.MUSIC_BARS_MAX)
-    elif action == "genre" and not isinstance(job, WikiJob):
-        if genre not in contracts.GENRE_NAMES:
-            raise BadInput(f"Unknown genre. Choose one of: {', '.join(contracts.GENRE_NAMES)}.")
-        changes["genre"] = genre
-        changes["rng_seed"] = None
+        new_job = dataclasses.replace(job.longer(), job_id=new_id)
+    elif action == "genre" and spec.genres:
+        try:
+            contracts.check_genre(genre)
+        except contracts.InvalidJob as exc:
+            raise BadInput(str(exc)) from None
+        new_job = dataclasses.replace(job, job_id=new_id, genre=genre, rng_seed=None)
     else:
         raise BadInput("That button doesn't apply to this result.")
-    new_job = dataclasses.replace(job, **changes)
     verb = {"regen": "regenerated", "vary": "variation of", "longer": "longer",
             "genre": f"{genre} version of"}[action]
     return new_job, f"{verb} {previous.label}"[:100]
@@ -76,8 +70,8 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
         if previous is None:
             raise BadInput("This result is too old to build on. Please run the command again.")
         if previous.user_id != interaction.user.id:
-            config = await bot.store.guild_config(interaction.guild_id) if interaction.guild_id else {}
-            if config.get("buttons") != "everyone":
+            config = await bot.store.guild_config(interaction.guild_id)
+            if config.buttons != "everyone":
                 raise NotAllowed(f"Only <@{previous.user_id}> can use these buttons here. "
                                  "Run the command yourself to get your own.")
         job, label = derive_job(previous, action, genre)
@@ -133,12 +127,12 @@ def result_view(pending: PendingJob, result: Result) -> discord.ui.View | None:
     """The buttons for a delivered result (none under errors)."""
     if isinstance(result, ErrorResult):
         return None
+    spec = contracts.task_spec(pending.task_name)
     view = discord.ui.View(timeout=None)
-    longer = "Continue" if pending.task_name == contracts.TASK_CONTINUE else "Longer"
     view.add_item(ResultButton("regen", pending.job_id))
     view.add_item(ResultButton("vary", pending.job_id))
-    view.add_item(ResultButton("longer", pending.job_id, label=longer))
-    if pending.task_name in (contracts.TASK_COMPOSE, contracts.TASK_CONTINUE):
+    view.add_item(ResultButton("longer", pending.job_id, label=spec.longer_label))
+    if spec.genres:
         view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None)))
     return view
 

@@ -1,8 +1,8 @@
 """Job -> model -> result, without Celery.
 
 Tasks (``workers/tasks.py``) and the batcher call these functions; tests call
-them directly. Each function validates its job (defence in depth: the bot
-validates too), loads the model through the per-process cache, runs it, and
+them directly. Each function checks its job with the contract's ``validate()``
+(the bot did too; a job may come from elsewhere), loads the model through the per-process cache, runs it, and
 returns a result contract. Bad input and missing models become an
 :class:`~workers.contracts.ErrorResult`; anything else raises, and the task
 turns it into an ``internal`` error at its boundary.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -27,46 +26,12 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Progress], None]
 
-_MODEL_NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-
-
-class BadInputError(ValueError):
-    """A job whose parameters are outside the contract's bounds; the message is user-safe."""
+_WIKI, _COMPOSE, _CONTINUE = (contracts.TASKS[name].short for name in (
+    contracts.TASK_WIKI, contracts.TASK_COMPOSE, contracts.TASK_CONTINUE))  # metrics' kind labels
 
 
 def _noop(_: Progress) -> None:
     pass
-
-
-def validate_wiki_job(job: WikiJob) -> None:
-    """Raise :class:`BadInputError` unless ``job`` is within the contract's bounds."""
-    if not isinstance(job.seed, str) or not job.seed.strip():
-        raise BadInputError("The seed text is empty.")
-    if len(job.seed) > contracts.WIKI_SEED_MAX_CHARS:
-        raise BadInputError(f"The seed is longer than {contracts.WIKI_SEED_MAX_CHARS} characters.")
-    if not isinstance(job.length, int) or isinstance(job.length, bool) or not (
-        contracts.WIKI_LENGTH_MIN <= job.length <= contracts.WIKI_LENGTH_MAX
-    ):
-        raise BadInputError(
-            f"Length must be between {contracts.WIKI_LENGTH_MIN} and {contracts.WIKI_LENGTH_MAX}."
-        )
-    if not isinstance(job.temperature, int | float) or not (
-        contracts.TEMPERATURE_MIN <= job.temperature <= contracts.TEMPERATURE_MAX
-    ):
-        raise BadInputError(
-            f"Temperature must be between {contracts.TEMPERATURE_MIN} and {contracts.TEMPERATURE_MAX}."
-        )
-    if not isinstance(job.top_k, int) or not 0 <= job.top_k <= contracts.TOP_K_MAX:
-        raise BadInputError(f"top_k must be between 0 and {contracts.TOP_K_MAX}.")
-    if not isinstance(job.top_p, int | float) or not 0.0 < job.top_p <= 1.0:
-        raise BadInputError("top_p must be in (0, 1].")
-    if job.rng_seed is not None and (
-        not isinstance(job.rng_seed, int) or not 0 <= job.rng_seed <= contracts.RNG_SEED_MAX
-    ):
-        raise BadInputError(f"The random seed must be between 0 and {contracts.RNG_SEED_MAX}.")
-    # The model name becomes a file name: no paths.
-    if not isinstance(job.model, str) or not _MODEL_NAME.fullmatch(job.model):
-        raise BadInputError("Unknown model name.")
 
 
 def run_wiki(
@@ -105,8 +70,8 @@ def run_wiki_batch(
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, job in enumerate(jobs):
         try:
-            validate_wiki_job(job)
-        except BadInputError as exc:
+            job.validate()
+        except contracts.InvalidJob as exc:
             results[i] = ErrorResult(job_id=job.job_id, code=contracts.ERR_BAD_INPUT, message=str(exc))
             continue
         groups[(job.model, float(job.temperature), job.top_k, float(job.top_p))].append(i)
@@ -158,12 +123,12 @@ def run_wiki_batch(
         seconds = time.perf_counter() - started
         log.info("generated %d article(s) in %.2fs", len(batch), seconds,
                  extra={"batch_size": len(batch), "generate_seconds": round(seconds, 3)})
-        metrics.observe_phase("wiki", "generate", seconds, jobs=len(batch))
+        metrics.observe_phase(_WIKI, "generate", seconds, jobs=len(batch))
         for i, job, text, rng_seed in zip(readable, batch, texts, seeds, strict=True):
             callbacks[i](Progress(fraction=0.95, phase="formatting", batch_size=len(batch)))
             formatting = time.perf_counter()
             results[i] = _wiki_result(job, text, rng_seed, seconds, len(batch))
-            metrics.observe_phase("wiki", "render", time.perf_counter() - formatting)
+            metrics.observe_phase(_WIKI, "render", time.perf_counter() - formatting)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]
 
@@ -197,47 +162,11 @@ def _bad(job_id: str, message: str, code: str = contracts.ERR_BAD_INPUT) -> Erro
     return ErrorResult(job_id=job_id, code=code, message=message)
 
 
-def _check_common_music(temperature: object, rng_seed: object) -> None:
-    if not isinstance(temperature, int | float) or not (
-        contracts.TEMPERATURE_MIN <= temperature <= contracts.TEMPERATURE_MAX
-    ):
-        raise BadInputError(
-            f"Temperature must be between {contracts.TEMPERATURE_MIN} and {contracts.TEMPERATURE_MAX}."
-        )
-    if rng_seed is not None and (not isinstance(rng_seed, int) or not 0 <= rng_seed <= contracts.RNG_SEED_MAX):
-        raise BadInputError(f"The random seed must be between 0 and {contracts.RNG_SEED_MAX}.")
-
-
-def validate_compose_job(job: contracts.ComposeJob) -> None:
-    """Raise :class:`BadInputError` unless ``job`` is within the contract's bounds."""
-    from models.music.genres import genre_names
-
-    if job.genre not in genre_names():
-        raise BadInputError(f"Unknown genre. Choose one of: {', '.join(genre_names())}.")
-    if job.model not in contracts.MUSIC_MODELS:
-        raise BadInputError(f"Unknown model. Choose one of: {', '.join(contracts.MUSIC_MODELS)}.")
-    if not isinstance(job.seconds, int | float) or not (
-        contracts.MUSIC_SECONDS_MIN <= job.seconds <= contracts.MUSIC_SECONDS_MAX
-    ):
-        raise BadInputError(
-            f"Length must be between {contracts.MUSIC_SECONDS_MIN} and {contracts.MUSIC_SECONDS_MAX} seconds."
-        )
-    if job.bars is not None and (
-        not isinstance(job.bars, int) or not contracts.MUSIC_BARS_MIN <= job.bars <= contracts.MUSIC_BARS_MAX
-    ):
-        raise BadInputError(f"Bars must be between {contracts.MUSIC_BARS_MIN} and {contracts.MUSIC_BARS_MAX}.")
-    if job.tempo is not None and (
-        not isinstance(job.tempo, int) or not contracts.TEMPO_MIN <= job.tempo <= contracts.TEMPO_MAX
-    ):
-        raise BadInputError(f"Tempo must be between {contracts.TEMPO_MIN} and {contracts.TEMPO_MAX} bpm.")
-    _check_common_music(job.temperature, job.rng_seed)
-
-
 def _music_model(genre: str, model: str, settings: WorkerSettings) -> tuple[str, Path] | None:
     """(kind, checkpoint path) for a genre and a model choice, or None when not installed."""
     from models.music import registry
 
-    kind = registry.best_kind(genre, directory=settings.model_dir) if model == "best" else model
+    kind = registry.best_kind(genre, directory=settings.model_dir) if model == contracts.MUSIC_MODEL_BEST else model
     if kind is None:
         return None
     path = registry.checkpoint_path(kind, genre, settings.model_dir)
@@ -248,17 +177,16 @@ def _music_result(job_id: str, genre: Any, kind: str, tempo: int, roll: Any, ste
                   rng_seed: int, seconds: float, settings: WorkerSettings, primer_steps: int = 0,
                   notice: str = "") -> MusicResult:
     from models.music.pianoroll import seconds_for_steps
-    from workers.render import render_clip
+    from workers.render import SERVED_FORMATS, clip_attachments, render_clip
 
     clip = render_clip(roll, steps_per_beat, tempo, genre.programs, genre=genre.name, model=kind,
                        beats_per_bar=genre.beats_per_bar, primer_steps=primer_steps,
-                       data_dir=settings.data_dir, formats=("ogg",))
+                       data_dir=settings.data_dir, formats=SERVED_FORMATS)
     bars = max(1, round(roll.shape[0] / (steps_per_beat * genre.beats_per_bar)))
     return MusicResult(
         job_id=job_id, genre=genre.name, model=kind, tempo=tempo, seconds=round(float(clip["seconds"]), 3),
         bars=bars, rng_seed=rng_seed, generation_seconds=round(seconds, 3),
-        midi_b64=contracts.b64encode(clip["midi"]), audio_b64=contracts.b64encode(clip["ogg"]),
-        png_b64=contracts.b64encode(clip["png"]), audio_format="ogg",
+        attachments=clip_attachments(clip, contracts.clip_stem(genre.name, job_id)),
         primer_seconds=round(seconds_for_steps(primer_steps, tempo, steps_per_beat), 3) if primer_steps else 0.0,
         notes=int(clip["notes"]), notice=notice,
     )
@@ -291,8 +219,8 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
 
     report = progress or _noop
     try:
-        validate_compose_job(job)
-    except BadInputError as exc:
+        job.validate()
+    except contracts.InvalidJob as exc:
         return _bad(job.job_id, str(exc))
     genre = get_genre(job.genre)
     found = _music_model(genre.name, job.model, settings)
@@ -321,11 +249,11 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     except FileNotFoundError:
         return _missing(job.job_id, genre.name)
     seconds = time.perf_counter() - started
-    metrics.observe_phase("compose", "generate", seconds)
+    metrics.observe_phase(_COMPOSE, "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
     rendering = time.perf_counter()
     result = _music_result(job.job_id, genre, kind, tempo, roll, steps_per_beat, rng_seed, seconds, settings)
-    metrics.observe_phase("compose", "render", time.perf_counter() - rendering)
+    metrics.observe_phase(_COMPOSE, "render", time.perf_counter() - rendering)
     return result
 
 
@@ -335,17 +263,13 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     import numpy as np
 
     from models.music import registry
-    from models.music.genres import genre_names, get_genre
+    from models.music.genres import get_genre
     from models.music.midi_io import MIDIConversionError, midi_bytes_to_roll
 
     report = progress or _noop
     try:
-        _check_common_music(job.temperature, job.rng_seed)
-        if not isinstance(job.bars, int) or not contracts.MUSIC_BARS_MIN <= job.bars <= contracts.MUSIC_BARS_MAX:
-            raise BadInputError(f"Bars must be between {contracts.MUSIC_BARS_MIN} and {contracts.MUSIC_BARS_MAX}.")
-        if job.genre is not None and job.genre not in genre_names():
-            raise BadInputError(f"Unknown genre. Choose one of: {', '.join(genre_names())}.")
-    except BadInputError as exc:
+        job.validate()
+    except contracts.InvalidJob as exc:
         return _bad(job.job_id, str(exc))
     try:
         data = contracts.b64decode(job.midi_b64) if isinstance(job.midi_b64, str) else b""
@@ -356,8 +280,8 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     if len(data) > contracts.MIDI_UPLOAD_MAX_BYTES:
         return _bad(job.job_id, f"MIDI files are limited to {contracts.MIDI_UPLOAD_MAX_BYTES // 1000} kB.",
                     contracts.ERR_BAD_MIDI)
-    genre = get_genre(job.genre or "classical_piano")
-    found = _music_model(genre.name, "best", settings)
+    genre = get_genre(job.genre or contracts.CONTINUE_GENRE_DEFAULT)
+    found = _music_model(genre.name, contracts.MUSIC_MODEL_BEST, settings)
     if found is None:
         return _missing(job.job_id, genre.name)
     kind, path = found
@@ -384,13 +308,13 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     new = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed,
                                          primer=primer)
     seconds = time.perf_counter() - started
-    metrics.observe_phase("continue", "generate", seconds)
+    metrics.observe_phase(_CONTINUE, "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))
     full = np.concatenate([primer, new]).astype(np.uint8)
     rendering = time.perf_counter()
     result = _music_result(job.job_id, genre, kind, tempo, full, genre.steps_per_beat, rng_seed, seconds, settings,
                            primer_steps=int(primer.shape[0]), notice=notice)
-    metrics.observe_phase("continue", "render", time.perf_counter() - rendering)
+    metrics.observe_phase(_CONTINUE, "render", time.perf_counter() - rendering)
     return result
 
 

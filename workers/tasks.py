@@ -23,7 +23,7 @@ from celery.worker.request import Request
 from workers import contracts, heartbeat, metrics, pipeline
 from workers.app import app
 from workers.batching import get_batcher, set_worker_concurrency
-from workers.contracts import ComposeJob, ContinueJob, ContractError, ErrorResult, Progress, WikiJob
+from workers.contracts import ContractError, ErrorResult, Progress
 from workers.logs import job_context
 from workers.settings import get_settings
 
@@ -70,11 +70,14 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     return runner(payload, report)
 
 
-def _run(task: Any, kind: str, payload: Any, runner: Any) -> dict[str, Any]:
+def _run(task: Any, payload: Any, runner: Any) -> dict[str, Any]:
     job_id = _job_id_of(payload)
-    with job_context(job_id), metrics.job_timer(kind) as outcome:
+    spec = contracts.task_spec(task.name)
+    with job_context(job_id), metrics.job_timer(spec.short) as outcome:
         try:
             result = _execute(task, job_id, payload, runner)
+            if not isinstance(result, spec.result | ErrorResult):
+                raise TypeError(f"{spec.name} returned a {type(result).__name__}, not a {spec.result.__name__}")
         except ContractError as exc:
             result = ErrorResult(job_id=job_id, code=contracts.ERR_BAD_INPUT,
                                  message=f"Malformed job: {str(exc)[:200]}")
@@ -116,7 +119,7 @@ class JobRequest(Request):
         log.error("hard time limit exceeded; child killed", extra={"job_id": job_id, "task": self.name})
         result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT, message=_TIMEOUT_MESSAGE)
         self.task.backend.store_result(self.id, result.to_dict(), states.SUCCESS, request=self._context)
-        metrics.JOBS.labels(self.name.rsplit(".", 1)[-1], contracts.ERR_TIMEOUT).inc()
+        metrics.JOBS.labels(contracts.task_spec(self.name).short, contracts.ERR_TIMEOUT).inc()
         if self.task.acks_late:
             self.acknowledge()
 
@@ -126,8 +129,13 @@ class JobRequest(Request):
         # Hard limit: on_failure above already stored the timeout result.
 
 
+def _job(task_name: str, payload: Any) -> Any:
+    """The job contract of ``task_name`` decoded from ``payload`` (ContractError if it is none)."""
+    return contracts.task_spec(task_name).job.from_dict(payload)
+
+
 def _wiki(payload: Any, report: Any) -> Any:
-    job = WikiJob.from_dict(payload)
+    job = _job(contracts.TASK_WIKI, payload)
     # A threads pool cannot interrupt a task, so the wait itself honours the soft limit.
     return get_batcher().submit(job, report, timeout=get_settings().soft_time_limit or None)
 
@@ -135,11 +143,11 @@ def _wiki(payload: Any, report: Any) -> Any:
 @app.task(name=contracts.TASK_WIKI, bind=True, Request=JobRequest)
 def wiki(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Write a Wikipedia-style article for a :class:`WikiJob` dict."""
-    return _run(self, "wiki", job, _wiki)
+    return _run(self, job, _wiki)
 
 
 def _compose(payload: Any, report: Any) -> Any:
-    return pipeline.run_compose(ComposeJob.from_dict(payload), get_settings(), report)
+    return pipeline.run_compose(_job(contracts.TASK_COMPOSE, payload), get_settings(), report)
 
 
 def _with_upload(task: Any, payload: Any) -> Any:
@@ -156,19 +164,20 @@ def _with_upload(task: Any, payload: Any) -> Any:
 
 
 def _continue(task: Any, payload: Any, report: Any) -> Any:
-    return pipeline.run_continue(ContinueJob.from_dict(_with_upload(task, payload)), get_settings(), report)
+    job = _job(contracts.TASK_CONTINUE, _with_upload(task, payload))
+    return pipeline.run_continue(job, get_settings(), report)
 
 
 @app.task(name=contracts.TASK_COMPOSE, bind=True, Request=JobRequest)
 def compose(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Compose a clip (MIDI, OGG, PNG) for a :class:`ComposeJob` dict."""
-    return _run(self, "compose", job, _compose)
+    return _run(self, job, _compose)
 
 
 @app.task(name=contracts.TASK_CONTINUE, bind=True, Request=JobRequest)
 def continue_midi(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Continue an uploaded MIDI file for a :class:`ContinueJob` dict."""
-    return _run(self, "continue", job, functools.partial(_continue, self))
+    return _run(self, job, functools.partial(_continue, self))
 
 
 @signals.worker_init.connect

@@ -16,8 +16,8 @@ from workers import contracts
 
 
 def history_kind(task_name: str) -> ChallengeKind:
-    """The history kind of a wikimuse task: /wiki writes text, everything else is music."""
-    return ChallengeKind.TEXT if task_name == contracts.TASK_WIKI else ChallengeKind.MUSIC
+    """The history kind of a wikimuse task (its :class:`~workers.contracts.TaskSpec`)."""
+    return ChallengeKind(contracts.task_spec(task_name).history_kind)
 
 
 class HistoryRepository(Repository):

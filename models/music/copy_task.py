@@ -10,7 +10,6 @@ The decoder starts from EOS (used as the "go" token, as in the seed).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,12 +18,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from models.config import JsonConfig
+
 PAD = 0
 EOS = 1
 
 
 @dataclass
-class Config:
+class Config(JsonConfig):
     vocab_size: int = 10
     embedding: int = 20
     encoder_units: int = 20  # per direction
@@ -36,9 +37,6 @@ class Config:
     decay_steps: int = 500  # the learning rate shrinks by decay_rate every decay_steps
     decay_rate: float = 0.7
     clip_norm: float = 1.0
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def random_sequences(rng: np.random.Generator, n: int, config: Config) -> list[tuple[int, ...]]:

@@ -1,6 +1,7 @@
 """The genres the composer knows: data, grid, tempo and instruments of each.
 
-Used by the bot's autocomplete (names and descriptions), by training
+The bot offers the same names (it may not import models: their one-line
+descriptions are in ``workers.contracts.GENRE_DESCRIPTIONS``); used by training
 (``datasets.load_genre``) and by the workers (tempo and General MIDI programs
 to render with). Grids are the ones each dataset is quantized on:
 
@@ -36,7 +37,6 @@ from typing import Any
 class Genre:
     name: str  # registry key, used in commands and checkpoint names
     title: str  # human name
-    description: str  # one line for autocomplete / help
     dataset: str  # key for models.music.datasets.load_dataset
     source: str  # where the data is, relative to DATA_DIR
     license: str
@@ -57,7 +57,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="chorale",
             title="Chorale",
-            description="Four-part Bach chorales (JSB Chorales), played on a church organ.",
             dataset="jsb",
             source="music/boulanger2012/jsb_chorales.json.gz",
             license="public domain compositions; encodings Allan & Williams 2005",
@@ -68,7 +67,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="folk",
             title="Folk",
-            description="British and American folk tunes (Nottingham), fiddle over guitar chords.",
             dataset="nottingham",
             source="music/boulanger2012/nottingham.json.gz",
             license="Nottingham Music Database; research data",
@@ -79,7 +77,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="classical_piano",
             title="Classical piano",
-            description="Classical and romantic piano music (Piano-midi.de).",
             dataset="piano_midi_de",
             source="music/boulanger2012/piano_midi_de.json.gz",
             license="Piano-midi.de, Bernd Krueger, CC BY-SA 3.0 DE",
@@ -90,7 +87,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="classical",
             title="Classical",
-            description="Orchestral and keyboard classics (MuseData), played by strings.",
             dataset="musedata",
             source="music/boulanger2012/musedata.json.gz",
             license="CCARH MuseData encodings; research/educational use",
@@ -101,7 +97,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="jazz",
             title="Jazz",
-            description="Improvised jazz solo lines (Weimar Jazz Database), on tenor saxophone.",
             dataset="wjazzd",
             source="midi/jazz/wjazzd_v1_2/solos_midi.zip",
             license="Weimar Jazz Database, Jazzomat Research Project (Pfleiderer et al. 2017), ODbL v1.0",
@@ -112,7 +107,6 @@ GENRES: dict[str, Genre] = {
         Genre(
             name="ragtime",
             title="Ragtime",
-            description="Scott Joplin piano rags (Mutopia Project, public domain).",
             dataset="joplin",
             source="midi/ragtime/",
             license="public domain",

@@ -215,11 +215,6 @@ def sample_statistics(
     return stats
 
 
-def pitch_class_histogram_of_roll(roll: np.ndarray, steps_per_beat: int = 1) -> np.ndarray:
-    """Pitch-class histogram of a roll's notes (held-note convention)."""
-    return pitch_class_histogram(roll_to_note_arrays(roll, steps_per_beat).pitch)
-
-
 # ---------------------------------------------------------------- comparing two sets
 
 

@@ -17,31 +17,30 @@ every frame come out of one pass, with an exclusive cumulative sum of
 ``tf.function``.
 
 As for the LSTM composer, the model sees a silent frame before frame 0 (so it
-learns how pieces begin) and the frame NLL counts frames 1..T-1. The
-training loop (batches, transposition, early stopping, resume) is the one of
-``models.music.lstm``.
+learns how pieces begin) and the frame NLL counts frames 1..T-1. It trains
+on the batches of ``models.music.batches.next_frame_epoch``, as the LSTM composer does.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from models.music import lstm as lstm_mod
+from models.config import JsonConfig
+from models.music import inference, training
+from models.music.batches import next_frame_epoch
 from models.music.datasets import NUM_KEYS
 
 KIND = "nade"
 
 
 @dataclass
-class Config:
+class Config(JsonConfig):
     """Hyper-parameters of the LSTM-NADE (JSON-able)."""
 
     units: int = 384  # LSTM units per layer
@@ -62,17 +61,8 @@ class Config:
     checkpoint_minutes: float = 5.0
     ema: float = 0.0  # decay of a moving average of the weights used for validation and shipping (0: off)
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Config:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    @classmethod
-    def tiny(cls) -> Config:
-        return cls(units=8, nade_hidden=6, batch_size=4, window=16, max_epochs=2, patience=1, transpose=2)
+    TINY = {"units": 8, "nade_hidden": 6, "batch_size": 4, "window": 16, "max_epochs": 2, "patience": 1,
+            "transpose": 2}
 
 
 def config_for_genre(genre: str) -> Config:
@@ -178,29 +168,10 @@ def build_model(config: Config) -> keras.Model:
 # Training and the exact NLL
 
 
-def _nade_epoch(rolls: Sequence[np.ndarray], config: Config, rng: np.random.Generator) -> list[tuple]:
-    """Same batches as the LSTM composer: (context, frames, mask)."""
-    return lstm_mod._lstm_epoch(rolls, config, rng)
-
-
-def _nade_loss(model: keras.Model, batch: tuple, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+def _loss(model: keras.Model, batch: tuple, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
     context, frames, mask = batch
     logp = model([context, frames], training=training)  # (B, T)
     return -tf.reduce_sum(logp * mask), tf.reduce_sum(mask)
-
-
-_EVAL_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _eval_fn(model: keras.Model) -> Callable:
-    if model not in _EVAL_FNS:
-
-        @tf.function(reduce_retracing=True)
-        def run(context, frames, mask):
-            return _nade_loss(model, (context, frames, mask), False)
-
-        _EVAL_FNS[model] = run
-    return _EVAL_FNS[model]
 
 
 def frame_nll(
@@ -211,43 +182,14 @@ def frame_nll(
     Natural log, summed over the split and divided by the number of predicted frames.
     ``start`` > 1 scores only frames ``start..T-1`` (still given every frame before them).
     """
-    run = _eval_fn(model)
-    total, frames = 0.0, 0
-    # Long pieces are evaluated whole (the state is never reset inside a piece).
-    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size, start):
-        s, n = run(context, targets, mask)
-        total += float(s)
-        frames += int(round(float(n)))
-    return {"nll": total / max(frames, 1), "frames": frames, "estimate": False}
+    return inference.next_frame_nll(model, _loss, rolls, batch_size, start)
 
 
-def fit(
-    model: keras.Model,
-    config: Config,
-    train_rolls: Sequence[np.ndarray],
-    valid_rolls: Sequence[np.ndarray],
-    *,
-    seed: int,
-    max_minutes: float | None,
-    state: dict[str, Any] | None = None,
-    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def fit(model: keras.Model, config: Config, train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray],
+        **run: Unpack[training.RunOptions]) -> dict[str, Any]:
     """Maximum likelihood with Adam, transposition and dropout, valid early stopping."""
-    return lstm_mod.train_loop(
-        model,
-        config,
-        train_rolls,
-        valid_rolls,
-        make_epoch=_nade_epoch,
-        loss_fn=_nade_loss,
-        nll_fn=frame_nll,
-        seed=seed,
-        max_minutes=max_minutes,
-        state=state,
-        on_checkpoint=on_checkpoint,
-        progress=progress,
-    )
+    return training.train_loop(model, config, train_rolls, valid_rolls, make_epoch=next_frame_epoch,
+                               loss_fn=_loss, nll_fn=frame_nll, **run)
 
 
 # ---------------------------------------------------------------------------
@@ -277,12 +219,8 @@ def sample_frame(
     return out.stack()[None, :]  # (1, keys)
 
 
-_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
+@inference.per_model
 def _generator(model: keras.Model) -> Callable:
-    if model in _GENERATORS:
-        return _GENERATORS[model]
     cells = []
     i = 1
     while True:
@@ -292,13 +230,13 @@ def _generator(model: keras.Model) -> Callable:
             break
         i += 1
     nade = model.get_layer("nade")
-    units = cells[0].units
+    shapes = [(1, cells[0].units)] * (2 * len(cells))
 
     def step(x, states):
         new_states = []
         for j, cell in enumerate(cells):
             x, (hs, cs) = cell(x, states[2 * j : 2 * j + 2], training=False)
-            new_states += [tf.ensure_shape(hs, (1, units)), tf.ensure_shape(cs, (1, units))]
+            new_states += [tf.ensure_shape(hs, shapes[0]), tf.ensure_shape(cs, shapes[0])]
         return x, new_states
 
     # One time step (LSTM, then 88 keys) compiled by XLA: the many tiny ops of the key
@@ -308,41 +246,14 @@ def _generator(model: keras.Model) -> Callable:
         h, states = step(x, states)
         return sample_frame(nade, h, temperature, seed), states
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, NUM_KEYS], tf.float32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int64),
-        ]
-    )
-    def run(primer, steps, temperature, seed):
-        states = [tf.zeros((1, units)) for _ in range(2 * len(cells))]
-        x = tf.zeros((1, NUM_KEYS))  # the silent start frame
-        for t in tf.range(tf.shape(primer)[0]):  # read the primer (teacher forcing)
-            _, states = step(x, states)
-            x = primer[t][None, :]
-        out = tf.TensorArray(tf.float32, size=steps)
-        for t in tf.range(steps):
-            x, states = sample_step(x, states, temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
-            x = tf.ensure_shape(x, (1, NUM_KEYS))
-            states = [tf.ensure_shape(s, (1, units)) for s in states]
-            out = out.write(t, x[0])
-        return out.stack()  # (steps, 88)
+    def draw(x, states, temperature, seed, t):
+        return sample_step(x, states, temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
 
-    _GENERATORS[model] = run
-    return run
+    return inference.sampler(inference.teacher_forced(lambda x, states: step(x, states)[1], shapes), draw, shapes)
 
 
-def generate(
-    model: keras.Model,
-    config: Config,
-    steps: int,
-    *,
-    temperature: float = 1.0,
-    seed: int = 0,
-    primer: np.ndarray | None = None,
-) -> np.ndarray:
+def generate(model: keras.Model, config: Config, steps: int, *, temperature: float = 1.0, seed: int = 0,
+             primer: np.ndarray | None = None) -> np.ndarray:
     """Sample ``steps`` new frames, (steps, 88) uint8; the same seed gives the same clip.
 
     Args:
@@ -351,5 +262,5 @@ def generate(
         seed: any int; drives a stateless RNG.
         primer: optional (P, 88) roll the LSTM reads before composing.
     """
-    return lstm_mod.run_sampler(lambda: _generator(model), lstm_mod.prepare_primer(primer), steps, steps,
-                                temperature, seed)
+    return inference.run_sampler(lambda: _generator(model), inference.prepare_primer(primer), steps, steps,
+                                 temperature, seed)

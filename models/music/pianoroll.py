@@ -242,19 +242,17 @@ def safe_shift_range(roll: np.ndarray, max_shift: int) -> tuple[int, int]:
     return max(-max_shift, -lo), min(max_shift, NUM_KEYS - 1 - hi)
 
 
-def random_transpose(
-    rolls: Sequence[np.ndarray], max_shift: int, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Transposition augmentation: shift each roll by a random number of semitones.
+def random_transpose(roll: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Transposition augmentation: ``roll`` shifted by a random number of semitones.
 
-    Each shift is drawn uniformly from the shifts in ``[-max_shift, max_shift]``
-    that drop no note off the keyboard, so no information is lost.
+    The shift is drawn uniformly from the shifts in ``[-max_shift, max_shift]`` that drop
+    no note off the keyboard, so no information is lost. A silent roll, or ``max_shift``
+    <= 0, comes back as it is, without a draw from ``rng``.
     """
-    out = []
-    for roll in rolls:
-        lo, hi = safe_shift_range(roll, max_shift)
-        out.append(transpose(roll, int(rng.integers(lo, hi + 1))))
-    return out
+    if max_shift <= 0 or key_range(roll) is None:
+        return roll
+    lo, hi = safe_shift_range(roll, max_shift)
+    return transpose(roll, int(rng.integers(lo, hi + 1)))
 
 
 def steps_for_seconds(seconds: float, tempo: float, steps_per_beat: int) -> int:

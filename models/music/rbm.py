@@ -17,33 +17,33 @@ hidden biases), whose partition function is estimated with AIS
 (``models.music.ais``); ``frame_nll`` reports that estimate with
 ``"estimate": True``. Pieces start after ``window - 1`` silent steps.
 
-The primitives here (free energy, Gibbs steps, the CD loss) are shared with the
-RNN-RBM (``models.music.rnn_rbm``).
+The primitives here (free energy, Gibbs steps, the CD loss) and the AIS-kind helpers
+(``ais_nll``, ``subset_nll``, ``with_full_estimates``) are shared with the RNN-RBM
+(``models.music.rnn_rbm``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from models.music import ais
-from models.music import lstm as lstm_mod
+from models.config import JsonConfig
+from models.music import ais, inference, training
 from models.music.datasets import NUM_KEYS
+from models.music.pianoroll import random_transpose
 
 KIND = "rbm"
 
 
 @dataclass
-class Config:
+class Config(JsonConfig):
     """Hyper-parameters of the window RBM (JSON-able)."""
 
     window: int = 8  # steps per visible window
@@ -66,18 +66,9 @@ class Config:
     valid_betas: int = 50
     checkpoint_minutes: float = 5.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Config:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    @classmethod
-    def tiny(cls) -> Config:
-        return cls(window=3, hidden=8, cd_k=1, batch_size=16, max_epochs=2, patience=1, transpose=2,
-                   gibbs_steps=3, ais_chains=2, ais_betas=10, valid_frames=40, valid_betas=5)
+    TINY = {"window": 3, "hidden": 8, "cd_k": 1, "batch_size": 16, "max_epochs": 2, "patience": 1,
+            "transpose": 2, "gibbs_steps": 3, "ais_chains": 2, "ais_betas": 10, "valid_frames": 40,
+            "valid_betas": 5}
 
 
 def config_for_genre(genre: str) -> Config:
@@ -222,7 +213,7 @@ def windows_of(roll: np.ndarray, window: int) -> np.ndarray:
 
 def _rbm_epoch(rolls: Sequence[np.ndarray], config: Config, rng: np.random.Generator) -> list[tuple]:
     data = np.concatenate(
-        [windows_of(lstm_mod.random_transpose(r, rng, config.transpose), config.window) for r in rolls]
+        [windows_of(random_transpose(r, config.transpose, rng), config.window) for r in rolls]
     ).astype(np.float32)
     data = data[rng.permutation(len(data))]
     return [(data[i : i + config.batch_size],) for i in range(0, len(data), config.batch_size)]
@@ -235,16 +226,8 @@ def _rbm_loss(model: keras.Model, batch: tuple, training: bool, *, k: int) -> tu
     return tf.reduce_sum(loss), tf.cast(tf.shape(v)[0], tf.float32)
 
 
-def frame_nll(
-    model: keras.Model,
-    config: Config,
-    rolls: Sequence[np.ndarray],
-    *,
-    max_frames: int | None = None,
-    betas: int | None = None,
-    seed: int = 0,
-    start: int = 1,
-) -> dict[str, Any]:
+def frame_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray], *, max_frames: int | None = None,
+              betas: int | None = None, seed: int = 0, start: int = 1) -> dict[str, Any]:
     """AIS estimate of the frame NLL (frames 1..T-1, natural log, per frame).
 
     ``log p(v_t | v_{t-window+1..t-1}) = -F_t(v_t) - log Z_t``, where the conditional RBM
@@ -262,9 +245,7 @@ def frame_nll(
     # (piece, frame) pairs of the predicted frames, subsampled before building windows
     pairs = np.array([(i, t) for i, r in enumerate(rolls) for t in range(start, r.shape[0])], np.int64).reshape(-1, 2)
     total_frames = len(pairs)
-    max_frames = max_frames or config.ais_max_frames
-    if max_frames and len(pairs) > max_frames:
-        pairs = pairs[np.linspace(0, len(pairs) - 1, max_frames).astype(int)]
+    pairs = pairs[evenly_spaced(total_frames, max_frames or config.ais_max_frames)]
     rows = np.zeros((len(pairs), n * NUM_KEYS), np.float32)
     for row, (i, t) in enumerate(pairs):
         rows[row] = padded(rolls[i][max(0, t - n + 1) : t + 1], n)[-n:].reshape(-1)
@@ -272,50 +253,60 @@ def frame_nll(
     b_h = ctx @ w_ctx + rbm.b_h.numpy()  # (N, H)
     b_v = np.broadcast_to(b_v_last, last.shape)
     f = -(last @ b_v_last) - np.logaddexp(0.0, last @ w_last + b_h).sum(axis=1)
-    log_z = ais.ais_log_partition(
-        w_last, b_v, b_h, chains=config.ais_chains, betas=betas or config.ais_betas, seed=seed
-    )
-    nll = f + log_z
+    return ais_nll(f, w_last, b_v, b_h, config, frames_total=total_frames, betas=betas, seed=seed)
+
+
+def evenly_spaced(count: int, most: int | None) -> slice | np.ndarray:
+    """Indices of at most ``most`` of ``count`` items, evenly spaced (all of them when fewer)."""
+    if most and count > most:
+        return np.linspace(0, count - 1, most).astype(int)
+    return slice(None)
+
+
+def ais_nll(f: np.ndarray, w: np.ndarray, b_v: np.ndarray, b_h: np.ndarray, config: Any, *, frames_total: int,
+            betas: int | None, seed: int) -> dict[str, Any]:
+    """The frame NLL of an AIS kind: ``F_t(v_t) + log Z_t`` averaged over frames, with ``log Z_t``
+    the AIS estimate of RBM ``t`` (weights ``w``, biases ``b_v[t]``, ``b_h[t]``), ``config.ais_chains``
+    chains and ``betas`` (default ``config.ais_betas``) inverse temperatures."""
+    n_betas = int(betas or config.ais_betas)
+    nll = f + ais.ais_log_partition(w, b_v, b_h, chains=config.ais_chains, betas=n_betas, seed=seed)
     return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
-            "frames_total": total_frames,
-            "ais_chains": config.ais_chains, "ais_betas": int(betas or config.ais_betas)}
+            "frames_total": frames_total, "ais_chains": config.ais_chains, "ais_betas": n_betas}
 
 
-def fit(
-    model: keras.Model,
-    config: Config,
-    train_rolls: Sequence[np.ndarray],
-    valid_rolls: Sequence[np.ndarray],
-    *,
-    seed: int,
-    max_minutes: float | None,
-    state: dict[str, Any] | None = None,
-    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def fit(model: keras.Model, config: Config, train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray],
+        **run: Unpack[training.RunOptions]) -> dict[str, Any]:
     """CD-k with Adam (tqdm bar), early stopping on a cheap AIS estimate of a valid subset.
 
     The returned ``valid_nll`` and ``train_nll`` are then re-estimated with the full
     AIS schedule (on the whole valid split and on a train subset).
     """
-    def subset_nll(m: keras.Model, c: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
-        return frame_nll(m, c, rolls, max_frames=c.valid_frames, betas=c.valid_betas)
+    metrics = training.train_loop(model, config, train_rolls, valid_rolls, make_epoch=_rbm_epoch,
+                                  loss_fn=functools.partial(_rbm_loss, k=config.cd_k),
+                                  nll_fn=subset_nll(frame_nll), **run)
+    return with_full_estimates(metrics, frame_nll, model, config, train_rolls, valid_rolls)
 
-    metrics = lstm_mod.train_loop(
-        model, config, train_rolls, valid_rolls,
-        make_epoch=_rbm_epoch, loss_fn=functools.partial(_rbm_loss, k=config.cd_k), nll_fn=subset_nll,
-        seed=seed, max_minutes=max_minutes, state=state, on_checkpoint=on_checkpoint, progress=progress,
-    )
-    return finish_metrics(metrics, frame_nll(model, config, valid_rolls),
-                          frame_nll(model, config, train_rolls, max_frames=min(config.ais_max_frames, len_frames(valid_rolls))))
+
+def subset_nll(frame_nll: Callable) -> Callable:
+    """The early-stopping figure of an AIS kind: its ``frame_nll`` on ``config.valid_frames``
+    frames with ``config.valid_betas`` betas (cheap, and biased: never a reported figure)."""
+
+    def nll(model: keras.Model, config: Any, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
+        return frame_nll(model, config, rolls, max_frames=config.valid_frames, betas=config.valid_betas)
+
+    return nll
 
 
 def len_frames(rolls: Sequence[np.ndarray]) -> int:
     return int(sum(max(r.shape[0] - 1, 0) for r in rolls))
 
 
-def finish_metrics(metrics: dict[str, Any], valid: dict[str, Any], train: dict[str, Any]) -> dict[str, Any]:
-    """Replace the early-stopping proxies by full AIS estimates."""
+def with_full_estimates(metrics: dict[str, Any], frame_nll: Callable, model: keras.Model, config: Any,
+                        train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray]) -> dict[str, Any]:
+    """``metrics`` of :func:`training.train_loop` with the early-stopping proxies replaced by
+    full AIS estimates: of the whole valid split, and of as many train frames as it has."""
+    valid = frame_nll(model, config, valid_rolls)
+    train = frame_nll(model, config, train_rolls, max_frames=min(config.ais_max_frames, len_frames(valid_rolls)))
     metrics["valid_nll_subset"] = metrics["valid_nll"]
     metrics["valid_nll"] = valid["nll"]
     metrics["train_nll"] = train["nll"]
@@ -330,14 +321,8 @@ def finish_metrics(metrics: dict[str, Any], valid: dict[str, Any], train: dict[s
 # Generation: windows chained by clamping, all in one tf.function
 
 
-_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
+@inference.per_model
 def _generator(model: keras.Model, window: int, overlap: int, sweeps: int) -> Callable:
-    key = (window, overlap, sweeps)
-    cache = _GENERATORS.setdefault(model, {})
-    if key in cache:
-        return cache[key]
     rbm = _rbm(model)
     fresh = window - overlap  # new steps per window
 
@@ -352,14 +337,7 @@ def _generator(model: keras.Model, window: int, overlap: int, sweeps: int) -> Ca
         v = gibbs_sweeps(v, w_free, rbm.b_v[overlap * NUM_KEYS :], b_h, sweeps, seed, temperature)
         return tf.concat([ctx, v], axis=1)
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([overlap, NUM_KEYS], tf.float32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int64),
-        ]
-    )
+    @tf.function(input_signature=inference.signature(overlap))
     def run(context, windows, temperature, seed):
         ctx = tf.reshape(context, (1, overlap * NUM_KEYS))
         out = tf.TensorArray(tf.float32, size=windows)
@@ -370,19 +348,11 @@ def _generator(model: keras.Model, window: int, overlap: int, sweeps: int) -> Ca
             ctx = v[:, fresh * NUM_KEYS :]  # the last `overlap` steps clamp the next window
         return tf.reshape(out.stack(), (-1, NUM_KEYS))
 
-    cache[key] = run
     return run
 
 
-def generate(
-    model: keras.Model,
-    config: Config,
-    steps: int,
-    *,
-    temperature: float = 1.0,
-    seed: int = 0,
-    primer: np.ndarray | None = None,
-) -> np.ndarray:
+def generate(model: keras.Model, config: Config, steps: int, *, temperature: float = 1.0, seed: int = 0,
+             primer: np.ndarray | None = None) -> np.ndarray:
     """Sample ``steps`` new frames, (steps, 88) uint8, by chaining Gibbs-sampled windows.
 
     Args:
@@ -392,8 +362,8 @@ def generate(
         primer: optional (P, 88) roll; its last steps clamp the first window.
     """
     overlap = config.overlap if 0 <= config.overlap < config.window else config.window - 1
-    context = padded(lstm_mod.prepare_primer(primer), overlap + 1)[-overlap:] if overlap else np.zeros((0, NUM_KEYS))
+    context = padded(inference.prepare_primer(primer), overlap + 1)[-overlap:] if overlap else np.zeros((0, NUM_KEYS))
     fresh = config.window - overlap
     windows = max(0, -(-int(steps) // fresh))
-    return lstm_mod.run_sampler(lambda: _generator(model, config.window, overlap, config.gibbs_steps), context,
-                                windows, steps, temperature, seed)
+    return inference.run_sampler(lambda: _generator(model, config.window, overlap, config.gibbs_steps),
+                                 context, windows, steps, temperature, seed)

@@ -1,27 +1,91 @@
 """Which music models exist, where their checkpoints live, and how to load one.
 
-Every model module ``models.music.<kind>`` follows one protocol (``KIND``,
-``Config``, ``build_model``, ``fit``, ``frame_nll``, ``generate``), so the
-training and evaluation CLIs and the worker dispatch by kind name only. A
-shipped checkpoint is ``music_<kind>_<genre>.keras`` plus a JSON sidecar of the
-same stem (kind, genre, config, metrics); :func:`load` is the one loader the
-worker uses.
+Adding a music model is one file and one line: write ``models/music/<kind>.py`` that
+satisfies :class:`MusicModel` (its config, model, loss, training step and sampler), and
+add ``"<kind>": False`` (True if it only continues a primer) to :data:`KINDS`. The
+training and evaluation CLIs, the genre checks and the worker then find it by its kind.
+A model module keeps only what is its own; the shared parts live beside it:
+``batches`` (rolls into padded batches), ``training`` (the training loop: early
+stopping, EMA, learning-rate halving, resume), ``inference`` (compiled functions per
+model, the frame-NLL loop, the sampler harness) and ``models.config.JsonConfig``
+(the config base). ``lstm.py`` is the smallest complete example.
+
+A shipped checkpoint is ``music_<kind>_<genre>.keras`` plus a JSON sidecar of the same
+stem (kind, genre, config, metrics); :func:`load` is the one loader the worker uses.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, Self, Unpack, cast, runtime_checkable
 
 import numpy as np
 
-KINDS: dict[str, str] = {
-    kind: f"models.music.{kind}" for kind in ("lstm", "seq2seq", "rbm", "rnn_rbm", "nade")
+if TYPE_CHECKING:
+    import keras
+
+    from models.music.training import RunOptions
+
+# Every music model, one line each: its kind (the module models.music.<kind>) and whether it
+# only continues a primer (the encoder-decoder) instead of composing from silence.
+KINDS: dict[str, bool] = {
+    "lstm": False,
+    "nade": False,
+    "rbm": False,
+    "rnn_rbm": False,
+    "seq2seq": True,
 }
+
+
+class MusicConfig(Protocol):
+    """A model's hyper-parameters: a dataclass on ``models.config.JsonConfig``."""
+
+    steps_per_beat: int
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self: ...
+
+    @classmethod
+    def tiny(cls) -> Self: ...
+
+
+@runtime_checkable
+class MusicModel(Protocol):
+    """What a model module ``models.music.<kind>`` provides; the module itself is the instance.
+
+    Rolls are (T, 88) binary piano rolls; a frame NLL is per predicted frame, natural log.
+    """
+
+    KIND: str
+    Config: type[MusicConfig]
+
+    def config_for_genre(self, genre: str) -> MusicConfig:
+        """The default sizes for a genre."""
+        ...
+
+    def build_model(self, config: Any) -> keras.Model:
+        """A fresh Keras model (saved and loaded as a ``.keras`` file)."""
+        ...
+
+    def fit(self, model: keras.Model, config: Any, train_rolls: Sequence[np.ndarray],
+            valid_rolls: Sequence[np.ndarray], **run: Unpack[RunOptions]) -> dict[str, Any]:
+        """Train (``models.music.training``); ``{"train_nll", "valid_nll", "epochs", ...}``."""
+        ...
+
+    def frame_nll(self, model: keras.Model, config: Any, rolls: Sequence[np.ndarray], *,
+                  start: int = ...) -> dict[str, Any]:
+        """``{"nll", "frames", "estimate", ...}`` over frames ``start..T-1`` of each piece."""
+        ...
+
+    def generate(self, model: keras.Model, config: Any, steps: int, *, temperature: float = 1.0,
+                 seed: int = 0, primer: np.ndarray | None = None) -> np.ndarray:
+        """``steps`` new frames (steps, 88) uint8, after reading ``primer``; seeded."""
+        ...
 
 # Genre <-> Boulanger dataset, for the evaluation CLI, which names datasets rather
 # than genres (models.music.genres holds the full genre registry).
@@ -40,11 +104,15 @@ class UnknownKindError(ValueError):
     """A model kind that is not in :data:`KINDS`."""
 
 
-def module(kind: str) -> ModuleType:
-    """Import the model module for ``kind`` (lstm, seq2seq, rbm, rnn_rbm, nade)."""
+def _known(kind: str) -> str:
     if kind not in KINDS:
         raise UnknownKindError(f"unknown model kind {kind!r}; choose one of {sorted(KINDS)}")
-    return importlib.import_module(KINDS[kind])
+    return kind
+
+
+def module(kind: str) -> MusicModel:
+    """Import the model module for ``kind`` (a key of :data:`KINDS`)."""
+    return cast(MusicModel, importlib.import_module(f"models.music.{_known(kind)}"))
 
 
 def checkpoint_name(kind: str, genre: str) -> str:
@@ -104,12 +172,12 @@ def shipped(directory: str | Path | None = None) -> dict[tuple[str, str], Path]:
 
 
 # Kinds that compose from silence; the others (the encoder-decoder) continue a primer.
-FROM_SILENCE: tuple[str, ...] = ("lstm", "nade", "rbm", "rnn_rbm")
+FROM_SILENCE: tuple[str, ...] = tuple(kind for kind, primed in KINDS.items() if not primed)
 
 
 def needs_primer(kind: str) -> bool:
-    """True for a kind that only continues a primer (``NEEDS_PRIMER`` in its module)."""
-    return bool(getattr(module(kind), "NEEDS_PRIMER", False))
+    """True for a kind that only continues a primer (see :data:`KINDS`)."""
+    return KINDS[_known(kind)]
 
 
 def shortfall(checks: dict[str, Any]) -> float:

@@ -28,28 +28,27 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import time
 import warnings
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from models.music import ais
-from models.music import lstm as lstm_mod
+from models.config import JsonConfig
+from models.music import inference, training
 from models.music import rbm as rbm_mod
+from models.music.batches import next_frame_epoch, scoring_batches
 from models.music.datasets import NUM_KEYS
 
 KIND = "rnn_rbm"
 
 
 @dataclass
-class Config:
+class Config(JsonConfig):
     """Hyper-parameters of the RNN-RBM (JSON-able)."""
 
     units: int = 256  # GRU units
@@ -78,18 +77,9 @@ class Config:
     valid_betas: int = 300  # 50 flatters trained weights by ~0.5 nats: early stopping would pick by AIS bias
     checkpoint_minutes: float = 5.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Config:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    @classmethod
-    def tiny(cls) -> Config:
-        return cls(units=8, hidden=6, cd_k=2, batch_size=4, window=16, max_epochs=2, patience=1, transpose=2,
-                   gibbs_steps=3, ais_chains=2, ais_betas=10, valid_frames=40, valid_betas=5)
+    TINY = {"units": 8, "hidden": 6, "cd_k": 2, "batch_size": 4, "window": 16, "max_epochs": 2, "patience": 1,
+            "transpose": 2, "gibbs_steps": 3, "ais_chains": 2, "ais_betas": 10, "valid_frames": 40,
+            "valid_betas": 5}
 
 
 def config_for_genre(genre: str) -> Config:
@@ -185,33 +175,19 @@ def _independent_loss(model: keras.Model, batch: tuple, training: bool) -> tuple
     return tf.reduce_sum(nll), tf.reduce_sum(mask)
 
 
-_BIAS_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
+@inference.per_model
 def _bias_fn(model: keras.Model) -> Callable:
-    if model not in _BIAS_FNS:
+    @tf.function(reduce_retracing=True)
+    def run(context, frames, mask):
+        v, b_v, b_h = _flat_frames(model, context, frames, mask, False)
+        w = model.get_layer("rbm").w
+        return v, b_v, b_h, rbm_mod.free_energy(v, w, b_v, b_h)
 
-        @tf.function(reduce_retracing=True)
-        def run(context, frames, mask):
-            v, b_v, b_h = _flat_frames(model, context, frames, mask, False)
-            w = model.get_layer("rbm").w
-            return v, b_v, b_h, rbm_mod.free_energy(v, w, b_v, b_h)
-
-        _BIAS_FNS[model] = run
-    return _BIAS_FNS[model]
+    return run
 
 
-def frame_nll(
-    model: keras.Model,
-    config: Config,
-    rolls: Sequence[np.ndarray],
-    *,
-    max_frames: int | None = None,
-    betas: int | None = None,
-    seed: int = 0,
-    batch_size: int = 16,
-    start: int = 1,
-) -> dict[str, Any]:
+def frame_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray], *, max_frames: int | None = None,
+              betas: int | None = None, seed: int = 0, batch_size: int = 16, start: int = 1) -> dict[str, Any]:
     """AIS estimate of the frame NLL: ``F_t(v_t) + log Z_t`` averaged over frames 1..T-1.
 
     ``max_frames`` keeps an evenly spaced subset of the frames (cheap validation);
@@ -219,32 +195,23 @@ def frame_nll(
     """
     run = _bias_fn(model)
     b_vs, b_hs, energies = [], [], []
-    for context, targets, mask in lstm_mod.scoring_batches(rolls, batch_size, start):
+    for context, targets, mask in scoring_batches(rolls, batch_size, start):
         _, b_v, b_h, f = run(context, targets, mask)
         b_vs.append(b_v.numpy())
         b_hs.append(b_h.numpy())
         energies.append(f.numpy())
     b_v, b_h, f = np.concatenate(b_vs), np.concatenate(b_hs), np.concatenate(energies).astype(np.float64)
     total_frames = len(f)
-    max_frames = max_frames or config.ais_max_frames
-    if max_frames and len(f) > max_frames:
-        keep = np.linspace(0, len(f) - 1, max_frames).astype(int)
-        b_v, b_h, f = b_v[keep], b_h[keep], f[keep]
-    n_betas = int(betas or config.ais_betas)
-    log_z = ais.ais_log_partition(
-        model.get_layer("rbm").w.numpy(), b_v, b_h, chains=config.ais_chains, betas=n_betas, seed=seed
-    )
-    nll = f + log_z
-    return {"nll": float(nll.mean()) if len(nll) else math.nan, "frames": int(len(nll)), "estimate": True,
-            "frames_total": total_frames,
-            "ais_chains": config.ais_chains, "ais_betas": n_betas}
+    keep = rbm_mod.evenly_spaced(total_frames, max_frames or config.ais_max_frames)
+    return rbm_mod.ais_nll(f[keep], model.get_layer("rbm").w.numpy(), b_v[keep], b_h[keep], config,
+                           frames_total=total_frames, betas=betas, seed=seed)
 
 
 def independent_nll(model: keras.Model, config: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
     """Frame NLL of the keys as independent Bernoulli(sigmoid(b_v(t))): the exact NLL when ``W = 0``."""
     run = _bias_fn(model)
     total, frames = 0.0, 0
-    for context, targets, mask in lstm_mod.scoring_batches(rolls):
+    for context, targets, mask in scoring_batches(rolls):
         v, b_v, _, _ = run(context, targets, mask)
         total += float(tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(v, b_v)))
         frames += int(v.shape[0])
@@ -266,9 +233,9 @@ def _pretrain(
         w.assign(tf.zeros_like(w))
     with warnings.catch_warnings():  # W, b_h and U_h have no gradient here, by design
         warnings.filterwarnings("ignore", message="Gradients do not exist")
-        metrics = lstm_mod.train_loop(
+        metrics = training.train_loop(
             model, dataclasses.replace(config, max_epochs=config.pretrain_epochs), train_rolls, valid_rolls,
-            make_epoch=lstm_mod._lstm_epoch, loss_fn=_independent_loss, nll_fn=independent_nll,
+            make_epoch=next_frame_epoch, loss_fn=_independent_loss, nll_fn=independent_nll,
             state={**state, "phase": "pretrain"}, **loop_kwargs,
         )
     for record in metrics["history"]:
@@ -276,18 +243,8 @@ def _pretrain(
     return metrics
 
 
-def fit(
-    model: keras.Model,
-    config: Config,
-    train_rolls: Sequence[np.ndarray],
-    valid_rolls: Sequence[np.ndarray],
-    *,
-    seed: int,
-    max_minutes: float | None,
-    state: dict[str, Any] | None = None,
-    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
+def fit(model: keras.Model, config: Config, train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray],
+        **run: Unpack[training.RunOptions]) -> dict[str, Any]:
     """CD-k through time with Adam; early stopping on a cheap AIS estimate of a valid subset,
     then full AIS estimates of the valid split and of a train subset for the returned metrics.
 
@@ -296,55 +253,36 @@ def fit(
     A fine-tune (``{"validate_start": True}``) goes straight to CD-k.
     """
     started = time.monotonic()
-    state = dict(state or {})
+    state = dict(run.pop("state", None) or {})
     phase = state.get("phase", "cd" if state else "pretrain")
     if phase == "pretrain" and config.pretrain_epochs > 0:
-        pre = _pretrain(model, config, train_rolls, valid_rolls, state, seed=seed, max_minutes=max_minutes,
-                        on_checkpoint=on_checkpoint, progress=progress)
+        pre = _pretrain(model, config, train_rolls, valid_rolls, state, **run)
         if pre["stopped"] == "time":  # --resume continues the pretraining
-            return rbm_mod.finish_metrics(pre, frame_nll(model, config, valid_rolls),
-                                          frame_nll(model, config, train_rolls,
-                                                    max_frames=min(config.ais_max_frames, rbm_mod.len_frames(valid_rolls))))
+            return rbm_mod.with_full_estimates(pre, frame_nll, model, config, train_rolls, valid_rolls)
         # The best pretrained weights (W = 0) are the start of CD-k, kept unless an epoch beats them.
         w = model.get_layer("rbm").w
-        w.assign(tf.random.normal(tf.shape(w), stddev=0.01, seed=seed))
+        w.assign(tf.random.normal(tf.shape(w), stddev=0.01, seed=run["seed"]))
         state = {"phase": "cd", "validate_start": True, "epoch": pre["epochs"], "step": pre["steps"],
                  "wall_seconds": pre["wall_seconds"], "history": pre["history"]}
-        if max_minutes:
-            max_minutes = max(max_minutes - (time.monotonic() - started) / 60.0, 1e-3)
+        if run["max_minutes"]:
+            run["max_minutes"] = max(run["max_minutes"] - (time.monotonic() - started) / 60.0, 1e-3)
     else:
         state.setdefault("phase", "cd")
-
-    def subset_nll(m: keras.Model, c: Config, rolls: Sequence[np.ndarray]) -> dict[str, Any]:
-        return frame_nll(m, c, rolls, max_frames=c.valid_frames, betas=c.valid_betas)
-
-    metrics = lstm_mod.train_loop(
-        model, config, train_rolls, valid_rolls,
-        make_epoch=lstm_mod._lstm_epoch, loss_fn=functools.partial(_rnn_rbm_loss, k=config.cd_k),
-        nll_fn=subset_nll, seed=seed, max_minutes=max_minutes, state=state,
-        on_checkpoint=on_checkpoint, progress=progress,
-    )
-    return rbm_mod.finish_metrics(
-        metrics,
-        frame_nll(model, config, valid_rolls),
-        frame_nll(model, config, train_rolls, max_frames=min(config.ais_max_frames, rbm_mod.len_frames(valid_rolls))),
-    )
+    metrics = training.train_loop(model, config, train_rolls, valid_rolls, make_epoch=next_frame_epoch,
+                                  loss_fn=functools.partial(_rnn_rbm_loss, k=config.cd_k),
+                                  nll_fn=rbm_mod.subset_nll(frame_nll), state=state, **run)
+    return rbm_mod.with_full_estimates(metrics, frame_nll, model, config, train_rolls, valid_rolls)
 
 
 # ---------------------------------------------------------------------------
 # Generation: loop over time, inner Gibbs loop, one tf.function
 
 
-_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
+@inference.per_model
 def _generator(model: keras.Model, sweeps: int) -> Callable:
-    cache = _GENERATORS.setdefault(model, {})
-    if sweeps in cache:
-        return cache[sweeps]
     cell = model.get_layer("gru").cell
     rbm = model.get_layer("rbm")
-    units = cell.units
+    shapes = [(1, cell.units)]
 
     # One time step (GRU, then the Gibbs sweeps) compiled by XLA: its many tiny ops
     # fuse, several times faster on CPU than the graph executor.
@@ -356,43 +294,18 @@ def _generator(model: keras.Model, sweeps: int) -> Callable:
         v = rbm_mod.gibbs_sweeps(v, rbm.w, b_v, b_h, sweeps, seed, temperature)
         return v, state
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, NUM_KEYS], tf.float32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int64),
-        ]
-    )
-    def run(primer, steps, temperature, seed):
-        state = tf.zeros((1, units))
-        x = tf.zeros((1, NUM_KEYS))  # the silent start frame
-        for t in tf.range(tf.shape(primer)[0]):
-            _, (state,) = cell(x, [state], training=False)
-            state = tf.ensure_shape(state, (1, units))
-            x = primer[t][None, :]
-        out = tf.TensorArray(tf.float32, size=steps)
-        for t in tf.range(steps):
-            step_seed = tf.stack([seed, tf.cast(t, tf.int64) * 65536])
-            x, state = sample_step(x, state, temperature, step_seed)
-            x = tf.ensure_shape(x, (1, NUM_KEYS))
-            state = tf.ensure_shape(state, (1, units))
-            out = out.write(t, x[0])
-        return out.stack()  # (steps, 88)
+    def read(x, states):
+        return cell(x, states, training=False)[1]
 
-    cache[sweeps] = run
-    return run
+    def draw(x, states, temperature, seed, t):
+        v, state = sample_step(x, states[0], temperature, tf.stack([seed, tf.cast(t, tf.int64) * 65536]))
+        return v, [state]
+
+    return inference.sampler(inference.teacher_forced(read, shapes), draw, shapes)
 
 
-def generate(
-    model: keras.Model,
-    config: Config,
-    steps: int,
-    *,
-    temperature: float = 1.0,
-    seed: int = 0,
-    primer: np.ndarray | None = None,
-) -> np.ndarray:
+def generate(model: keras.Model, config: Config, steps: int, *, temperature: float = 1.0, seed: int = 0,
+             primer: np.ndarray | None = None) -> np.ndarray:
     """Sample ``steps`` new frames, (steps, 88) uint8, ``config.gibbs_steps`` sweeps per frame.
 
     Args:
@@ -401,5 +314,5 @@ def generate(
         seed: any int; the same seed gives the same clip.
         primer: optional (P, 88) roll the GRU reads first.
     """
-    return lstm_mod.run_sampler(lambda: _generator(model, config.gibbs_steps), lstm_mod.prepare_primer(primer),
-                                steps, steps, temperature, seed)
+    return inference.run_sampler(lambda: _generator(model, config.gibbs_steps), inference.prepare_primer(primer),
+                                 steps, steps, temperature, seed)

@@ -14,33 +14,25 @@ the window are skipped), which ``frame_nll`` reports as ``primer_steps``.
 
 from __future__ import annotations
 
-import dataclasses
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from models.config import JsonConfig
+from models.music import inference, training
+from models.music.batches import length_batches, pad_stack
 from models.music.datasets import NUM_KEYS
-from models.music.lstm import (
-    length_batches,
-    pad_stack,
-    prepare_primer,
-    random_transpose,
-    run_sampler,
-    sample_keys,
-    train_loop,
-)
+from models.music.pianoroll import random_transpose
 
 KIND = "seq2seq"
-NEEDS_PRIMER = True  # continues a primer; /compose primes it (registry.compose)
 
 
 @dataclass
-class Config:
+class Config(JsonConfig):
     """Hyper-parameters of the encoder-decoder (JSON-able)."""
 
     encoder_units: int = 128  # per direction; the decoder has 2 * encoder_units
@@ -59,22 +51,12 @@ class Config:
     steps_per_beat: int = 1
     checkpoint_minutes: float = 5.0
 
+    TINY = {"encoder_units": 4, "primer_steps": 4, "target_steps": 8, "batch_size": 4, "max_epochs": 2,
+            "patience": 1}
+
     @property
     def decoder_units(self) -> int:
         return 2 * self.encoder_units
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Config:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-    @classmethod
-    def tiny(cls) -> Config:
-        return cls(encoder_units=4, primer_steps=4, target_steps=8, batch_size=4,
-                   max_epochs=2, patience=1)
 
 
 def config_for_genre(genre: str) -> Config:
@@ -132,7 +114,7 @@ def _epoch(rolls: Sequence[np.ndarray], config: Config, rng: np.random.Generator
     for i in pieces:
         roll = usable[i]
         start = int(rng.integers(0, max(roll.shape[0] - p - length, 0) + 1))
-        items.append(_window(random_transpose(roll, rng, config.transpose), start, p, length))
+        items.append(_window(random_transpose(roll, config.transpose, rng), start, p, length))
     batches = []
     for idx in length_batches([it[2].shape[0] for it in items], config.batch_size, rng):
         primer, _ = pad_stack([items[i][0] for i in idx], p)
@@ -147,9 +129,6 @@ def _loss(model: keras.Model, batch: tuple, training: bool) -> tuple[tf.Tensor, 
     logits = model([primer, dec_in], training=training)  # (B, L, 88)
     nll = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(targets, logits), axis=-1)
     return tf.reduce_sum(nll * mask), tf.reduce_sum(mask)
-
-
-_EVAL_FNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def frame_nll(
@@ -167,126 +146,66 @@ def frame_nll(
     start = p if start is None else int(start)
     if start < 1:
         raise ValueError("start must be >= 1: the decoder starts from the frame before it")
-    if model not in _EVAL_FNS:
-
-        @tf.function(reduce_retracing=True)
-        def run(primer, dec_in, targets, mask):
-            return _loss(model, (primer, dec_in, targets, mask), False)
-
-        _EVAL_FNS[model] = run
-    run = _EVAL_FNS[model]
     usable = [r for r in rolls if r.shape[0] > start]
     pad = np.zeros((max(0, p - start), NUM_KEYS), np.uint8)
-    total, frames = 0.0, 0
-    for idx in length_batches([r.shape[0] for r in usable], batch_size, np.random.default_rng(0)):
-        items = [_window(np.concatenate([pad, usable[i].astype(np.uint8)]), max(0, start - p), p,
-                         usable[i].shape[0]) for i in idx]
-        primer, _ = pad_stack([it[0] for it in items], p)
-        dec_in, mask = pad_stack([it[1] for it in items])
-        targets, _ = pad_stack([it[2] for it in items])
-        s, n = run(*(tf.constant(a) for a in (primer, dec_in, targets, mask)))
-        total += float(s)
-        frames += int(round(float(n)))
-    return {
-        "nll": total / max(frames, 1),
-        "frames": frames,
-        "estimate": False,
-        "primer_steps": p,
-        "skipped_pieces": len(rolls) - len(usable),
-    }
+
+    def batches():
+        for idx in length_batches([r.shape[0] for r in usable], batch_size, np.random.default_rng(0)):
+            items = [_window(np.concatenate([pad, usable[i].astype(np.uint8)]), max(0, start - p), p,
+                             usable[i].shape[0]) for i in idx]
+            primer, _ = pad_stack([it[0] for it in items], p)
+            dec_in, mask = pad_stack([it[1] for it in items])
+            targets, _ = pad_stack([it[2] for it in items])
+            yield tuple(tf.constant(a) for a in (primer, dec_in, targets, mask))
+
+    return {**inference.summed_nll(inference.nll_function(model, _loss), batches()),
+            "primer_steps": p, "skipped_pieces": len(rolls) - len(usable)}
 
 
-def fit(
-    model: keras.Model,
-    config: Config,
-    train_rolls: Sequence[np.ndarray],
-    valid_rolls: Sequence[np.ndarray],
-    *,
-    seed: int,
-    max_minutes: float | None,
-    state: dict[str, Any] | None = None,
-    on_checkpoint: Callable[[keras.Model, dict[str, Any]], None] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Teacher-forced training with validation early stopping (shared loop of lstm.py)."""
-    return train_loop(
-        model,
-        config,
-        train_rolls,
-        valid_rolls,
-        make_epoch=_epoch,
-        loss_fn=_loss,
-        nll_fn=frame_nll,
-        seed=seed,
-        max_minutes=max_minutes,
-        state=state,
-        on_checkpoint=on_checkpoint,
-        progress=progress,
-    )
+def fit(model: keras.Model, config: Config, train_rolls: Sequence[np.ndarray], valid_rolls: Sequence[np.ndarray],
+        **run: Unpack[training.RunOptions]) -> dict[str, Any]:
+    """Teacher-forced training with validation early stopping."""
+    return training.train_loop(model, config, train_rolls, valid_rolls, make_epoch=_epoch, loss_fn=_loss,
+                               nll_fn=frame_nll, **run)
 
 
 # ---------------------------------------------------------------------------
 # Generation
 
 
-_GENERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
+@inference.per_model
 def _generator(model: keras.Model) -> Callable:
-    if model in _GENERATORS:
-        return _GENERATORS[model]
     encoder = model.get_layer("encoder")
     cell = model.get_layer("decoder").cell
     dense = model.get_layer("logits")
-    units = cell.units
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, NUM_KEYS], tf.float32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int64),
-        ]
-    )
-    def run(primer, steps, temperature, seed):
+    def init(primer):
         _, h_fw, c_fw, h_bw, c_bw = encoder(primer[None], training=False)
-        states = [tf.concat([h_fw, h_bw], -1), tf.concat([c_fw, c_bw], -1)]
-        x = primer[-1:]  # (1, 88): the last primer frame starts the decoder
-        out = tf.TensorArray(tf.float32, size=steps)
-        for t in tf.range(steps):
-            h, states = cell(x, states, training=False)
-            states = [tf.ensure_shape(s, (1, units)) for s in states]
-            x = sample_keys(dense(h), temperature, tf.stack([seed, tf.cast(t, tf.int64)]))
-            x = tf.ensure_shape(x, (1, NUM_KEYS))
-            out = out.write(t, x[0])
-        return out.stack()  # (steps, 88)
+        # the last primer frame starts the decoder
+        return primer[-1:], [tf.concat([h_fw, h_bw], -1), tf.concat([c_fw, c_bw], -1)]
 
-    _GENERATORS[model] = run
-    return run
+    def draw(x, states, temperature, seed, t):
+        h, states = cell(x, states, training=False)
+        return inference.sample_keys(dense(h), temperature, tf.stack([seed, tf.cast(t, tf.int64)])), states
+
+    return inference.sampler(init, draw, [(1, cell.units)] * 2)
 
 
 def fit_primer(primer: np.ndarray | None, primer_steps: int) -> np.ndarray:
     """The last ``primer_steps`` frames, left-padded with silence when shorter."""
-    roll = prepare_primer(primer)[-primer_steps:]
+    roll = inference.prepare_primer(primer)[-primer_steps:]
     if roll.shape[0] < primer_steps:
         pad = np.zeros((primer_steps - roll.shape[0], NUM_KEYS), np.float32)
         roll = np.concatenate([pad, roll], axis=0)
     return roll
 
 
-def generate(
-    model: keras.Model,
-    config: Config,
-    steps: int,
-    *,
-    temperature: float = 1.0,
-    seed: int = 0,
-    primer: np.ndarray | None = None,
-) -> np.ndarray:
+def generate(model: keras.Model, config: Config, steps: int, *, temperature: float = 1.0, seed: int = 0,
+             primer: np.ndarray | None = None) -> np.ndarray:
     """Continue ``primer`` by ``steps`` frames, (steps, 88) uint8 (new frames only).
 
     The encoder reads the last ``config.primer_steps`` frames of the primer
     (silence-padded on the left when shorter; silence when there is none).
     """
-    return run_sampler(lambda: _generator(model), fit_primer(primer, config.primer_steps), steps, steps,
-                       temperature, seed)
+    return inference.run_sampler(lambda: _generator(model), fit_primer(primer, config.primer_steps), steps, steps,
+                                 temperature, seed)

@@ -83,17 +83,8 @@ def make_config(mod: Any, genre: str, spec: str, overrides: list[str], info: dic
     else:
         config = mod.Config.from_dict(json.loads(Path(spec).read_text(encoding="utf-8")))
     names = {f.name for f in dataclasses.fields(config)}
-    updates: dict[str, Any] = {}
-    if "steps_per_beat" in names and "steps_per_beat" in info:
-        updates["steps_per_beat"] = int(info["steps_per_beat"])
-    if "transpose" in names and "transpose" in info:
-        updates["transpose"] = int(info["transpose"])
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or key not in names:
-            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY in {sorted(names)}")
-        updates[key] = parse_value(value)
-    return dataclasses.replace(config, **updates)
+    grid = {key: int(info[key]) for key in ("steps_per_beat", "transpose") if key in names and key in info}
+    return apply_overrides(dataclasses.replace(config, **grid), overrides)
 
 
 def apply_overrides(config: Any, overrides: list[str]) -> Any:

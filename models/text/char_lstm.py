@@ -16,6 +16,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from models.config import JsonConfig
 from models.text.lstm_cell import ScratchLSTM
 
 CELLS = ("keras", "scratch")
@@ -25,7 +26,7 @@ EXTRA_TEXTS = ("", "vital")
 
 
 @dataclass
-class CharLSTMConfig:
+class CharLSTMConfig(JsonConfig):
     """Model and training hyper-parameters (training reads the ones the model ignores)."""
 
     layers: int = 2
@@ -74,13 +75,6 @@ class CharLSTMConfig:
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CharLSTMConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 CONFIGS: dict[str, CharLSTMConfig] = {
@@ -97,33 +91,32 @@ CONFIGS: dict[str, CharLSTMConfig] = {
     # A quick real run (~10 minutes on 2 cores).
     "small": CharLSTMConfig(layers=2, units=256, embedding=48, dropout=0.0, seq_len=100, batch=64,
                             lr=3e-3, steps=3000, valid_chars=200_000, valid_every_min=3.0),
-    # The shipped Wikipedia writer, sized by measurement on 2 heavily shared CPU cores
-    # (docs/BENCHMARKS.md): 2x512 ran at ~1.1k chars/s there, 2x384 ~1.9k, 2x256 ~3.9k, so
-    # 2x256 sees the most text in the ~95 minutes available; batches of 32x100 chars give
-    # 2.5x more updates than 64x128 for the same text (the first run, at 64x128, had only
-    # 166 updates and 3.76 valid bpc after 10 minutes).
-    "wiki": CharLSTMConfig(layers=2, units=256, embedding=64, dropout=0.0, seq_len=100, batch=32,
+    # A 2x256 writer for a heavily shared 2-core CPU (docs/BENCHMARKS.md): 2x512 ran at
+    # ~1.1k chars/s there, 2x384 ~1.9k, 2x256 ~3.9k, so 2x256 sees the most text in ~95
+    # minutes; batches of 32x100 chars give 2.5x more updates than 64x128 for the same text
+    # (a run at 64x128 had only 166 updates and 3.76 valid bpc after 10 minutes).
+    "wiki256": CharLSTMConfig(layers=2, units=256, embedding=64, dropout=0.0, seq_len=100, batch=32,
                            lr=3e-3, warmup_steps=100, steps=3600, valid_chars=300_000,
                            valid_every_min=10.0, checkpoint_every_min=5.0, max_minutes=95.0),
-    # The 2x512 writer for an idle 2-core CPU (session 2): measured 8.9k chars/s at 64x128 in
-    # float32, 11.1k at 128x128 float32 and 14.6k at 128x128 mixed_bfloat16, so bf16 with
+    # The 2x512 writer from scratch, for an idle 2-core CPU: measured 8.9k chars/s at 64x128
+    # in float32, 11.1k at 128x128 float32 and 14.6k at 128x128 mixed_bfloat16, so bf16 with
     # batches of 128x128 sees ~1.6x the text in the same time (docs/BENCHMARKS.md).
     "wiki512": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
                               batch=128, lr=2e-3, warmup_steps=100, steps=7000,
                               valid_chars=300_000, valid_every_min=10.0,
                               checkpoint_every_min=5.0, max_minutes=135.0,
                               precision="mixed_bfloat16"),
-    # wiki512 continued (--init-from the shipped writer) on the train split with its
-    # <unk> spelled out. The raw test's rare words are 8.5% of its characters and cost
-    # the UNK-trained model 4.70 bits each against 1.56 elsewhere (docs/BENCHMARKS.md).
-    "wiki512s": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
+    # wiki512 continued (--init-from a wiki512 writer) on the train split with each <unk>
+    # spelled as a train word seen 3-5 times. The raw test's rare words are 8.5% of its
+    # characters and cost the UNK-trained model 4.70 bits each against 1.56 elsewhere.
+    "wiki512_spelled": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
                                batch=128, lr=1e-3, warmup_steps=50, steps=7000, spell_unk=5,
                                valid_chars=300_000, valid_every_min=10.0,
                                checkpoint_every_min=5.0, max_minutes=90.0,
                                precision="mixed_bfloat16"),
-    # A second warm restart of wiki512s (session 5): half the peak rate, since the weights
+    # A second warm restart of wiki512_spelled: half the peak rate, since the weights
     # already sit near a minimum of the 1e-3 schedule (SGDR-style restart).
-    "wiki512s2": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
+    "wiki512_spelled_restart": CharLSTMConfig(layers=2, units=512, embedding=64, dropout=0.05, seq_len=128,
                                 batch=128, lr=5e-4, warmup_steps=50, steps=7000, spell_unk=5,
                                 valid_chars=300_000, valid_every_min=10.0,
                                 checkpoint_every_min=5.0, max_minutes=100.0,
@@ -141,9 +134,13 @@ CONFIGS: dict[str, CharLSTMConfig] = {
 }
 
 
+# Earlier names, still found in older sidecars and run directories.
+CONFIG_ALIASES = {"wiki": "wiki256", "wiki512s": "wiki512_spelled", "wiki512s2": "wiki512_spelled_restart"}
+
+
 def get_config(name: str) -> CharLSTMConfig:
     try:
-        return dataclasses.replace(CONFIGS[name])
+        return dataclasses.replace(CONFIGS[CONFIG_ALIASES.get(name, name)])
     except KeyError:
         raise KeyError(f"unknown config {name!r}; choose from {sorted(CONFIGS)}") from None
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.store import PendingJob
+from bot.store import GuildConfig, PendingJob
 from bot.views import derive_job
 from tests.emulator.harness import running_bot
 from tests.emulator.server import CALLBACK_DEFERRED_MESSAGE, CALLBACK_MESSAGE, DiscordEmulator
@@ -116,8 +116,7 @@ async def test_config_with_many_allowed_channels_stays_within_the_embed_limits(
         channels = [discord_emulator.add_channel(f"room-{i}") for i in range(59)]
         channels.append(await discord_emulator.create_channel("room-59"))
         # 59 channels allowed already; /config allows the 60th (22 characters a mention).
-        await bot.store.set_guild_config(discord_emulator.guild_id,
-                                         {"channels": ",".join(str(c) for c in channels[:-1])})
+        await bot.store.set_guild_config(discord_emulator.guild_id, GuildConfig(channels=tuple(channels[:-1])))
         data = await answer(discord_emulator, "config",
                             {"channel": str(channels[-1]), "channel_action": "allow"}, admin)
         embed = data["embeds"][0]
@@ -126,7 +125,7 @@ async def test_config_with_many_allowed_channels_stays_within_the_embed_limits(
         shown = value.count("<#")
         assert 40 <= shown < 60 and value.endswith(f" and {60 - shown} more"), value
         config = await bot.store.guild_config(discord_emulator.guild_id)
-        assert len(config["channels"].split(",")) == 60  # all are allowed, only the list is cut
+        assert len(config.channels) == 60  # all are allowed, only the list is cut
 
 
 async def test_genre_autocomplete_and_hand_typed_genres(discord_emulator, scratch_redis_url):

@@ -22,10 +22,12 @@ def late_job(emulator, job_id: str, task_name: str) -> PendingJob:
 
 
 def music_result(job_id: str) -> contracts.MusicResult:
+    stem = contracts.clip_stem("jazz", job_id)
     return contracts.MusicResult(
         job_id=job_id, genre="jazz", model="lstm", tempo=120, seconds=4.0, bars=2, rng_seed=7,
-        generation_seconds=1.5, midi_b64=contracts.b64encode(b"MThd"),
-        audio_b64=contracts.b64encode(b"OggS"), png_b64=contracts.b64encode(b"\x89PNG"), notes=3)
+        generation_seconds=1.5, notes=3, attachments=[
+            contracts.Attachment(f"{stem}.{suffix}", mime, data) for suffix, mime, data in (
+                ("ogg", "audio/ogg", b"OggS"), ("mid", "audio/midi", b"MThd"), ("png", "image/png", b"\x89PNG"))])
 
 
 async def deliver_late_denied(bot, emulator, job_id: str, deny: int):

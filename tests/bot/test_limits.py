@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 
 from bot.errors import LimitReached
 from bot.limits import Limits, RateLimiter
+from bot.store import GuildConfig
 
 
 async def test_concurrent_requests_get_exactly_the_allowed_slots(scratch_redis_url):
@@ -37,8 +38,20 @@ async def test_concurrent_requests_get_exactly_the_allowed_slots(scratch_redis_u
 
 def test_guild_overrides_apply_and_ignore_garbage():
     base = Limits(10.0, 2, 500, 50)
-    assert base.with_overrides({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"}) \
-        == Limits(0.0, 2, 500, 7)
+    stored = GuildConfig.from_hash({"cooldown_seconds": "0", "max_queue_length": "7", "daily_quota_per_guild": "x"})
+    assert base.with_overrides(stored) == Limits(0.0, 2, 500, 7)
+    assert base.with_overrides(GuildConfig()) == base
+
+
+def test_guild_config_round_trips_through_its_hash_and_reads_garbage_as_unset():
+    config = GuildConfig(channels=(5, 3), default_genre="jazz", buttons="everyone", cooldown_seconds=2.5,
+                         max_queue_length=9, safe_mode="off", blocked_words=("zebra",))
+    assert GuildConfig.from_hash(config.to_hash()) == config
+    assert GuildConfig.from_hash(GuildConfig().to_hash()) == GuildConfig()
+    garbage = GuildConfig.from_hash({"channels": "1,x,,2", "buttons": "anyone", "safe_mode": "maybe",
+                                     "max_concurrent_per_user": "many", "blocked_words": "{"})
+    assert garbage == GuildConfig(channels=(1, 2))
+    assert garbage.allows(2) and not garbage.allows(3) and GuildConfig().allows(None)
 
 
 async def test_outside_a_guild_each_user_has_a_daily_quota_of_their_own(scratch_redis_url):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 
 from bot import presenters
-from workers.contracts import ErrorResult, MusicResult, WikiResult
+from workers.contracts import Attachment, ErrorResult, MusicResult, WikiResult, clip_stem
 
 
 def _wiki(seed: str, markdown: str, title: str = "A title") -> WikiResult:
@@ -46,9 +45,7 @@ def test_long_article_fits_the_embed_limits_and_is_attached_as_markdown():
 
 
 def test_music_reply_has_ogg_midi_and_png_and_respects_the_upload_limit():
-    blob = base64.b64encode(b"x" * 1000).decode()
-    result = MusicResult(job_id="abcdef123", genre="jazz", model="lstm", tempo=120, seconds=12.0, bars=6,
-                         rng_seed=3, generation_seconds=2.5, midi_b64=blob, audio_b64=blob, png_b64=blob)
+    result = _clip_result()
     reply = presenters.result_reply(result)
     assert [n.rsplit(".", 1)[1] for n, _ in reply.attachments] == ["ogg", "mid", "png"]
     fields = {f.name: f.value for f in reply.embeds[0].fields}
@@ -81,10 +78,12 @@ def assert_within_embed_limits(embed: dict) -> None:
 
 def _clip_result(generation_seconds: float = 2.5, sizes: tuple[int, int, int] = (1000, 1000, 1000)
                  ) -> MusicResult:
-    ogg, mid, png = (base64.b64encode(b"x" * n).decode() for n in sizes)
+    stem = clip_stem("jazz", "abcdef123")
+    files = [Attachment(f"{stem}.{suffix}", mime, b"x" * n)
+             for (suffix, mime), n in zip((("ogg", "audio/ogg"), ("mid", "audio/midi"), ("png", "image/png")),
+                                          sizes, strict=True)]
     return MusicResult(job_id="abcdef123", genre="jazz", model="lstm", tempo=120, seconds=12.0, bars=6,
-                       rng_seed=3, generation_seconds=generation_seconds, midi_b64=mid, audio_b64=ogg,
-                       png_b64=png)
+                       rng_seed=3, generation_seconds=generation_seconds, attachments=files)
 
 
 def test_the_upload_limit_is_per_file_not_on_the_sum():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import discord
@@ -10,6 +11,7 @@ import pytest
 from bot import safety
 from bot.errors import BadInput
 from bot.presenters import result_reply
+from bot.store import GuildConfig
 from workers.contracts import ErrorResult, WikiResult
 
 # A guild's own words, so the tests need not spell out the default list's.
@@ -46,24 +48,27 @@ def test_malformed_words_are_refused_with_a_clear_message(word):
 
 
 def test_config_adds_removes_and_validates_the_guilds_words():
-    changes = safety.config_changes({}, None, "  Zebra ", "add")
-    assert json.loads(changes[safety.WORDS_KEY]) == ["zebra"]
-    config = {**changes}
-    config |= safety.config_changes(config, "on", "quartz*", "add")
-    assert safety.guild_words(config) == ("quartz*", "zebra") and config[safety.MODE_KEY] == "on"
-    config |= safety.config_changes(config, None, "ZEBRA", "remove")
+    config = safety.configure(GuildConfig(), None, "  Zebra ", "add")
+    assert config.blocked_words == ("zebra",)
+    config = safety.configure(config, "on", "quartz*", "add")
+    assert safety.guild_words(config) == ("quartz*", "zebra") and config.safe_mode == "on"
+    config = safety.configure(config, None, "ZEBRA", "remove")
     assert safety.guild_words(config) == ("quartz*",)
-    assert safety.config_changes(config, "default", None, "list") == {safety.MODE_KEY: ""}
+    assert safety.configure(config, "default", None, "list") == dataclasses.replace(config, safe_mode=None)
     with pytest.raises(BadInput, match="not on this server's list"):
-        safety.config_changes(config, None, "zebra", "remove")
+        safety.configure(config, None, "zebra", "remove")
     with pytest.raises(BadInput, match="Give the blocked_word"):
-        safety.config_changes(config, None, None, "add")
+        safety.configure(config, None, None, "add")
     with pytest.raises(BadInput, match="Pick a word_action"):
-        safety.config_changes(config, None, "zebra", None)
-    full = {safety.WORDS_KEY: json.dumps([f"word{i}" for i in range(safety.GUILD_WORDS_MAX)])}
+        safety.configure(config, None, "zebra", None)
+    full = GuildConfig(blocked_words=tuple(f"word{i}" for i in range(safety.GUILD_WORDS_MAX)))
     with pytest.raises(BadInput, match="full"):
-        safety.config_changes(full, None, "zebra", "add")
-    assert safety.guild_words({safety.WORDS_KEY: "not json"}) == ()
+        safety.configure(full, None, "zebra", "add")
+    # As stored: a hash of strings, whose malformed entries read as unset.
+    stored = GuildConfig.from_hash(config.to_hash())
+    assert stored == config and safety.guild_words(stored) == ("quartz*",)
+    assert safety.guild_words(GuildConfig.from_hash({"blocked_words": "not json"})) == ()
+    assert safety.guild_words(GuildConfig(blocked_words=("ok", "#bad"))) == ("ok",)
 
 
 @pytest.mark.parametrize(("content_filter", "nsfw_level", "on"), [
@@ -79,11 +84,12 @@ def test_on_by_default_where_the_guilds_filter_or_age_setting_asks_for_it(conten
 
 
 def test_an_explicit_setting_wins_and_dms_and_unseen_guilds_have_their_defaults():
-    assert safety.safe_mode(None, None, {}).enabled is False  # a DM
-    assert safety.safe_mode(1, None, {}).enabled is True  # a guild the bot is not in
-    assert safety.safe_mode(1, None, {safety.MODE_KEY: "off"}).enabled is False
-    assert safety.safe_mode(1, None, {safety.MODE_KEY: ""}).enabled is True  # back to the default
-    assert safety.safe_mode(None, None, {safety.MODE_KEY: "on"}).enabled is True
+    assert safety.safe_mode(None, None, GuildConfig()).enabled is False  # a DM
+    assert safety.safe_mode(1, None, GuildConfig()).enabled is True  # a guild the bot is not in
+    assert safety.safe_mode(1, None, GuildConfig(safe_mode="off")).enabled is False
+    stored_default = GuildConfig.from_hash({"safe_mode": ""})  # back to the default
+    assert safety.safe_mode(1, None, stored_default).enabled is True
+    assert safety.safe_mode(None, None, GuildConfig(safe_mode="on")).enabled is True
 
 
 def test_a_masked_article_shows_the_masked_seed_in_bold_and_nowhere_the_word():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 from sqlalchemy import update
 
@@ -25,8 +23,10 @@ from bot.client import WikimuseBot
 from bot.db import Database, default_sqlite_url
 from bot.db.models import Challenge, ChallengeState, utcnow
 from bot.jobs import JobBackend
+from bot.presenters import result_reply
 from bot.settings import BotSettings
 from tests.emulator.server import DiscordEmulator, InteractionRecord, Upload
+from workers.contracts import Attachment, MusicResult
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -206,10 +206,16 @@ async def test_a_challenge_from_announcement_to_leaderboard_across_restarts(
         )
         assert fake["_ephemeral"] and "MThd" in fake["content"]
 
-        # Bob enters a wikimuse result from his history: the bot posted it earlier.
+        # Bob enters a wikimuse result from his history: the bot posted it earlier, its
+        # piano roll (here listed first) shown in the embed. The entry is the clip itself.
         clip = b"OggS" + bytes(range(256)) * 4
+        reply = result_reply(MusicResult(
+            job_id="job-bob-1", genre="ragtime", model="lstm", tempo=100, seconds=30.0, bars=12,
+            rng_seed=7, generation_seconds=1.0, attachments=[
+                Attachment("roll.png", "image/png", b"\x89PNG"), Attachment("clip.ogg", "audio/ogg", clip),
+                Attachment("clip.mid", "audio/midi", midi(60))]))
         result_message = await bot.get_channel(channel).send(  # type: ignore[union-attr]
-            "ragtime · lstm", file=discord.File(io.BytesIO(clip), "clip.ogg")
+            "ragtime · lstm", embeds=reply.embeds, files=reply.files()
         )
         database = Database.connect(database_url)
         await database.run(

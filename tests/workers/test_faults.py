@@ -151,9 +151,10 @@ def test_queued_jobs_survive_a_redis_crash_with_aof(redis_server_factory, start_
         app.close()
 
 
-def _restart_redis(server, down_seconds: float = 1.0) -> None:
-    """SIGKILL a private AOF Redis (after the last second's writes reached the disk) and start it again."""
-    time.sleep(1.2)  # appendfsync everysec
+def _restart_redis(server, down_seconds: float = 1.0, fsync_wait: float = 1.2) -> None:
+    """SIGKILL a private AOF Redis (after the last second's writes reached the disk:
+    ``fsync_wait`` for appendfsync everysec, 0 with always) and start it again."""
+    time.sleep(fsync_wait)
     server.proc.send_signal(signal.SIGKILL)
     server.proc.wait(10)
     time.sleep(down_seconds)
@@ -176,9 +177,11 @@ def test_text_worker_survives_a_redis_restart_mid_job(redis_server_factory, star
     try:
         warm = _send(app, contracts.QUEUE_TEXT, length=100)[1]
         assert isinstance(result_from_dict(warm.get(timeout=90)), WikiResult)  # TensorFlow loaded
+        # Every write on disk at once, so Redis can be killed the moment the job runs.
+        client.config_set("appendfsync", "always")
         job, sent = _send(app, contracts.QUEUE_TEXT, length=contracts.WIKI_LENGTH_MAX, rng_seed=3)
         _wait(lambda: sent.state == contracts.STATE_PROGRESS, 30, "the job running")
-        _restart_redis(server)
+        _restart_redis(server, fsync_wait=0.0)
 
         result = result_from_dict(sent.get(timeout=60))
         assert isinstance(result, WikiResult) and result.job_id == job.job_id

@@ -29,11 +29,17 @@ def composed(settings) -> MusicResult:
     return result
 
 
-def test_compose_renders_midi_audio_and_png(composed):
-    assert contracts.b64decode(composed.midi_b64)[:4] == b"MThd"
-    assert contracts.b64decode(composed.audio_b64)[:4] == b"OggS"
-    assert contracts.b64decode(composed.png_b64)[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (composed.genre, composed.model, composed.rng_seed, composed.audio_format) == ("chorale", "lstm", 4, "ogg")
+def _midi(result: MusicResult) -> bytes:
+    return next(a.data for a in result.attachments if a.mime == "audio/midi")
+
+
+def test_compose_renders_audio_midi_and_png_in_that_order(composed):
+    stem = contracts.clip_stem("chorale", composed.job_id)
+    assert [(a.name, a.mime) for a in composed.attachments] == [
+        (f"{stem}.ogg", "audio/ogg"), (f"{stem}.mid", "audio/midi"), (f"{stem}.png", "image/png")]
+    ogg, midi, png = (a.data for a in composed.attachments)
+    assert (ogg[:4], midi[:4], png[:8]) == (b"OggS", b"MThd", b"\x89PNG\r\n\x1a\n")
+    assert (composed.genre, composed.model, composed.rng_seed) == ("chorale", "lstm", 4)
     assert 9.0 <= composed.seconds <= 11.0 and composed.bars >= 1
     assert MusicResult.from_json(composed.to_json()) == composed
 
@@ -41,7 +47,7 @@ def test_compose_renders_midi_audio_and_png(composed):
 def test_compose_is_reproducible_and_best_picks_the_shipped_kind(settings, composed):
     again = pipeline.run_compose(_compose(model="best"), settings)
     assert isinstance(again, MusicResult) and again.model == "lstm"
-    assert again.midi_b64 == composed.midi_b64
+    assert _midi(again) == _midi(composed)
 
 
 @pytest.mark.parametrize(
@@ -63,11 +69,12 @@ def test_compose_errors(settings, overrides, code):
 
 
 def test_continue_extends_an_uploaded_midi(settings, composed):
-    job = ContinueJob(job_id="c-1", midi_b64=composed.midi_b64, bars=2, genre="chorale", rng_seed=1)
+    job = ContinueJob(job_id="c-1", midi_b64=contracts.b64encode(_midi(composed)), bars=2, genre="chorale",
+                      rng_seed=1)
     result = pipeline.run_continue(job, settings)
     assert isinstance(result, MusicResult), result
     assert result.primer_seconds > 0 and result.seconds > result.primer_seconds
-    assert contracts.b64decode(result.midi_b64)[:4] == b"MThd"
+    assert _midi(result)[:4] == b"MThd"
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,7 @@ def test_compose_round_trip_by_name(start_celery_worker, celery_app, tiny_music_
     result = result_from_dict(payload)
     assert isinstance(result, contracts.MusicResult), payload
     assert result.job_id == job.job_id and result.model == "lstm"
-    assert contracts.b64decode(result.audio_b64)[:4] == b"OggS"
+    assert result.attachments[0].mime == "audio/ogg" and result.attachments[0].data[:4] == b"OggS"
     phases = {meta["phase"] for state, meta in seen if state == contracts.STATE_PROGRESS}
     assert phases and phases <= {"loading", "composing", "rendering"}
 

@@ -4,6 +4,12 @@ Everything is bytes in, bytes out. :func:`render_clip` is what the worker
 pipeline calls; the OGG and MP3 encoders (C code, the GIL released) run in
 threads beside the picture, so a 30-second clip takes well under a second on
 two cores.
+
+A result carries the files as :class:`~workers.contracts.Attachment` s
+(:func:`clip_attachments`), in the order of :data:`FILE_TYPES`; everything after
+the worker (the bot's reply, the challenges) reads that list. A new output format
+is an encoder, a line in :data:`FILE_TYPES` and, to serve it, an entry in
+:data:`SERVED_FORMATS`: nothing outside this package changes.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from models.music.pianoroll import DEFAULT_VELOCITY, NoteArrays, seconds_for_steps
+from workers.contracts import Attachment
 from workers.render.audio import (
     DEFAULT_SAMPLE_RATE,
     DEFAULT_SIZE_LIMIT,
@@ -28,7 +35,19 @@ from workers.render.audio import (
 from workers.render.image import render_piano_roll_png
 from workers.render.midi import notes_to_midi_bytes, roll_to_tracks
 
-__all__ = ["render_clip", "clip_title", "DEFAULT_SIZE_LIMIT"]
+__all__ = ["render_clip", "clip_attachments", "clip_title", "DEFAULT_SIZE_LIMIT", "FILE_TYPES",
+           "SERVED_FORMATS"]
+
+# Each file render_clip can make -> (suffix, MIME type), in the order a result lists
+# them: the audio to play first, then the MIDI file, then the piano roll (an image,
+# shown inline).
+FILE_TYPES: dict[str, tuple[str, str]] = {
+    "ogg": ("ogg", "audio/ogg"),
+    "mp3": ("mp3", "audio/mpeg"),
+    "midi": ("mid", "audio/midi"),
+    "png": ("png", "image/png"),
+}
+SERVED_FORMATS = ("ogg",)  # the audio formats a clip sent to a user carries
 
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
 _POOL_LOCK = threading.Lock()
@@ -112,6 +131,12 @@ def render_clip(
     out["engine"] = used
     out["sample_rate"] = sample_rate
     return out
+
+
+def clip_attachments(clip: dict[str, Any], stem: str) -> list[Attachment]:
+    """The files of a :func:`render_clip` output as attachments named ``stem.<suffix>``."""
+    return [Attachment(f"{stem}.{suffix}", mime, clip[key])
+            for key, (suffix, mime) in FILE_TYPES.items() if clip.get(key)]
 
 
 def _merge(parts: list[NoteArrays]) -> NoteArrays:

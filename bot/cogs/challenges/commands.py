@@ -38,8 +38,21 @@ CODE_URL = re.compile(r"^https?://[^\s<>]{3,290}$")
 JUMP_URL = re.compile(r"/channels/(?:\d+|@me)/(?P<channel>\d+)/(?P<message>\d+)")
 HISTORY_FETCH_TIMEOUT = 10.0
 UNLOAD_GRACE_SECONDS = 15.0
-MUSIC_ATTACHMENT_ORDER = (".ogg", ".mp3", ".wav", ".mid", ".midi")
-TEXT_ATTACHMENT_ORDER = (".md", ".txt")
+
+
+def result_file(message: discord.Message) -> discord.Attachment | None:
+    """The file of a result the bot posted: its first attachment that is not the embed's
+    picture. A result lists its files best first (the audio, then the MIDI file; the full
+    article), so no list of file types is kept here."""
+
+    def pictured(attachment: discord.Attachment) -> bool:
+        for embed in message.embeds:
+            url = (embed.image.url or "").split("?", 1)[0]
+            if url == f"attachment://{attachment.filename}" or url.endswith(f"/{attachment.filename}"):
+                return True
+        return False
+
+    return next((a for a in message.attachments if not pictured(a)), None)
 
 
 ANNOUNCE_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -339,21 +352,19 @@ class Challenges(commands.Cog, name=COG_NAME):
         match = JUMP_URL.search(entry.jump_url or "")
         if match is None:
             return None
-        order = MUSIC_ATTACHMENT_ORDER if kind is ChallengeKind.MUSIC else TEXT_ATTACHMENT_ORDER
         try:
             async with asyncio.timeout(HISTORY_FETCH_TIMEOUT):
                 channel = self.bot.get_channel(
                     int(match["channel"])
                 ) or await self.bot.fetch_channel(int(match["channel"]))
                 message = await channel.fetch_message(int(match["message"]))  # type: ignore[union-attr]
-                for suffix in order:
-                    for attachment in message.attachments:
-                        if attachment.filename.lower().endswith(suffix):
-                            data = await attachment.read()
-                            if suffix in (".md", ".txt"):
-                                return check_content(attachment.filename, data, kind)
-                            content_type = attachment.content_type or "application/octet-stream"
-                            return ValidUpload(attachment.filename, content_type, data)
+                attachment = result_file(message)
+                if attachment is not None:
+                    data = await attachment.read()
+                    if kind is ChallengeKind.TEXT:
+                        return check_content(attachment.filename, data, kind)
+                    content_type = attachment.content_type or "application/octet-stream"
+                    return ValidUpload(attachment.filename, content_type, data)
                 if kind is ChallengeKind.TEXT and message.embeds and message.embeds[0].description:
                     text = message.embeds[0].description.encode("utf-8")
                     return check_content(f"{entry.job_id}.md", text, kind)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import safety
-from bot.cogs.music.converters import check_genre
+from bot.cogs.music.converters import checked_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
 from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
@@ -23,17 +24,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TASK_NAMES = {contracts.TASK_WIKI: "/wiki", contracts.TASK_COMPOSE: "/compose",
-              contracts.TASK_CONTINUE: "/continue"}
 HISTORY_LIMIT = 10
 MODEL_BLURBS = {
     "wiki_writer": "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).",
-    "lstm": "LSTM composer over 88-key piano rolls.",
-    "seq2seq": "Encoder-decoder that continues a primer.",
-    "rbm": "Restricted Boltzmann machine over piano-roll frames.",
-    "rnn_rbm": "RNN-RBM: an RNN conditioning an RBM at each step.",
-    "nade": "RNN-NADE: an RNN conditioning a NADE at each step.",
+    **contracts.MUSIC_KINDS,
 }
+# The highest limits /config sets (its options' Range annotations and its own check).
+COOLDOWN_MAX, CONCURRENT_MAX, DAILY_QUOTA_MAX, QUEUE_MAX = 3600, 20, 100000, 1000
+
+
+def _command_of(task_name: str) -> str:
+    spec = contracts.TASKS.get(task_name)
+    return spec.command if spec is not None else ""
 
 
 QUALITY_SUFFIXES = ("_nll", "_bpc", "_perplexity", "_ppl", "_accuracy", "_f1", "_loss")
@@ -142,7 +144,7 @@ class General(commands.Cog):
                 where = f"running, {int(status.progress.fraction * 100)}%"
             else:
                 where = "running" if status.result is None else "finishing"
-            lines.append(f"`{job.job_id[:8]}` {TASK_NAMES.get(job.task_name, '')} "
+            lines.append(f"`{job.job_id[:8]}` {_command_of(job.task_name)} "
                          f"{discord.utils.escape_markdown(job.label)}: {where}")
         embed = discord.Embed(title="Your jobs", description=clip("\n".join(lines), 4096))
         await interaction.edit_original_response(embed=embed, allowed_mentions=NO_MENTIONS)
@@ -165,7 +167,7 @@ class General(commands.Cog):
     async def _cancel_jobs(self, interaction: discord.Interaction,
                            current: str) -> list[app_commands.Choice[str]]:
         jobs = await self._my_pending(interaction.user.id)
-        return [app_commands.Choice(name=clip(f"{j.job_id[:8]} {TASK_NAMES.get(j.task_name, '')} {j.label}", 100),
+        return [app_commands.Choice(name=clip(f"{j.job_id[:8]} {_command_of(j.task_name)} {j.label}", 100),
                                     value=j.job_id)
                 for j in jobs if current.lower() in f"{j.job_id} {j.label}".lower()][:25]
 
@@ -247,10 +249,10 @@ class General(commands.Cog):
         channel: discord.TextChannel | None = None,
         channel_action: Literal["allow", "disallow", "all"] | None = None,
         default_genre: str | None = None,
-        cooldown: app_commands.Range[float, 0, 3600] | None = None,
-        max_concurrent: app_commands.Range[int, 1, 20] | None = None,
-        daily_quota: app_commands.Range[int, 1, 100000] | None = None,
-        max_queue: app_commands.Range[int, 1, 1000] | None = None,
+        cooldown: app_commands.Range[float, 0, COOLDOWN_MAX] | None = None,
+        max_concurrent: app_commands.Range[int, 1, CONCURRENT_MAX] | None = None,
+        daily_quota: app_commands.Range[int, 1, DAILY_QUOTA_MAX] | None = None,
+        max_queue: app_commands.Range[int, 1, QUEUE_MAX] | None = None,
         buttons: Literal["requester", "everyone"] | None = None,
         safe_mode: Literal["on", "off", "default"] | None = None,
         word_action: Literal["add", "remove", "list"] | None = None,
@@ -261,42 +263,43 @@ class General(commands.Cog):
         assert guild_id is not None
         store = self.bot.store
         current = await store.guild_config(guild_id)
-        changes: dict[str, str] = {}
-        channels = {c for c in current.get("channels", "").split(",") if c}
+        changes: dict[str, Any] = {}
         if channel_action == "all":
-            changes["channels"] = ""
+            changes["channels"] = ()
         elif channel_action is not None:
             if channel is None:
                 raise BadInput("Pick a channel to allow or disallow.")
-            (channels.add if channel_action == "allow" else channels.discard)(str(channel.id))
-            changes["channels"] = ",".join(sorted(channels))
+            channels = set(current.channels)
+            (channels.add if channel_action == "allow" else channels.discard)(channel.id)
+            changes["channels"] = tuple(sorted(channels))
         if default_genre is not None:
-            changes["default_genre"] = check_genre(default_genre)  # type: ignore[assignment]
-        for key, value, low, high in (("cooldown_seconds", cooldown, 0, 3600),
-                                      ("max_concurrent_per_user", max_concurrent, 1, 20),
-                                      ("daily_quota_per_guild", daily_quota, 1, 100000),
-                                      ("max_queue_length", max_queue, 1, 1000)):
+            changes["default_genre"] = checked_genre(default_genre)
+        for key, value, low, high in (("cooldown_seconds", cooldown, 0, COOLDOWN_MAX),
+                                      ("max_concurrent_per_user", max_concurrent, 1, CONCURRENT_MAX),
+                                      ("daily_quota_per_guild", daily_quota, 1, DAILY_QUOTA_MAX),
+                                      ("max_queue_length", max_queue, 1, QUEUE_MAX)):
             if value is not None:
                 if not low <= value <= high:
                     raise BadInput(f"{key.replace('_', ' ')} must be from {low} to {high}.")
-                changes[key] = str(value)
+                changes[key] = value
         if buttons is not None:
             changes["buttons"] = buttons
-        changes |= safety.config_changes(current, safe_mode, blocked_word, word_action)
-        await store.set_guild_config(guild_id, changes)
-        merged = {**current, **changes}
+        updated = safety.configure(dataclasses.replace(current, **changes), safe_mode, blocked_word, word_action)
+        asked = bool(changes) or safe_mode is not None or word_action in ("add", "remove")
+        if asked:
+            await store.set_guild_config(guild_id, updated)
         limits = await self.bot.runner.limits_for(guild_id)
-        allowed = [f"<#{c}>" for c in merged.get("channels", "").split(",") if c]
-        embed = discord.Embed(title="Server settings" + (" (updated)" if changes else ""))
+        allowed = [f"<#{c}>" for c in updated.channels]
+        embed = discord.Embed(title="Server settings" + (" (updated)" if asked else ""))
         embed.add_field(name="Channels", inline=False,
                         value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty="all channels"))
-        embed.add_field(name="Default genre", value=merged.get("default_genre", "none"))
-        embed.add_field(name="Buttons", value=merged.get("buttons", "requester"))
+        embed.add_field(name="Default genre", value=updated.default_genre or "none")
+        embed.add_field(name="Buttons", value=updated.buttons)
         embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")
         embed.add_field(name="Jobs per user", value=str(limits.max_concurrent_per_user))
         embed.add_field(name="Daily quota", value=str(limits.daily_quota_per_guild))
         embed.add_field(name="Max queue", value=str(limits.max_queue_length))
-        for name, value in safety.config_fields(guild_id, interaction.guild, merged,
+        for name, value in safety.config_fields(guild_id, interaction.guild, updated,
                                                 list_words=word_action == "list"):
             embed.add_field(name=name, value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,15 +10,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.music.converters import (
-    check_genre,
     check_midi_attachment,
-    check_model,
+    checked_genre,
     genre_choices,
     read_midi_upload,
 )
 from bot.errors import BotError
 from bot.presenters import NO_MENTIONS
-from bot.validation import check_float, check_int
+from bot.validation import clean_text, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob
 
@@ -27,23 +27,13 @@ if TYPE_CHECKING:
 MODEL_CHOICES = [app_commands.Choice(name=name, value=name) for name in contracts.MUSIC_MODELS]
 
 
-def compose_job(genre: str, model: str, length: int, tempo: int | None, temperature: float,
+def compose_job(genre: str | None, model: str, length: int, tempo: int | None, temperature: float,
                 seed: int | None, bars: int | None = None) -> ComposeJob:
     """A validated :class:`ComposeJob` (raises :class:`~bot.errors.BadInput`)."""
-    return ComposeJob(
-        job_id=contracts.new_job_id(),
-        genre=check_genre(genre),  # type: ignore[arg-type]
-        model=check_model(model),
-        seconds=check_int(length, name="length", low=contracts.MUSIC_SECONDS_MIN,
-                          high=contracts.MUSIC_SECONDS_MAX),
-        bars=None if bars is None else check_int(bars, name="bars", low=contracts.MUSIC_BARS_MIN,
-                                                 high=contracts.MUSIC_BARS_MAX),
-        tempo=None if tempo is None else check_int(tempo, name="tempo", low=contracts.TEMPO_MIN,
-                                                   high=contracts.TEMPO_MAX),
-        temperature=check_float(temperature, name="temperature", low=contracts.TEMPERATURE_MIN,
-                                high=contracts.TEMPERATURE_MAX),
-        rng_seed=None if seed is None else check_int(seed, name="seed", low=0, high=contracts.RNG_SEED_MAX),
-    )
+    return validated(ComposeJob(
+        job_id=contracts.new_job_id(), genre=checked_genre(genre) or "",
+        model=clean_text(model or contracts.MUSIC_MODEL_BEST).lower(), seconds=length, bars=bars,
+        tempo=tempo, temperature=temperature, rng_seed=seed))
 
 
 def compose_label(job: ComposeJob) -> str:
@@ -59,7 +49,7 @@ class Music(commands.Cog):
     async def _default_genre(self, guild_id: int | None) -> str | None:
         if guild_id is None:
             return None
-        return (await self.bot.store.guild_config(guild_id)).get("default_genre")
+        return (await self.bot.store.guild_config(guild_id)).default_genre
 
     @app_commands.command(name="compose")
     @app_commands.allowed_installs(guilds=True, users=True)
@@ -78,7 +68,7 @@ class Music(commands.Cog):
         self,
         interaction: discord.Interaction,
         genre: str | None = None,
-        model: str = "best",
+        model: str = contracts.MUSIC_MODEL_BEST,
         length: app_commands.Range[int, contracts.MUSIC_SECONDS_MIN, contracts.MUSIC_SECONDS_MAX] = (
             contracts.MUSIC_SECONDS_DEFAULT),
         bars: app_commands.Range[int, contracts.MUSIC_BARS_MIN, contracts.MUSIC_BARS_MAX] | None = None,
@@ -90,7 +80,7 @@ class Music(commands.Cog):
         """Compose a short piece of music: you get audio, a MIDI file and a piano roll."""
         if genre is None:
             genre = await self._default_genre(interaction.guild_id)
-        job = compose_job(genre or "", model, length, tempo, temperature, seed, bars)
+        job = compose_job(genre, model, length, tempo, temperature, seed, bars)
         await self.bot.runner.start(interaction, job, contracts.TASK_COMPOSE, compose_label(job))
 
     @compose.autocomplete("genre")
@@ -110,19 +100,20 @@ class Music(commands.Cog):
         self,
         interaction: discord.Interaction,
         midi: discord.Attachment,
-        bars: app_commands.Range[int, contracts.MUSIC_BARS_MIN, contracts.MUSIC_BARS_MAX] = 8,
+        bars: app_commands.Range[int, contracts.MUSIC_BARS_MIN, contracts.MUSIC_BARS_MAX] = (
+            contracts.CONTINUE_BARS_DEFAULT),
         genre: str | None = None,
     ) -> None:
         """Continue your MIDI file: you get your piece plus the continuation."""
-        checked_genre = check_genre(genre, required=False)
-        checked_bars = check_int(bars, name="bars", low=contracts.MUSIC_BARS_MIN, high=contracts.MUSIC_BARS_MAX)
+        # The options are checked before the file is downloaded; the file fills the job after.
+        options = validated(ContinueJob(job_id=contracts.new_job_id(), midi_b64="", bars=bars,
+                                        genre=checked_genre(genre, required=False), filename=midi.filename[:100]))
         check_midi_attachment(midi, interaction.filesize_limit)
         # The download and the queue's checks take time: reply first ("thinking…"), within 3 s.
         await self.bot.runner.acknowledge(interaction, contracts.TASK_CONTINUE)
         try:
             data = await read_midi_upload(midi, interaction.filesize_limit)
-            job = ContinueJob(job_id=contracts.new_job_id(), midi_b64=contracts.b64encode(data),
-                              bars=checked_bars, genre=checked_genre, filename=midi.filename[:100])
+            job = dataclasses.replace(options, midi_b64=contracts.b64encode(data))
             label = f"continuation of {midi.filename[:40]}"
             await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label)
         except BotError as exc:  # the reply is deferred: the refusal replaces "thinking…"

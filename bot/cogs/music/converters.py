@@ -7,7 +7,7 @@ import asyncio
 import discord
 
 from bot.errors import BadInput
-from bot.validation import clean_text
+from bot.validation import clean_text, refusing
 from workers import contracts
 
 MIDI_EXTENSIONS = (".mid", ".midi", ".smf", ".kar")
@@ -30,25 +30,13 @@ def genre_choices(current: str) -> list[tuple[str, str]]:
     return [(f"{n.replace('_', ' ')}: {contracts.GENRE_DESCRIPTIONS[n]}"[:100], n) for n in names[:25]]
 
 
-def check_genre(value: str | None, *, required: bool = True, default: str | None = None) -> str | None:
-    """A known genre name (spaces, case and dashes forgiven), or :class:`BadInput`."""
+def checked_genre(value: str | None, *, required: bool = True) -> str | None:
+    """The genre name a user means (spaces, case and dashes forgiven; None for none when
+    not ``required``), or :class:`BadInput` with the contract's message."""
     text = clean_text(value)
-    if not text:
-        if required and default is None:
-            raise BadInput(f"Please pick a genre: {', '.join(contracts.GENRE_NAMES)}.")
-        return default
-    key = text.lower().replace(" ", "_").replace("-", "_")
-    if key not in contracts.GENRE_NAMES:
-        shown = discord.utils.escape_markdown(discord.utils.escape_mentions(text[:40]))
-        raise BadInput(f"I don't know the genre “{shown}”. Choose one of: "
-                       f"{', '.join(contracts.GENRE_NAMES)}.")
-    return key
-
-
-def check_model(value: str | None) -> str:
-    key = clean_text(value or "best").lower()
-    if key not in contracts.MUSIC_MODELS:
-        raise BadInput(f"Unknown model. Choose one of: {', '.join(contracts.MUSIC_MODELS)}.")
+    key = contracts.genre_key(text) if text else None
+    with refusing():
+        contracts.check_genre(key, required=required)
     return key
 
 

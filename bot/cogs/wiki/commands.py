@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import discord
@@ -10,7 +11,7 @@ from discord.ext import commands
 
 from bot.errors import BadInput
 from bot.presenters import clip, quote_user_text
-from bot.validation import check_float, check_int, check_text, fit_alphabet
+from bot.validation import clean_text, fit_alphabet, validated
 from workers import contracts
 from workers.contracts import WikiJob
 
@@ -18,14 +19,13 @@ if TYPE_CHECKING:
     from bot.interfaces import CogHost
 
 
-def writable_seed(seed: str | None) -> tuple[str, str]:
-    """``(seed, note)``: the seed written with the characters the writer knows, and a line
-    telling the user what changed ("" when nothing did).
+def writable_seed(cleaned: str) -> tuple[str, str]:
+    """``(seed, note)``: a (validated) seed written with the characters the writer knows,
+    and a line telling the user what changed ("" when nothing did).
 
     Raises:
-        BadInput: the seed is empty or too long, or none of it can be written.
+        BadInput: none of it can be written.
     """
-    cleaned = check_text(seed, name="seed", max_chars=contracts.WIKI_SEED_MAX_CHARS)
     fitted = fit_alphabet(cleaned, contracts.WIKI_ALPHABET)
     if not fitted.text:
         raise BadInput("The writer can't spell any of that seed (emoji and symbols have no letters "
@@ -54,17 +54,10 @@ def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = 
     Raises:
         BadInput: with a clear message, before anything is enqueued.
     """
-    text, note = writable_seed(seed)
-    return WikiJob(
-        job_id=contracts.new_job_id(),
-        seed=text,
-        length=check_int(length, name="length", low=contracts.WIKI_LENGTH_MIN,
-                         high=contracts.WIKI_LENGTH_MAX),
-        temperature=check_float(temperature, name="temperature", low=contracts.TEMPERATURE_MIN,
-                                high=contracts.TEMPERATURE_MAX),
-        top_p=check_float(top_p, name="top-p", low=contracts.TOP_P_MIN, high=contracts.TOP_P_MAX),
-        rng_seed=rng_seed,
-    ), note
+    job = validated(WikiJob(job_id=contracts.new_job_id(), seed=clean_text(seed), length=length,
+                            temperature=temperature, top_p=top_p, rng_seed=rng_seed))
+    text, note = writable_seed(job.seed)
+    return dataclasses.replace(job, seed=text), note
 
 
 def wiki_label(job: WikiJob) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from models.music import classifier as clf
 from models.music.datasets import NUM_KEYS, load_genre
-from models.music.lstm import transpose_roll
+from models.music.pianoroll import transpose
 from tests.models.music.tiny_rolls import random_rolls
 
 
@@ -15,7 +15,7 @@ def test_features_have_their_names_and_ignore_the_key():
     roll = load_genre("chorale")["test"][0]
     f = clf.features(roll, 1)
     assert f.shape == (len(clf.FEATURE_NAMES),) and np.isfinite(f).all()
-    moved = clf.features(transpose_roll(roll, 2), 1)
+    moved = clf.features(transpose(roll, 2), 1)
     pcs = [i for i, n in enumerate(clf.FEATURE_NAMES) if n.startswith(("pc_", "harm_", "poly_", "len_", "line_"))]
     np.testing.assert_allclose(moved[pcs], f[pcs])
     assert moved[clf.FEATURE_NAMES.index("pitch_mean")] > f[clf.FEATURE_NAMES.index("pitch_mean")]

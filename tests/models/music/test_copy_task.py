@@ -41,8 +41,11 @@ def test_copy_task_reaches_99_percent_on_held_out_sequences():
     held_out = ct.random_sequences(np.random.default_rng(2024), 2000, cfg)
     # Sequences of length >= 4 (4096+ possibilities each) never appear in training;
     # the 64 / 512 sequences of length 2 / 3 cannot be held out by sampling.
+    # Training stops at 99.8 % on its own validation set (2,000 steps, against 3,400 for
+    # 99.9 %), which leaves the held-out 99 % a margin of about 0.8 points.
     model, info = ct.train(
         cfg, seed=0, max_seconds=150, exclude=[s for s in held_out if len(s) >= 4],
+        target_accuracy=0.998, check_every=50,
     )
     accuracy = ct.exact_accuracy(info["decode"], held_out, cfg)
     long_only = [s for s in held_out if len(s) >= 4]

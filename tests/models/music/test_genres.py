@@ -13,7 +13,7 @@ def test_six_genres_with_valid_fields():
         assert 1 <= g.steps_per_beat <= 12
         assert 40 <= g.tempo <= 240
         assert 1 <= len(g.programs) <= 2 and all(0 <= p <= 127 for p in g.programs)
-        assert g.description and g.title and g.license
+        assert g.title and g.license
         assert g.to_dict()["programs"] == list(g.programs)
 
 

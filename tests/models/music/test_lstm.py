@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import keras
 import numpy as np
 import pytest
 
-from models.music import lstm, metrics
+from models.music import batches, lstm, metrics, training
 from models.music.datasets import NUM_KEYS
-from tests.models.music.tiny_rolls import random_rolls
+from tests.models.music.tiny_rolls import random_rolls, tiny_model
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    keras.utils.set_random_seed(0)
-    config = lstm.Config.tiny()
-    return lstm.build_model(config), config
+    return tiny_model(lstm)
 
 
 def test_two_stacked_lstms_with_dropout_and_a_dense_output(tiny):
@@ -52,7 +46,7 @@ def test_frame_nll_matches_the_metrics_definition(tiny):
     # Reference: one piece at a time, predictions for frames 1..T-1 from frames before.
     preds = []
     for roll in rolls:
-        inputs = lstm.with_start_frame(roll)[None, :-1].astype(np.float32)
+        inputs = batches.with_start_frame(roll)[None, :-1].astype(np.float32)
         preds.append(model(inputs).numpy()[0, 1:])  # drop the prediction of frame 0
     ref = metrics.frame_nll(preds, rolls, logits=True)
     assert ours["frames"] == ref["frames"] == sum(r.shape[0] - 1 for r in rolls)
@@ -107,21 +101,10 @@ def test_low_temperature_plays_fewer_unlikely_notes(tiny):
     assert cold.sum() < hot.sum()  # an untrained model: p < 0.5 keys vanish when cold
 
 
-def test_random_transpose_keeps_every_note_on_the_keyboard():
-    rng = np.random.default_rng(0)
-    roll = np.zeros((4, NUM_KEYS), np.uint8)
-    roll[:, [0, 5, 87 - 3]] = 1
-    for _ in range(50):
-        out = lstm.random_transpose(roll, rng, 6)
-        assert out.sum() == roll.sum()
-        keys = np.flatnonzero(out.any(axis=0))
-        assert keys[0] >= 0 and keys[-1] <= 87
-
-
 def test_segments_cover_every_frame_once():
     rng = np.random.default_rng(0)
     for length in (1, 5, 16, 17, 100):
-        segs = lstm.split_segments(length, 16, rng)
+        segs = batches.split_segments(length, 16, rng)
         covered = np.concatenate([np.arange(a, b) for a, b in segs])
         np.testing.assert_array_equal(covered, np.arange(length))
         assert all(b - a <= 16 for a, b in segs)
@@ -148,11 +131,11 @@ def test_fit_learns_and_resumes():
 
 
 def test_output_bias_starts_at_key_frequencies():
-    rolls = [np.zeros((10, lstm.NUM_KEYS), np.uint8), np.zeros((30, lstm.NUM_KEYS), np.uint8)]
+    rolls = [np.zeros((10, NUM_KEYS), np.uint8), np.zeros((30, NUM_KEYS), np.uint8)]
     rolls[0][:, 40] = 1
     rolls[1][:10, 40] = 1
     rolls[1][:, 43] = 1
-    logits = lstm.key_frequency_logits(rolls)
+    logits = training.key_frequency_logits(rolls)
     assert logits[40] == pytest.approx(0.0, abs=1e-6)  # 20 of 40 frames
     assert logits[43] == pytest.approx(np.log(0.75 / 0.25), abs=1e-5)  # 30 of 40
     assert logits[0] == pytest.approx(np.log(1e-4 / (1 - 1e-4)), abs=1e-3)  # never: the floor
@@ -163,7 +146,7 @@ def test_output_bias_starts_at_key_frequencies():
     np.testing.assert_allclose(model.get_layer("logits").bias.numpy(), logits, rtol=1e-6)
     # A model on the key marginals scores exactly the unigram NLL (the LSTM output is
     # ignored only when the dense kernel is zero).
-    model.get_layer("logits").kernel.assign(np.zeros((8, lstm.NUM_KEYS), np.float32))
+    model.get_layer("logits").kernel.assign(np.zeros((8, NUM_KEYS), np.float32))
     p = 1 / (1 + np.exp(-logits.astype(np.float64)))
     frames = np.concatenate([r[1:] for r in rolls]).astype(np.float64)
     unigram = -(frames * np.log(p) + (1 - frames) * np.log1p(-p)).sum() / len(frames)

@@ -10,16 +10,12 @@ import tensorflow as tf
 
 from models.music import nade
 from models.music.datasets import NUM_KEYS
+from tests.models.music.tiny_rolls import band_rolls, tiny_model
 
 
 def random_rolls(seed=0, lengths=(12, 20, 7), p=0.06):
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for t in lengths:
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        roll[:, 20:60] = rng.random((t, 40)) < p * 88 / 40
-        rolls.append(roll)
-    return rolls
+    """Rolls in which about ``p`` of all keys sound, all of them among keys 20..59."""
+    return band_rolls(seed, lengths, low=20, high=60, p=p * 88 / 40)
 
 
 def tiny_nade(keys=4, hidden=3, units=5, seed=0):
@@ -105,9 +101,7 @@ def test_frame_nll_counts_predicted_frames_and_matches_the_model():
 
 
 def test_generate_is_binary_seeded_and_primable():
-    config = nade.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = nade.build_model(config)
+    model, config = tiny_model(nade)
     a = nade.generate(model, config, 12, seed=5)
     b = nade.generate(model, config, 12, seed=5)
     c = nade.generate(model, config, 12, seed=6)
@@ -126,9 +120,7 @@ def test_generate_is_binary_seeded_and_primable():
 
 
 def test_tiny_training_improves_and_round_trips(tmp_path):
-    config = nade.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = nade.build_model(config)
+    model, config = tiny_model(nade)
     rolls = random_rolls(lengths=(16,) * 8)
     before = nade.frame_nll(model, config, rolls)["nll"]
     config.max_epochs, config.patience = 4, 4

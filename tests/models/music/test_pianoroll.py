@@ -94,13 +94,23 @@ def test_random_transpose_never_drops_notes():
         rolls.append(r)
     shifts = set()
     for _ in range(30):
-        out = random_transpose(rolls, 6, rng)
+        out = [random_transpose(r, 6, rng) for r in rolls]
         for a, b in zip(rolls, out, strict=True):
             assert a.sum() == b.sum()
             shifts.add(int(np.flatnonzero(b.any(0))[0]) - int(np.flatnonzero(a.any(0))[0]))
     assert safe_shift_range(rolls[0], 6) == (0, 6)
     assert safe_shift_range(rolls[1], 6) == (-6, 0)
     assert len(shifts) > 5  # it really moves things around
+
+
+def test_random_transpose_draws_nothing_when_there_is_nothing_to_shift():
+    rng = np.random.default_rng(2)
+    state = rng.bit_generator.state
+    roll = np.zeros((4, NUM_KEYS), np.uint8)
+    assert random_transpose(roll, 6, rng) is roll  # silence
+    roll[:, 40] = 1
+    assert random_transpose(roll, 0, rng) is roll  # augmentation off
+    assert rng.bit_generator.state == state
 
 
 def test_seconds_and_steps():

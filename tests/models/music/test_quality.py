@@ -9,29 +9,22 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
+from models.music import batches, lstm, nade, quality, rbm, registry, rnn_rbm, seq2seq
 from models.music import classifier as clf
-from models.music import lstm, nade, quality, rbm, registry, rnn_rbm, seq2seq
 from models.music.datasets import NUM_KEYS, load_genre
 from tests.models.music.test_registry import write_checkpoint
-from tests.models.music.tiny_rolls import random_rolls
-
-
-def _tiny(mod):
-    tf.keras.utils.set_random_seed(0)
-    config = mod.Config.tiny()
-    return mod.build_model(config), config
+from tests.models.music.tiny_rolls import random_rolls, tiny_model
 
 
 def test_lstm_comparable_nll_counts_only_frames_from_start_given_all_before():
-    model, config = _tiny(lstm)
+    model, config = tiny_model(lstm)
     rolls = random_rolls(4, seed=1, low=12, high=30)
     start = 8
     # reference: the full-piece predictions, NLL summed over frames >= start only
     total, frames = 0.0, 0
     for roll in rolls:
-        logits = model(lstm.with_start_frame(roll)[None, :-1].astype(np.float32)).numpy()[0]
+        logits = model(batches.with_start_frame(roll)[None, :-1].astype(np.float32)).numpy()[0]
         x, y = logits[start:].astype(np.float64), roll[start:].astype(np.float64)
         total += float((np.logaddexp(0.0, x) - y * x).sum())
         frames += roll.shape[0] - start
@@ -46,16 +39,16 @@ def test_every_kind_scores_the_same_frames():
     start = 10
     expected = sum(max(0, r.shape[0] - start) for r in rolls)
     for mod in (lstm, nade, seq2seq):
-        model, config = _tiny(mod)
+        model, config = tiny_model(mod)
         assert mod.frame_nll(model, config, rolls, start=start)["frames"] == expected, mod.KIND
     for mod in (rbm, rnn_rbm):
-        model, config = _tiny(mod)
+        model, config = tiny_model(mod)
         out = mod.frame_nll(model, config, rolls, start=start, max_frames=10_000, betas=10)
         assert out["frames"] == expected and out["estimate"], mod.KIND
 
 
 def test_seq2seq_comparable_nll_reads_the_frames_before_start():
-    model, config = _tiny(seq2seq)  # primer_steps 4
+    model, config = tiny_model(seq2seq)  # primer_steps 4
     rolls = random_rolls(3, seed=3, low=16, high=30)
     p = config.primer_steps
     # start past the primer window: the same as scoring the piece cut to its last window before start

@@ -9,16 +9,8 @@ import tensorflow as tf
 
 from models.music import rbm
 from models.music.datasets import NUM_KEYS
-
-
-def random_rolls(seed=0, lengths=(12, 20, 7)):
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for t in lengths:
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        roll[:, 30:50] = rng.random((t, 20)) < 0.2
-        rolls.append(roll)
-    return rolls
+from tests.models.music.tiny_rolls import band_rolls as random_rolls
+from tests.models.music.tiny_rolls import tiny_model
 
 
 def test_windows_end_at_each_frame_after_silence():
@@ -76,9 +68,7 @@ def test_frame_nll_is_exact_without_weights():
 
 
 def test_training_generation_and_round_trip(tmp_path):
-    config = rbm.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = rbm.build_model(config)
+    model, config = tiny_model(rbm)
     rolls = random_rolls(lengths=(30,) * 6)
     metrics = rbm.fit(model, config, rolls, rolls[:2], seed=0, max_minutes=2, progress=False)
     assert metrics["estimate"] is True and math.isfinite(metrics["valid_nll"])

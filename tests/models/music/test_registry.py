@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 
@@ -23,6 +24,26 @@ def test_every_kind_has_a_module_name():
     assert registry.module("seq2seq").KIND == "seq2seq"
     with pytest.raises(registry.UnknownKindError):
         registry.module("transformer")
+    with pytest.raises(registry.UnknownKindError):
+        registry.needs_primer("transformer")
+
+
+@pytest.mark.parametrize("kind", sorted(registry.KINDS))
+def test_every_module_is_a_music_model(kind):
+    mod = registry.module(kind)
+    assert isinstance(mod, registry.MusicModel) and mod.KIND == kind
+    for name in ("frame_nll", "generate"):  # what the CLIs, the worker and quality pass by keyword
+        params = inspect.signature(getattr(mod, name)).parameters
+        wanted = {"frame_nll": ("start",), "generate": ("temperature", "seed", "primer")}[name]
+        assert all(params[p].kind is inspect.Parameter.KEYWORD_ONLY for p in wanted), (kind, name)
+    config = mod.Config.tiny()
+    assert type(config).from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert isinstance(mod.config_for_genre("chorale"), mod.Config)
+
+
+def test_only_the_encoder_decoder_needs_a_primer():
+    assert registry.FROM_SILENCE == ("lstm", "nade", "rbm", "rnn_rbm")
+    assert [k for k in registry.KINDS if registry.needs_primer(k)] == ["seq2seq"]
 
 
 def test_checkpoint_names():

@@ -9,25 +9,21 @@ import pytest
 
 from models.music import ais, rnn_rbm
 from models.music.datasets import NUM_KEYS
+from tests.models.music.tiny_rolls import band_rolls as random_rolls
+from tests.models.music.tiny_rolls import tiny_model
 
 
-def random_rolls(seed=0, lengths=(12, 20, 7)):
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for t in lengths:
-        roll = np.zeros((t, NUM_KEYS), np.uint8)
-        roll[:, 30:50] = rng.random((t, 20)) < 0.2
-        rolls.append(roll)
-    return rolls
+def without_weights(seed: int) -> tuple[keras.Model, rnn_rbm.Config]:
+    """A tiny RNN-RBM with W = 0: each frame's RBM is independent keys with logits b_v(t)."""
+    model, config = tiny_model(rnn_rbm, seed)
+    layer = model.get_layer("rbm")
+    layer.w.assign(np.zeros(layer.w.shape, np.float32))
+    return model, config
 
 
 def test_frame_nll_is_exact_without_weights():
     """W = 0 leaves independent keys with biases b_v(t) from the GRU: AIS is exact."""
-    config = rnn_rbm.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = rnn_rbm.build_model(config)
-    layer = model.get_layer("rbm")
-    layer.w.assign(np.zeros(layer.w.shape, np.float32))
+    model, config = without_weights(0)
     rolls = random_rolls()
     out = rnn_rbm.frame_nll(model, config, rolls)
     assert out["estimate"] is True and out["frames"] == sum(r.shape[0] - 1 for r in rolls)
@@ -41,9 +37,7 @@ def test_frame_nll_is_exact_without_weights():
 
 
 def test_training_generation_and_round_trip(tmp_path):
-    config = rnn_rbm.Config.tiny()
-    keras.utils.set_random_seed(0)
-    model = rnn_rbm.build_model(config)
+    model, config = tiny_model(rnn_rbm)
     rolls = random_rolls(lengths=(16,) * 6)
     metrics = rnn_rbm.fit(model, config, rolls, rolls[:2], seed=0, max_minutes=2, progress=False)
     assert metrics["estimate"] is True and math.isfinite(metrics["valid_nll"])
@@ -63,11 +57,7 @@ def test_training_generation_and_round_trip(tmp_path):
 
 def test_independent_nll_is_the_frame_nll_without_weights():
     """The pretraining objective is the exact NLL when W = 0: it matches the (then exact) AIS figure."""
-    config = rnn_rbm.Config.tiny()
-    keras.utils.set_random_seed(1)
-    model = rnn_rbm.build_model(config)
-    layer = model.get_layer("rbm")
-    layer.w.assign(np.zeros(layer.w.shape, np.float32))
+    model, config = without_weights(1)
     rolls = random_rolls(seed=1)
     exact = rnn_rbm.independent_nll(model, config, rolls)
     assert exact["frames"] == sum(r.shape[0] - 1 for r in rolls)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import keras
 import numpy as np
 import pytest
 
 from models.music import metrics, seq2seq
 from models.music.datasets import NUM_KEYS
-from tests.models.music.tiny_rolls import random_rolls
+from tests.models.music.tiny_rolls import random_rolls, tiny_model
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    keras.utils.set_random_seed(0)
-    config = seq2seq.Config.tiny()
-    return seq2seq.build_model(config), config
+    return tiny_model(seq2seq)
 
 
 def test_bidirectional_encoder_initialises_a_twice_as_wide_decoder(tiny):

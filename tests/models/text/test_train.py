@@ -139,3 +139,10 @@ def test_unk_spelled_from_wordfreq_trains_and_records_it(tmp_path, capsys):
     meta = json.loads((tmp_path / "wiki_writer.json").read_text())
     assert meta["config"]["unk_lexicon"] == "wordfreq"
     assert "each <unk> spelled as a rare wordfreq word (frequency <= 1e-6" in meta["dataset"]
+
+
+def test_earlier_config_names_still_resolve():
+    from models.text.char_lstm import CONFIG_ALIASES, CONFIGS, get_config
+
+    for old, new in CONFIG_ALIASES.items():
+        assert old not in CONFIGS and get_config(old) == get_config(new)
