@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SEND_GRACE_SECONDS = 15.0  # how long close() lets a delivery in flight finish
 STOP_GRACE_SECONDS = 5.0  # then how long it waits for the cancelled follow-ups to end
 PENDING_SCAN_SECONDS = 5.0  # how often the pending store is scanned for jobs nobody here follows
+ARTICLE_TAIL_CHARS = 300  # how much of an article's end "Write more" starts from (a seed's limit is 500)
 ADOPT_RETRY_SECONDS = (10.0, 300.0)  # a failed follow-up of a scanned job is retried after 10 s, doubling
 
 ViewFactory = Callable[[PendingJob, Result], discord.ui.View | None]
@@ -332,18 +333,20 @@ class JobRunner:
         await self.store.mark_delivered(pending.job_id)
         return message
 
-    def reply_for(self, result: Result, size_limit: int | None, note: str = "") -> Reply:
-        return presenters.result_reply(result, size_limit=size_limit, note=note)
+    def reply_for(self, result: Result, size_limit: int | None, note: str = "",
+                  job: dict[str, Any] | None = None) -> Reply:
+        return presenters.result_reply(result, size_limit=size_limit, note=note, job=job)
 
     async def deliver(self, pending: PendingJob, result: Result,
                       interaction: discord.Interaction | None = None) -> discord.Message | None:
         """Send ``result`` once (masked where safe mode is on): edit the deferred reply,
         else post in the channel."""
         pending, result = await safety.screen(self.bot, pending, result)
+        # The job as it ran: the seed the worker drew, for the buttons and the parameters shown.
+        job = {**pending.job, "rng_seed": getattr(result, "rng_seed", pending.job.get("rng_seed"))}
         if not isinstance(result, ErrorResult):  # before the send, so its buttons work at once
-            rng_seed = getattr(result, "rng_seed", pending.job.get("rng_seed"))
-            await self.store.remember_job(pending.job_id, dataclasses.replace(
-                pending, job={**pending.job, "rng_seed": rng_seed}))
+            tail = getattr(result, "text", "")[-ARTICLE_TAIL_CHARS:]
+            await self.store.remember_job(pending.job_id, dataclasses.replace(pending, job=job, tail=tail))
         if not await self.store.claim_delivery(pending.job_id):
             log.info("already delivered", extra={"job_id": pending.job_id})
             return None
@@ -352,7 +355,7 @@ class JobRunner:
         else:  # a recovered job: the guild's upload limit per file (10 MiB without boosts)
             guild = self.bot.get_guild(pending.guild_id) if pending.guild_id else None
             size_limit = guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-        reply = self.reply_for(result, size_limit, pending.note)
+        reply = self.reply_for(result, size_limit, pending.note, job)
         view = self.view_factory(pending, result) if self.view_factory else None
         # Send and mark in a task of its own, shielded: close() waits for it, so a
         # shutdown never cuts a delivery between the send and the mark.

@@ -24,6 +24,7 @@ EMBED_DESCRIPTION_MAX = 4096
 EMBED_FIELDS_MAX = 25
 EMBED_FIELD_NAME_MAX = 256
 EMBED_FIELD_VALUE_MAX = 1024
+EMBED_FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
 WIKI_COLOUR = discord.Colour(0x3366CC)
@@ -140,7 +141,30 @@ def _slug(text: str) -> str:
     return slug[:60] or "article"
 
 
-def wiki_reply(result: WikiResult) -> Reply:
+# What a result's parameters line leaves out: ids, the seed text (the article shows it in
+# bold) and an uploaded file.
+_NOT_PARAMETERS = ("job_id", "kind", "seed", "midi_b64", "midi_ref", "filename")
+_PARAMETER_NAMES = {"rng_seed": "seed", "top_p": "top-p", "top_k": "top-k", "seconds": "length (s)"}
+
+
+def parameters_text(job: dict | None) -> str:
+    """Every parameter of the job behind a result on one line (``length 1000 · temperature
+    0.8 · seed 42``), so the result says how it was made; "" without a job."""
+    parts = []
+    for key, value in (job or {}).items():
+        if key in _NOT_PARAMETERS or value is None or value == "":
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(f"{_PARAMETER_NAMES.get(key, key)} {value}")
+    return " · ".join(parts)
+
+
+def _with_parameters(footer: str, parameters: str) -> str:
+    return clip(f"{footer}\n{parameters}" if parameters else footer, EMBED_FOOTER_MAX)
+
+
+def wiki_reply(result: WikiResult, parameters: str = "") -> Reply:
     """An article as an embed (title, intro with the seed in bold, sections as fields).
 
     When the article does not fit an embed, what fits is shown and the full
@@ -155,6 +179,7 @@ def wiki_reply(result: WikiResult) -> Reply:
               f" · seed {result.rng_seed}")
     if result.batch_size > 1:
         footer += f" · batch of {result.batch_size}"
+    footer = _with_parameters(footer, parameters)
     budget = EMBED_TOTAL_MAX - len(embed.title or "") - len(embed.description or "") - len(footer) - 100
     for heading, body in sections:
         name = clip(heading or "\u200b", EMBED_FIELD_NAME_MAX)
@@ -184,7 +209,7 @@ ERROR_TITLES = {
 }
 
 
-def error_reply(result: ErrorResult) -> Reply:
+def error_reply(result: ErrorResult, parameters: str = "") -> Reply:
     """A worker's error result as a short embed (its message is user-safe by contract)."""
     embed = discord.Embed(title=ERROR_TITLES.get(result.code, "Something went wrong"),
                           description=clip(result.message, EMBED_DESCRIPTION_MAX), colour=ERROR_COLOUR)
@@ -256,10 +281,11 @@ def fit_attachments(reply: Reply, size_limit: int | None) -> Reply:
 
 
 def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
-                 size_limit: int | None = None, note: str = "") -> Reply:
+                 size_limit: int | None = None, note: str = "", job: dict | None = None) -> Reply:
     """The message for any result contract, within the upload limit, after ``note`` (a line
-    the bot owes the user about the request, e.g. how it changed the seed)."""
-    reply = REPLIES[type(result)](result)  # type: ignore[operator]
+    the bot owes the user about the request, e.g. how it changed the seed); its footer
+    lists the parameters of ``job``, the job behind it (see :func:`parameters_text`)."""
+    reply = REPLIES[type(result)](result, parameters_text(job))  # type: ignore[operator]
     if note:
         reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
     return fit_attachments(reply, size_limit)
@@ -268,7 +294,7 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
 MUSIC_COLOUR = discord.Colour(0x8E44AD)
 
 
-def music_reply(result: contracts.MusicResult) -> Reply:
+def music_reply(result: contracts.MusicResult, parameters: str = "") -> Reply:
     """A clip: an embed (genre, model, tempo, seed, length, time) and the result's files, in
     their order; the first picture among them is the embed's image."""
     title = "Continuation" if result.primer_seconds > 0 else "Composition"
@@ -285,7 +311,7 @@ def music_reply(result: contracts.MusicResult) -> Reply:
     picture = next((a.name for a in result.attachments if a.mime.startswith("image/")), None)
     if picture is not None:
         embed.set_image(url=f"attachment://{picture}")
-    embed.set_footer(text=f"{result.notes} notes · job {result.job_id[:8]}")
+    embed.set_footer(text=_with_parameters(f"{result.notes} notes · job {result.job_id[:8]}", parameters))
     return Reply(content=None, embeds=[embed], attachments=[(a.name, a.data) for a in result.attachments])
 
 

@@ -1,9 +1,11 @@
-"""Persistent buttons under every result: Regenerate, Variation, Longer/Continue, another genre.
+"""Persistent buttons under every result: Regenerate, Variation, Longer/Continue, Edit, another genre.
 
 The custom_ids carry the job id (``wm:<action>:<job id>``), and the job's parameters
 are kept in Redis, so the buttons work after a bot restart (discord.py
 ``DynamicItem`` s, registered once in ``setup_hook``). Only the requester may use
-them unless the guild's ``/config buttons:everyone`` allows everyone.
+them unless the guild's ``/config buttons:everyone`` allows everyone. Edit opens a
+modal prefilled with the job's parameters; what it submits runs as a new job. Each
+new result links the one it came from (:func:`bot.results.origin_line`).
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot import errors
 from bot.errors import BadInput, BotError, NotAllowed
+from bot.presenters import quote_user_text
+from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
+from bot.validation import clean_text, fit_alphabet, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob, ErrorResult, WikiJob
 
@@ -27,8 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOB_ID = r"[0-9a-f]{32}"
-BUTTONS = {"regen": ("Regenerate", "🎲"), "vary": ("Variation", "🎛️"), "longer": ("Longer", "➕")}
+BUTTONS = {"regen": ("Regenerate", "🎲"), "vary": ("Variation", "🎛️"), "longer": ("Longer", "➕"),
+           "edit": ("Edit", "✏️")}
+# The line above a new result, before the link to the one it came from.
+ORIGINS = {"regen": "Regenerated from", "vary": "Variation of",
+           "longer": "Longer version of", "genre": "Another genre of", "edit": "Edited from"}
+MODAL_TIMEOUT = 10 * 60.0
 
 
 def _shift_temperature(t: float) -> float:
@@ -62,20 +72,29 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
     return new_job, f"{verb} {previous.label}"[:100]
 
 
+async def recall_for(interaction: discord.Interaction, job_id: str) -> PendingJob:
+    """The job behind a result, when ``interaction.user`` may build on it here (the requester,
+    or anyone where ``/config buttons:everyone``); :class:`BotError` otherwise."""
+    bot: CogHost = interaction.client  # type: ignore[assignment]
+    previous = await bot.store.recall_job(job_id)
+    if previous is None:
+        raise BadInput(TOO_OLD)
+    if previous.user_id != interaction.user.id:
+        config = await bot.store.guild_config(interaction.guild_id)
+        if config.buttons != "everyone":
+            raise NotAllowed(f"Only <@{previous.user_id}> can use these buttons here. "
+                             "Run the command yourself to get your own.")
+    return previous
+
+
 async def rerun(interaction: discord.Interaction, job_id: str, action: str, genre: str | None = None) -> None:
-    """Handle a click: check who clicked, derive the job, and run it like a new command."""
+    """Handle a click: check who clicked, derive the job, and run it like a new command,
+    linking the result it came from."""
     bot: CogHost = interaction.client  # type: ignore[assignment]
     try:
-        previous = await bot.store.recall_job(job_id)
-        if previous is None:
-            raise BadInput("This result is too old to build on. Please run the command again.")
-        if previous.user_id != interaction.user.id:
-            config = await bot.store.guild_config(interaction.guild_id)
-            if config.buttons != "everyone":
-                raise NotAllowed(f"Only <@{previous.user_id}> can use these buttons here. "
-                                 "Run the command yourself to get your own.")
+        previous = await recall_for(interaction, job_id)
         job, label = derive_job(previous, action, genre)
-        await bot.runner.start(interaction, job, previous.task_name, label)
+        await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message))
     except BotError as exc:
         await errors.send_ephemeral(interaction, exc.user_message)
     except Exception:
@@ -83,8 +102,122 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
         await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
 
 
-class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P<action>regen|vary|longer):(?P<job>{JOB_ID})"):
-    """Regenerate / Variation / Longer under a result."""
+# --- Edit: a modal prefilled with the job's parameters --------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One parameter the edit modal shows: the job's field, its label and how to read it."""
+
+    name: str
+    label: str  # at most 45 characters (Discord's limit for a text input's label)
+    parse: str = "int"  # "int", "float", "text" or "genre"
+    required: bool = True
+    max_length: int = 12
+
+
+def edit_fields(job: WikiJob | ComposeJob | ContinueJob) -> list[Field]:
+    """The (at most five) parameters of ``job`` the modal lets a user change."""
+    temperature = Field("temperature", f"Temperature ({contracts.TEMPERATURE_MIN} to {contracts.TEMPERATURE_MAX})",
+                        "float")
+    rng_seed = Field("rng_seed", "Random seed (blank: a new one)", required=False)
+    if isinstance(job, WikiJob):
+        return [Field("seed", "Seed text", "text", max_length=contracts.WIKI_SEED_MAX_CHARS),
+                Field("length", f"Length ({contracts.WIKI_LENGTH_MIN} to {contracts.WIKI_LENGTH_MAX:,} characters)"),
+                temperature, Field("top_p", f"Top-p ({contracts.TOP_P_MIN} to {contracts.TOP_P_MAX})", "float"),
+                rng_seed]
+    if isinstance(job, ComposeJob):
+        length = (Field("bars", f"Length in bars ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})")
+                  if job.bars is not None else
+                  Field("seconds", f"Length in seconds ({contracts.MUSIC_SECONDS_MIN} to {contracts.MUSIC_SECONDS_MAX})"))
+        return [Field("genre", "Genre", "genre", max_length=40), length,
+                Field("tempo", "Tempo in bpm (blank: the genre's)", required=False), temperature, rng_seed]
+    return [Field("genre", "Genre (blank: classical piano)", "genre", required=False, max_length=40),
+            Field("bars", f"Bars to add ({contracts.MUSIC_BARS_MIN} to {contracts.MUSIC_BARS_MAX})"),
+            temperature, rng_seed]
+
+
+def _prefill(value: object) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _parsed(item: Field, raw: str) -> object:
+    """What the user typed in ``item``, as the job's field takes it (:class:`BadInput` if unreadable)."""
+    if item.parse == "text":
+        fitted = fit_alphabet(raw, contracts.WIKI_ALPHABET)  # the writer spells nothing else
+        if not fitted.text:
+            raise BadInput("The writer can't spell any of that seed. Please type some words.")
+        return fitted.text
+    if item.parse == "genre":
+        return contracts.genre_key(raw)
+    try:
+        number = float(raw.replace(",", "")) if item.parse == "float" else int(raw.replace(",", ""))
+    except ValueError:
+        kind = "number" if item.parse == "float" else "whole number"
+        raise BadInput(f"{item.label}: “{quote_user_text(raw, 30)}” is not a {kind}.") from None
+    if item.name == "seconds":  # the contract takes whole seconds as a number
+        return float(number)
+    return number
+
+
+def edited_job(previous: PendingJob, values: dict[str, str]) -> WikiJob | ComposeJob | ContinueJob:
+    """The job behind a result with the parameters a user typed in the modal, validated by
+    its contract (:class:`BadInput` with the contract's message when out of bounds)."""
+    job = contracts.job_from_dict(previous.job)
+    changes: dict[str, object] = {}
+    for item in edit_fields(job):
+        raw = clean_text(values.get(item.name))
+        if not raw and item.required:
+            raise BadInput(f"{item.label} can't be empty.")
+        changes[item.name] = _parsed(item, raw) if raw else None
+    return validated(dataclasses.replace(job, job_id=contracts.new_job_id(), **changes))
+
+
+class EditModal(discord.ui.Modal):
+    """"Edit and regenerate": the job's parameters, prefilled; submitting runs the edited job."""
+
+    def __init__(self, previous: PendingJob, source: discord.Message | None) -> None:
+        super().__init__(title="Edit and regenerate", timeout=MODAL_TIMEOUT,
+                         custom_id=f"wm:edited:{previous.job_id}")
+        self.previous = previous
+        self.source = source
+        job = contracts.job_from_dict(previous.job)
+        self.inputs: dict[str, discord.ui.TextInput] = {}
+        for item in edit_fields(job):
+            default = _prefill(getattr(job, item.name))[:item.max_length]
+            text_input: discord.ui.TextInput = discord.ui.TextInput(
+                label=item.label, custom_id=f"wm:field:{item.name}", default=default or None,
+                required=item.required, max_length=item.max_length,
+                style=discord.TextStyle.paragraph if item.parse == "text" else discord.TextStyle.short)
+            self.add_item(text_input)
+            self.inputs[item.name] = text_input
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        bot: CogHost = interaction.client  # type: ignore[assignment]
+        try:
+            job = edited_job(self.previous, {name: item.value for name, item in self.inputs.items()})
+            await bot.runner.start(interaction, job, self.previous.task_name,
+                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source))
+        except BotError as exc:
+            await errors.send_ephemeral(interaction, exc.user_message)
+        except Exception:
+            log.exception("the edit modal failed")
+            await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
+
+
+async def open_editor(interaction: discord.Interaction, job_id: str) -> None:
+    """Edit under a result: the modal, when the user may build on this result."""
+    try:
+        previous = await recall_for(interaction, job_id)
+        await interaction.response.send_modal(EditModal(previous, interaction.message))
+    except BotError as exc:
+        await errors.send_ephemeral(interaction, exc.user_message)
+
+
+class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P<action>regen|vary|longer|edit):(?P<job>{JOB_ID})"):
+    """Regenerate / Variation / Longer / Edit under a result."""
 
     def __init__(self, action: str, job_id: str, label: str | None = None) -> None:
         text, emoji = BUTTONS[action]
@@ -99,7 +232,10 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P
         return cls(match["action"], match["job"], label=item.label)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await rerun(interaction, self.job_id, self.action)
+        if self.action == "edit":
+            await open_editor(interaction, self.job_id)
+        else:
+            await rerun(interaction, self.job_id, self.action)
 
 
 class GenreSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"wm:genre:(?P<job>{JOB_ID})"):
@@ -132,6 +268,7 @@ def result_view(pending: PendingJob, result: Result) -> discord.ui.View | None:
     view.add_item(ResultButton("regen", pending.job_id))
     view.add_item(ResultButton("vary", pending.job_id))
     view.add_item(ResultButton("longer", pending.job_id, label=spec.longer_label))
+    view.add_item(ResultButton("edit", pending.job_id))
     if spec.genres:
         view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None)))
     return view

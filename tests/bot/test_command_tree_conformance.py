@@ -6,7 +6,7 @@ import pytest
 
 from bot.client import EXTENSIONS
 from tests.emulator.harness import running_bot
-from tests.emulator.rules import check_commands, valid_command_name
+from tests.emulator.rules import CHAT_INPUT, MESSAGE_COMMAND, check_commands, valid_command_name
 from tests.emulator.spec import discord_spec
 
 pytestmark = pytest.mark.timeout(120)
@@ -33,7 +33,12 @@ async def test_the_command_tree_with_every_cog_conforms(discord_emulator, scratc
         assert not check_commands(tree)
     # Every cog contributed, and every name and description is one Discord shows.
     assert {"wiki", "compose", "continue", "help", "challenge"} <= {c["name"] for c in exported}
-    for name, item in walk(exported):
+    # The message context menus (right-click -> Apps): type 3, a name, nothing else.
+    menus = [c for c in exported if c.get("type") == MESSAGE_COMMAND]
+    assert {c["name"] for c in menus} == {"Continue this MIDI", "Write more", "Variation"}
+    for menu in menus:
+        assert 1 <= len(menu["name"]) <= 32 and not menu.get("description") and not menu.get("options"), menu
+    for name, item in walk([c for c in exported if c.get("type", CHAT_INPUT) == CHAT_INPUT]):
         assert valid_command_name(item["name"]), name
         assert 1 <= len(item.get("description") or "") <= 100, name
         assert not (item.get("autocomplete") and item.get("choices")), name

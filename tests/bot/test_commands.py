@@ -31,15 +31,23 @@ async def test_help_lists_every_command_and_about_shows_measured_models(discord_
         user = discord_emulator.add_user("newcomer")
         help_embed = (await answer(discord_emulator, "help", {}, user))["embeds"][0]
         names = [f["name"] for f in help_embed["fields"]]
-        assert names == sorted(f"/{c['name']}" for c in discord_emulator.commands[None])
+        synced = discord_emulator.commands[None]
+        slash = sorted(f"/{c['name']}" for c in synced if c["type"] == 1)
+        # Every slash command, then every message context menu (right-click -> Apps).
+        assert names == [*slash, "Right-click a message → Apps"]
         assert {"/wiki", "/compose", "/continue", "/queue", "/cancel", "/history", "/config"} <= set(names)
+        menus = help_embed["fields"][-1]["value"]
+        assert [c["name"] for c in synced if c["type"] == 3]
+        for command in synced:
+            if command["type"] == 3:
+                assert f"**{command['name']}**: " in menus, (command["name"], menus)
         about = (await answer(discord_emulator, "about", {}, user))["embeds"][0]
         assert about["title"].startswith("About")
         shipped = {f["name"]: f["value"] for f in about.get("fields", [])}
         if shipped:  # checkpoints shipped in models/checkpoints carry their test metrics
             assert any("Measured:" in v for v in shipped.values()), shipped
     # Every command and option has a description (docstrings and describe()).
-    for command in discord_emulator.commands[None]:
+    for command in (c for c in discord_emulator.commands[None] if c["type"] == 1):
         assert command["description"] and command["description"] != "…", command["name"]
         for option in command.get("options", []):
             assert option["description"] and option["description"] != "…", (command["name"], option)

@@ -30,6 +30,7 @@ from tests.emulator.state import (
     CALLBACK_DEFERRED_MESSAGE,
     CALLBACK_DEFERRED_UPDATE,
     CALLBACK_MESSAGE,
+    CALLBACK_MODAL,
     CALLBACK_UPDATE_MESSAGE,
     MESSAGE_FLAG_EPHEMERAL,
     MESSAGE_FLAG_LOADING,
@@ -197,6 +198,8 @@ def _limit_errors(em: EmulatorState, r: RecordedRequest, parts: list[str]) -> Fo
         ctype = body.get("type")
         if ctype == CALLBACK_AUTOCOMPLETE:
             errors.extend(r_.check_autocomplete(body.get("data")))
+        elif ctype == CALLBACK_MODAL:
+            errors.extend(r_.check_modal(body.get("data")))
         elif ctype in (CALLBACK_MESSAGE, CALLBACK_UPDATE_MESSAGE):
             errors.extend(r_.check_message(body.get("data")), ("data",))
     elif body is not None and _is_message_write(r.method, parts):

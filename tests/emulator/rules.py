@@ -31,6 +31,10 @@ EMBED_FOOTER_MAX, EMBED_AUTHOR_MAX, EMBED_TOTAL_MAX = 2048, 256, 6000
 # Components (Discord docs: Component reference).
 ACTION_ROWS_MAX, BUTTONS_PER_ROW_MAX = 5, 5
 CUSTOM_ID_MAX, LABEL_MAX, SELECT_OPTIONS_MAX, PLACEHOLDER_MAX = 100, 80, 25, 150
+# Modals (Discord docs: Interaction Response Object, Modal; Component reference, Text Input).
+MODAL_TITLE_MAX, MODAL_ROWS_MAX = 45, 5
+TEXT_INPUT_LABEL_MAX, TEXT_INPUT_VALUE_MAX, TEXT_INPUT_PLACEHOLDER_MAX = 45, 4000, 100
+COMPONENT_TEXT_INPUT, COMPONENT_LABEL = 4, 18
 # Application commands (Discord docs: Application Commands).
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 COMMAND_NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 32, 100, 25, 25, 100
@@ -44,7 +48,7 @@ FILES_MAX = 10
 OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP, OPTION_STRING = 1, 2, 3
 COMPONENT_ACTION_ROW, COMPONENT_BUTTON = 1, 2
 SELECT_TYPES = (3, 5, 6, 7, 8)
-CHAT_INPUT = 1
+CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 
 
 @dataclass
@@ -172,12 +176,39 @@ def _check_options(errors: FormErrors, at: FormPath, options: list[dict[str, Any
                           CHOICE_STRING_VALUE_MAX, 1)
 
 
+def _check_context_menu(errors: FormErrors, at: FormPath, command: dict[str, Any]) -> None:
+    """A user or message command: a name of 1-32 characters (any case, spaces allowed), an
+    empty description and no options."""
+    name = command.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= COMMAND_NAME_MAX or name != name.strip():
+        errors.add((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME",
+                   f"Command name is invalid (1-{COMMAND_NAME_MAX} characters)")
+    if command.get("description"):
+        errors.add((*at, "description"), "APPLICATION_COMMAND_INVALID_DESCRIPTION",
+                   "Context menu commands cannot have a description")
+    if command.get("options"):
+        errors.add((*at, "options"), "APPLICATION_COMMAND_OPTIONS_INVALID",
+                   "Context menu commands cannot have options")
+
+
 def check_commands(commands: Any) -> FormErrors:
-    """The documented command limits for a bulk overwrite (a list of commands)."""
+    """The documented command limits for a bulk overwrite (a list of commands): names unique
+    per command type, CHAT_INPUT rules for slash commands, context-menu rules for the rest."""
     errors = FormErrors()
     names: set[str] = set()
+    menu_names: set[tuple[Any, Any]] = set()
     for i, command in enumerate(commands if isinstance(commands, list) else []):
-        if not isinstance(command, dict) or command.get("type", CHAT_INPUT) != CHAT_INPUT:
+        if not isinstance(command, dict):
+            continue
+        if command.get("type", CHAT_INPUT) in (USER_COMMAND, MESSAGE_COMMAND):
+            _check_context_menu(errors, (i,), command)
+            key = (command.get("type"), command.get("name"))
+            if key in menu_names:
+                errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                           "Application command names must be unique")
+            menu_names.add(key)
+            continue
+        if command.get("type", CHAT_INPUT) != CHAT_INPUT:
             continue
         _check_name_and_description(errors, (i,), command)
         if command.get("name") in names:
@@ -203,6 +234,57 @@ def check_autocomplete(data: dict[str, Any] | None) -> FormErrors:
     _too_long(errors, ("data", "choices"), (data or {}).get("choices") or [], AUTOCOMPLETE_RESULTS_MAX)
     for k, choice in enumerate((data or {}).get("choices") or []):
         _too_long(errors, ("data", "choices", k, "name"), (choice or {}).get("name"), CHOICE_NAME_MAX, 1)
+    return errors
+
+
+def _check_text_input(errors: FormErrors, at: FormPath, component: dict[str, Any]) -> None:
+    _too_long(errors, (*at, "custom_id"), component.get("custom_id"), CUSTOM_ID_MAX, 1)
+    _too_long(errors, (*at, "label"), component.get("label"), TEXT_INPUT_LABEL_MAX, 1)
+    _too_long(errors, (*at, "placeholder"), component.get("placeholder"), TEXT_INPUT_PLACEHOLDER_MAX)
+    low, high = component.get("min_length"), component.get("max_length")
+    if isinstance(low, int) and not 0 <= low <= TEXT_INPUT_VALUE_MAX:
+        errors.add((*at, "min_length"), "NUMBER_TYPE_MAX", f"int value should be between 0 and {TEXT_INPUT_VALUE_MAX}.")
+    if isinstance(high, int) and not 1 <= high <= TEXT_INPUT_VALUE_MAX:
+        errors.add((*at, "max_length"), "NUMBER_TYPE_MAX", f"int value should be between 1 and {TEXT_INPUT_VALUE_MAX}.")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        errors.add((*at, "min_length"), "BASE_TYPE_BAD_LENGTH", "min_length must not be greater than max_length.")
+    value = component.get("value")
+    if isinstance(value, str):
+        _too_long(errors, (*at, "value"), value, high if isinstance(high, int) else TEXT_INPUT_VALUE_MAX,
+                  low if isinstance(low, int) else 0)
+
+
+def check_modal(data: dict[str, Any] | None) -> FormErrors:
+    """The documented limits of a modal (callback type 9): a title of 1-45 characters, a
+    custom_id of 1-100, 1-5 rows each holding one text input (or a label around one) with a
+    label of 1-45, a value of at most 4,000 within its own min/max length."""
+    errors = FormErrors()
+    data = data if isinstance(data, dict) else {}
+    _too_long(errors, ("data", "title"), data.get("title"), MODAL_TITLE_MAX, 1)
+    _too_long(errors, ("data", "custom_id"), data.get("custom_id"), CUSTOM_ID_MAX, 1)
+    rows = data.get("components")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= MODAL_ROWS_MAX:
+        errors.add(("data", "components"), "BASE_TYPE_BAD_LENGTH",
+                   f"Must be between 1 and {MODAL_ROWS_MAX} in length.")
+        rows = rows if isinstance(rows, list) else []
+    for i, row in enumerate(rows):
+        at: FormPath = ("data", "components", i)
+        row = row if isinstance(row, dict) else {}
+        if row.get("type") == COMPONENT_LABEL:  # a label around one component
+            _too_long(errors, (*at, "label"), row.get("label"), TEXT_INPUT_LABEL_MAX, 1)
+            inner = row.get("component") or {}
+            if inner.get("type") == COMPONENT_TEXT_INPUT:
+                _check_text_input(errors, (*at, "component"), {**inner, "label": row.get("label")})
+            continue
+        children = row.get("components") or []
+        if row.get("type") != COMPONENT_ACTION_ROW or len(children) != 1:
+            errors.add((*at, "components"), "BASE_TYPE_BAD_LENGTH", "Must be 1 in length.")
+        for j, child in enumerate(children):
+            if not isinstance(child, dict) or child.get("type") != COMPONENT_TEXT_INPUT:
+                errors.add((*at, "components", j, "type"), "COMPONENT_TYPE_INVALID",
+                           "Modals take text inputs only in action rows.")
+                continue
+            _check_text_input(errors, (*at, "components", j), child)
     return errors
 
 

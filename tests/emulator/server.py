@@ -13,7 +13,9 @@ The real, unmodified discord.py client talks to it once ``discord.http.Route.BAS
   Shards: IDENTIFY ``shard: [id, n]`` gets the guilds with ``(guild_id >> 22) % n == id``,
   and their events (interactions included) go to that shard's session.
 - Test drivers: :meth:`invoke` (slash command or ``"group sub"``), :meth:`click`/
-  :meth:`select` (components), :meth:`autocomplete`, token expiry, the bot's channel
+  :meth:`select` (components), :meth:`autocomplete`, :meth:`message_command` (right-click
+  a message -> Apps), :meth:`submit_modal` (a user fills in a modal the bot opened),
+  :meth:`post_user_message`, token expiry, the bot's channel
   permissions, injected server errors, and a record of every request
   (:class:`RecordedRequest`) so tests assert on what the bot actually sent.
 
@@ -52,9 +54,11 @@ from tests.emulator.state import (
     CALLBACK_MESSAGE,
     CALLBACK_MODAL,
     CALLBACK_UPDATE_MESSAGE,
+    COMMAND_MESSAGE,
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
+    INTERACTION_MODAL_SUBMIT,
     MESSAGE_FLAG_EPHEMERAL,
     MESSAGE_FLAG_LOADING,
     EmulatorError,
@@ -268,6 +272,55 @@ class DiscordEmulator(Gateway):
                                        int(message["channel_id"]), message_payload=message)
         await self.dispatch("INTERACTION_CREATE", record.payload)
         return record
+
+    async def message_command(self, name: str, message_id: int, *, user: int | None = None
+                              ) -> InteractionRecord:
+        """A user right-clicks a message -> Apps -> ``name``: an APPLICATION_COMMAND
+        interaction with ``data.type`` 3, ``target_id`` and the message in ``resolved``."""
+        schema = self._command_schema(name, COMMAND_MESSAGE)
+        if schema is None:
+            raise EmulatorError(f"no message command {name!r} was synced")
+        message = self.messages[message_id]
+        data: dict[str, Any] = {"id": schema["id"], "name": name, "type": COMMAND_MESSAGE,
+                                "target_id": str(message_id),
+                                "resolved": {"messages": {str(message_id): self.fresh(message)}}}
+        if schema.get("guild_id"):
+            data["guild_id"] = schema["guild_id"]
+        record = self._new_interaction(INTERACTION_COMMAND, data, user or self.owner_id,
+                                       int(message["channel_id"]))
+        await self.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
+    async def submit_modal(self, record: InteractionRecord, values: dict[str, str] | None = None, *,
+                           user: int | None = None) -> InteractionRecord:
+        """A user submits the modal the bot answered ``record`` with (callback type 9).
+
+        ``values`` (by a text input's custom_id or label) replace what the modal prefilled.
+        Discord's client submits only what the inputs allow, so a value outside an input's
+        required/min/max length is an :class:`EmulatorError`, not a submission."""
+        if record.callback_type != CALLBACK_MODAL:
+            raise EmulatorError(f"interaction {record.id} was not answered with a modal")
+        modal = record.callback_json["data"]
+        values = dict(values or {})
+        rows = []
+        for row in modal["components"]:
+            text_input = row.get("component") or row["components"][0]  # a label, or an action row
+            label = row.get("label") or text_input.get("label")
+            value = values.pop(text_input["custom_id"], values.pop(label, text_input.get("value") or ""))
+            low = text_input.get("min_length") or (1 if text_input.get("required", True) else 0)
+            high = text_input.get("max_length") or 4000
+            if (value or text_input.get("required", True)) and not low <= len(value) <= high:
+                raise EmulatorError(f"{label!r}: Discord's client does not submit {len(value)} characters "
+                                    f"(allowed: {low} to {high})")
+            rows.append({"type": 1, "components": [
+                {"type": 4, "custom_id": text_input["custom_id"], "value": value}]})
+        if values:
+            raise EmulatorError(f"the modal has no inputs {sorted(values)}")
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        submit = self._new_interaction(INTERACTION_MODAL_SUBMIT, data, user or record.user_id,
+                                       record.channel_id, message_payload=record.payload.get("message"))
+        await self.dispatch("INTERACTION_CREATE", submit.payload)
+        return submit
 
     async def wait_for_callback(self, record: InteractionRecord, timeout: float = 5.0) -> InteractionRecord:
         await self.wait_for(lambda: record.callback_type is not None, timeout,

@@ -35,6 +35,8 @@ CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE = 6, 7
 CALLBACK_AUTOCOMPLETE, CALLBACK_MODAL = 8, 9
 MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING = 64, 128
 
+# Application command types (data.type of an APPLICATION_COMMAND interaction).
+COMMAND_CHAT_INPUT, COMMAND_USER, COMMAND_MESSAGE = 1, 2, 3
 INTERACTION_PING, INTERACTION_COMMAND, INTERACTION_COMPONENT = 1, 2, 3
 INTERACTION_AUTOCOMPLETE, INTERACTION_MODAL_SUBMIT = 4, 5
 # Discord's docs (Interaction Response Types): which callbacks each interaction may get.
@@ -307,10 +309,11 @@ class EmulatorState:
         self.commands[guild_id] = synced
         return synced
 
-    def _command_schema(self, name: str) -> dict[str, Any] | None:
+    def _command_schema(self, name: str, command_type: int = 1) -> dict[str, Any] | None:
+        """The synced command ``name`` of ``command_type`` (1 slash, 2 user, 3 message)."""
         for scope in (self.guild_id, None):
             for command in self.commands.get(scope, []):
-                if command["name"] == name:
+                if command["name"] == name and int(command.get("type") or 1) == command_type:
                     return command
         return None
 
@@ -373,6 +376,17 @@ class EmulatorState:
         return p.attachment(attachment_id, upload.filename, len(upload.data),
                             self.cdn_url(channel_id or self.default_channel_id, attachment_id,
                                           upload.filename), upload.content_type)
+
+    def post_user_message(self, content: str = "", uploads: list[Upload] | None = None, *,
+                          user: int | None = None, channel: int | None = None) -> dict[str, Any]:
+        """A message a user posts in a channel (with files), e.g. for a context menu to act on."""
+        channel_id = channel or self.default_channel_id
+        author = self.users[user or self.owner_id]
+        attachments = [self.upload(u, channel_id) for u in uploads or []]
+        message = p.message(p.snowflake(), channel_id, author, guild_id=self.guild_of(channel_id),
+                            content=content, attachments=attachments)
+        self.messages[int(message["id"])] = message
+        return message
 
     def cdn_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         """A signed attachment URL like Discord's CDN: ``ex`` (expiry), ``is`` (issued), ``hm``."""

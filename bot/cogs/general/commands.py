@@ -17,6 +17,7 @@ from bot.cogs.music.converters import checked_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
 from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
+from bot.results import origin_line, recall_result
 from workers import contracts
 
 if TYPE_CHECKING:
@@ -109,11 +110,37 @@ def _genre_defaults(model_dir: Path) -> list[str]:
     return lines
 
 
+NOT_A_RESULT = "“Variation” works on my results only: right-click an article or a piece I made."
+# What each message context menu does, for /help (its name is the menu's).
+MENU_HELP = {
+    "Continue this MIDI": "/continue on the message's MIDI file",
+    "Write more": "a new article that goes on from where the article ended",
+    "Variation": "the same request with a new random seed",
+}
+
+
 class General(commands.Cog):
     """Everything around the generators."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
+        self.variation_menu = app_commands.ContextMenu(name="Variation", callback=self.variation)
+        app_commands.allowed_installs(guilds=True, users=True)(self.variation_menu)
+        app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(self.variation_menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.variation_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.variation_menu.name, type=self.variation_menu.type)
+
+    async def variation(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """"Variation" on a result: the same job, a new random seed, linked to the result."""
+        previous = await recall_result(self.bot.store, message, self.bot.application_id, NOT_A_RESULT)
+        job = dataclasses.replace(contracts.job_from_dict(previous.job), job_id=contracts.new_job_id(),
+                                  rng_seed=None)
+        await self.bot.runner.start(interaction, job, previous.task_name, clip(f"variation of {previous.label}", 100),
+                                    origin_line("Variation of", message))
 
     # --- /queue and /cancel ---------------------------------------------------
 
@@ -199,14 +226,22 @@ class General(commands.Cog):
         embed = discord.Embed(title="wikimuse", description=(
             "I write Wikipedia-style articles and compose music with neural networks. "
             "Jobs wait in a queue; I edit my reply while they run."))
-        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)[:25]:
+        fields, menus = [], []
+        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
             if isinstance(command, app_commands.Command):
-                embed.add_field(name=f"/{command.name}", value=clip(command.description, 1024), inline=False)
+                fields.append((f"/{command.name}", command.description))
             elif isinstance(command, app_commands.Group):  # e.g. /challenge create, submit, ...
                 subs = ", ".join(f"`{c.name}`" for c in command.commands)
-                embed.add_field(name=f"/{command.name}", value=clip(f"{command.description}: {subs}", 1024),
-                                inline=False)
-        embed.set_footer(text="Buttons under a result make another take: a new seed, a variation, a longer one.")
+                fields.append((f"/{command.name}", f"{command.description}: {subs}"))
+            elif isinstance(command, app_commands.ContextMenu):
+                what = MENU_HELP.get(command.name)
+                menus.append(f"**{command.name}**" + (f": {what}" if what else ""))
+        if menus:
+            fields.append(("Right-click a message → Apps", "\n".join(menus)))
+        for name, value in fields[:25]:  # an embed's limit (today there are far fewer)
+            embed.add_field(name=name, value=clip(value, 1024), inline=False)
+        embed.set_footer(text="Buttons under a result make another take: a new seed, a variation, a longer one, "
+                              "or your own edit of its parameters.")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="about")

@@ -10,13 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.music.converters import (
+    MIDI_EXTENSIONS,
     check_midi_attachment,
     checked_genre,
     genre_choices,
     read_midi_upload,
 )
-from bot.errors import BotError
+from bot.errors import BadInput, BotError
 from bot.presenters import NO_MENTIONS
+from bot.results import origin_line
 from bot.validation import clean_text, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob
@@ -40,11 +42,32 @@ def compose_label(job: ComposeJob) -> str:
     return f"{job.genre.replace('_', ' ')} piece"
 
 
+NO_MIDI = ("That message has no MIDI file to continue. Right-click a message with a `.mid` "
+           "attachment, or use /continue with your file.")
+
+
+def midi_attachment(message: discord.Message) -> discord.Attachment:
+    """The first MIDI file attached to ``message`` (:class:`BadInput` when there is none)."""
+    for attachment in message.attachments:
+        if attachment.filename.lower().endswith(MIDI_EXTENSIONS):
+            return attachment
+    raise BadInput(NO_MIDI)
+
+
 class Music(commands.Cog):
     """Music from the LSTM composer, the seq2seq continuer and the RBM/NADE models."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
+        # Right-click a message -> Apps (a context menu cannot be a method decorator in a cog).
+        self.continue_menu = app_commands.ContextMenu(name="Continue this MIDI", callback=self.continue_message)
+        app_commands.guild_only(self.continue_menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.continue_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.continue_menu.name, type=self.continue_menu.type)
 
     async def _default_genre(self, guild_id: int | None) -> str | None:
         if guild_id is None:
@@ -105,6 +128,15 @@ class Music(commands.Cog):
         genre: str | None = None,
     ) -> None:
         """Continue your MIDI file: you get your piece plus the continuation."""
+        await self._continue(interaction, midi, bars, genre)
+
+    async def continue_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """"Continue this MIDI": /continue on the first MIDI file of a message."""
+        await self._continue(interaction, midi_attachment(message), contracts.CONTINUE_BARS_DEFAULT, None,
+                             note=origin_line("Continuation of", message))
+
+    async def _continue(self, interaction: discord.Interaction, midi: discord.Attachment, bars: int,
+                        genre: str | None, note: str = "") -> None:
         # The options are checked before the file is downloaded; the file fills the job after.
         options = validated(ContinueJob(job_id=contracts.new_job_id(), midi_b64="", bars=bars,
                                         genre=checked_genre(genre, required=False), filename=midi.filename[:100]))
@@ -115,7 +147,7 @@ class Music(commands.Cog):
             data = await read_midi_upload(midi, interaction.filesize_limit)
             job = dataclasses.replace(options, midi_b64=contracts.b64encode(data))
             label = f"continuation of {midi.filename[:40]}"
-            await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label)
+            await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label, note)
         except BotError as exc:  # the reply is deferred: the refusal replaces "thinking…"
             await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 
 from bot.errors import BadInput
 from bot.presenters import clip, quote_user_text
+from bot.results import origin_line, recall_result
 from bot.validation import clean_text, fit_alphabet, validated
 from workers import contracts
 from workers.contracts import WikiJob
@@ -64,11 +66,44 @@ def wiki_label(job: WikiJob) -> str:
     return f"article “{clip(job.seed.splitlines()[0], 40)}”"
 
 
+NOT_AN_ARTICLE = "“Write more” works on my articles only: right-click an article I wrote with /wiki."
+
+
+def seed_from_tail(tail: str) -> str:
+    """The seed that goes on from an article's end: its last characters, from a word's start."""
+    text = tail.strip()[-contracts.WIKI_SEED_MAX_CHARS:]
+    space = re.search(r"\s", text)
+    if space is not None and len(text) - space.end() >= 20:  # not from the middle of a word
+        text = text[space.end():].strip()
+    return text
+
+
 class Wiki(commands.Cog):
     """Wikipedia-style articles from the character-level LSTM."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
+        self.write_more_menu = app_commands.ContextMenu(name="Write more", callback=self.write_more)
+        app_commands.allowed_installs(guilds=True, users=True)(self.write_more_menu)
+        app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(self.write_more_menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.write_more_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.write_more_menu.name, type=self.write_more_menu.type)
+
+    async def write_more(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """"Write more" on an article: a new article that starts where that one ended."""
+        previous = await recall_result(self.bot.store, message, self.bot.application_id, NOT_AN_ARTICLE)
+        if previous.task_name != contracts.TASK_WIKI or not previous.tail.strip():
+            raise BadInput(NOT_AN_ARTICLE)
+        before = contracts.job_from_dict(previous.job)
+        job, note = wiki_job(seed_from_tail(previous.tail), before.length, before.temperature,
+                             top_p=before.top_p)
+        lines = "\n".join(line for line in (origin_line("Continuation of", message), note) if line)
+        await self.bot.runner.start(interaction, job, contracts.TASK_WIKI,
+                                    clip(f"continuation of {previous.label}", 100), lines)
 
     @app_commands.command(name="wiki")
     @app_commands.allowed_installs(guilds=True, users=True)
