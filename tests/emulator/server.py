@@ -297,9 +297,12 @@ class DiscordEmulator(Gateway):
 
         ``values`` (by a text input's custom_id or label) replace what the modal prefilled.
         Discord's client submits only what the inputs allow, so a value outside an input's
-        required/min/max length is an :class:`EmulatorError`, not a submission."""
+        required/min/max length is an :class:`EmulatorError`, not a submission; and a modal
+        closes once submitted (a second try needs a new one)."""
         if record.callback_type != CALLBACK_MODAL:
             raise EmulatorError(f"interaction {record.id} was not answered with a modal")
+        if record.modal_submitted:
+            raise EmulatorError("that modal was submitted already, which closed it")
         modal = record.callback_json["data"]
         values = dict(values or {})
         rows = []
@@ -316,6 +319,7 @@ class DiscordEmulator(Gateway):
                 {"type": 4, "custom_id": text_input["custom_id"], "value": value}]})
         if values:
             raise EmulatorError(f"the modal has no inputs {sorted(values)}")
+        record.modal_submitted = True
         data = {"custom_id": modal["custom_id"], "components": rows}
         submit = self._new_interaction(INTERACTION_MODAL_SUBMIT, data, user or record.user_id,
                                        record.channel_id, message_payload=record.payload.get("message"))

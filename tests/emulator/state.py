@@ -116,6 +116,7 @@ class InteractionRecord:
     expired: bool = False
     followup_edited_original: bool = False  # the first followup after a deferral edited it
     callback_attempts: list[int] = field(default_factory=list)  # callback types tried, refused too
+    modal_submitted: bool = False  # the modal it was answered with was submitted (and so closed)
 
     @property
     def status_seen(self) -> bool:
