@@ -12,10 +12,11 @@ import pytest
 
 from tests.emulator import payloads as p
 from tests.emulator.ratelimits import template_of
-from tests.emulator.rules import check_commands, check_message
+from tests.emulator.rules import check_commands, check_message, check_modal
 from tests.emulator.server import (
     CALLBACK_AUTOCOMPLETE,
     CALLBACK_DEFERRED_MESSAGE,
+    CALLBACK_MODAL,
     DiscordEmulator,
     EmulatorError,
 )
@@ -78,6 +79,86 @@ def test_documented_limits_beyond_the_spec():
     text = repr(check_commands(commands))
     for where in ("0.name", "1.description", "1.options.1: Required options", "1.options.1.choices"):
         assert where in text, text
+
+
+def test_modal_and_context_menu_limits():
+    def text_input(**extra: Any) -> dict[str, Any]:
+        return {"type": 1, "components": [{"type": 4, "custom_id": "c", "style": 1, "label": "l", **extra}]}
+
+    assert not check_modal({"custom_id": "m", "title": "t", "components": [text_input(value="v")] * 5})
+    text = repr(check_modal({"custom_id": "m" * 101, "title": "t" * 46, "components": [text_input()] * 6}))
+    for where in ("data.title", "data.custom_id", "data.components: Must be between 1 and 5"):
+        assert where in text, text
+    text = repr(check_modal({"custom_id": "m", "title": "t", "components": [
+        text_input(label="l" * 46), text_input(value="v" * 11, max_length=10),
+        text_input(min_length=5, max_length=4), text_input(max_length=4001),
+        {"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "b", "label": "button"}]}]}))
+    for where in ("components.0.components.0.label", "components.1.components.0.value",
+                  "components.2.components.0.min_length", "components.3.components.0.max_length",
+                  "components.4.components.0.type"):
+        assert where in text, text
+    assert "data.components" in repr(check_modal({"custom_id": "m", "title": "t", "components": []}))
+    # Message commands: any case and spaces, up to 32 characters, no description or options;
+    # their names may repeat a slash command's.
+    menus = [{"name": "Write more", "type": 3}, {"name": "write", "description": "d", "type": 1},
+             {"name": "write", "type": 3}, {"name": "x" * 33, "type": 3},
+             {"name": "Bad", "type": 3, "description": "no", "options": [{"name": "a", "type": 3}]},
+             {"name": "Write more", "type": 3}]
+    text = repr(check_commands(menus))
+    assert "0." not in text and "1." not in text and "2." not in text, text
+    for where in ("3.name", "4.description", "4.options", "5.name: Application command names must be unique"):
+        assert where in text, text
+
+
+async def test_message_commands_and_modals_in_the_emulator(discord_emulator):
+    discord_emulator.expect_invalid = True
+    bot = _plain_bot()
+    seen: list[str] = []
+    codes: list[int] = []
+
+    class Ask(discord.ui.Modal, title="Name it"):
+        name: discord.ui.TextInput = discord.ui.TextInput(label="Name", max_length=10)
+
+        async def on_submit(self, interaction: discord.Interaction) -> None:
+            seen.append(self.name.value)
+            try:  # a modal in answer to a modal: Discord refuses it
+                await interaction.response.send_modal(Ask())
+            except discord.HTTPException as exc:
+                codes.append(exc.code)
+
+    @bot.tree.context_menu(name="Name this")
+    async def name_this(interaction: discord.Interaction, message: discord.Message) -> None:
+        seen.append(f"{message.content} by {message.author.name}")
+        await interaction.response.send_modal(Ask())
+
+    @bot.tree.context_menu(name="Too long")
+    async def too_long(interaction: discord.Interaction, message: discord.Message) -> None:
+        modal = discord.ui.Modal(title="a title of more than forty-five characters, far too long")
+        modal.add_item(discord.ui.TextInput(label="l"))
+        try:
+            await interaction.response.send_modal(modal)
+        except discord.HTTPException as exc:
+            codes.append(exc.code)
+
+    async with connected(bot, discord_emulator):
+        await bot.tree.sync()
+        assert {c["name"]: c["type"] for c in discord_emulator.commands[None]} == {"Name this": 3, "Too long": 3}
+        alice = discord_emulator.add_user("alice")
+        message = discord_emulator.post_user_message("hello", user=alice)
+        with pytest.raises(EmulatorError, match="no message command"):
+            await discord_emulator.message_command("Nope", int(message["id"]))
+        record = await discord_emulator.wait_for_callback(
+            await discord_emulator.message_command("Name this", int(message["id"])))
+        assert record.callback_type == CALLBACK_MODAL
+        assert record.payload["data"]["target_id"] == message["id"]
+        with pytest.raises(EmulatorError, match="does not submit 0 characters"):
+            await discord_emulator.submit_modal(record, {"Name": ""})  # required
+        await discord_emulator.submit_modal(record, {"Name": "Bob"})
+        await discord_emulator.wait_for(lambda: codes, 5, "the refused modal")
+        await discord_emulator.message_command("Too long", int(message["id"]))
+        await discord_emulator.wait_for(lambda: len(codes) == 2, 5, "the refused title")
+    assert seen == ["hello by alice", "Bob"] and codes == [50035, 50035]
+    assert [r.rule for r in discord_emulator.invalid_requests()] == ["interactions", "spec"]
 
 
 async def test_an_invalid_body_answers_400_50035_and_is_counted(discord_emulator: DiscordEmulator):
