@@ -56,7 +56,7 @@ async def test_compose_posts_one_message_with_embed_audio_midi_png_and_buttons(
         assert "Length" in fields and "Generated in" in fields
         job_id = custom_ids(message)[0].rsplit(":", 1)[1]
         assert custom_ids(message) == [f"wm:regen:{job_id}", f"wm:vary:{job_id}",
-                                       f"wm:longer:{job_id}", f"wm:genre:{job_id}"]
+                                       f"wm:longer:{job_id}", f"wm:edit:{job_id}", f"wm:genre:{job_id}"]
         assert_progress_edits(discord_emulator.original_edits(record), ("composing", "queued"))
 
         # Buttons: each makes a new deferred reply with a new clip; the genre select changes genre.

@@ -52,7 +52,7 @@ async def test_wiki_through_redis_celery_and_tensorflow(discord_emulator, redis_
         message = await _assert_wiki_flow(discord_emulator, "The history of", timeout=120)
         ids = [c["custom_id"] for row in message["components"] for c in row["components"]]
         job_id = ids[0].rsplit(":", 1)[1]
-        assert ids == [f"wm:regen:{job_id}", f"wm:vary:{job_id}", f"wm:longer:{job_id}"]
+        assert ids == [f"wm:regen:{job_id}", f"wm:vary:{job_id}", f"wm:longer:{job_id}", f"wm:edit:{job_id}"]
         # Regenerate: a new article from the same seed, as a new reply.
         user = discord_emulator.interactions[next(iter(discord_emulator.interactions))].user_id
         click = await discord_emulator.click(int(message["id"]), ids[0], user=user)

@@ -18,7 +18,7 @@ from bot.cogs.music.converters import (
 )
 from bot.errors import BadInput, BotError
 from bot.presenters import NO_MENTIONS
-from bot.results import origin_line
+from bot.results import origin_line, result_job_id
 from bot.validation import clean_text, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob
@@ -131,8 +131,15 @@ class Music(commands.Cog):
         await self._continue(interaction, midi, bars, genre)
 
     async def continue_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """"Continue this MIDI": /continue on the first MIDI file of a message."""
-        await self._continue(interaction, midi_attachment(message), contracts.CONTINUE_BARS_DEFAULT, None,
+        """"Continue this MIDI": /continue on the first MIDI file of a message (one of my clips
+        goes on in its own genre)."""
+        midi = midi_attachment(message)
+        genre = None
+        job_id = result_job_id(message, self.bot.application_id)
+        if job_id is not None:
+            previous = await self.bot.store.recall_job(job_id)
+            genre = previous.job.get("genre") if previous is not None else None
+        await self._continue(interaction, midi, contracts.CONTINUE_BARS_DEFAULT, genre,
                              note=origin_line("Continuation of", message))
 
     async def _continue(self, interaction: discord.Interaction, midi: discord.Attachment, bars: int,
