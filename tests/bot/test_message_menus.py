@@ -64,10 +64,6 @@ async def queued_job(bot, emulator: DiscordEmulator, record) -> PendingJob:
     return job
 
 
-def jump_url(emulator: DiscordEmulator, message: dict) -> str:
-    return f"https://discord.com/channels/{emulator.guild_id}/{message['channel_id']}/{message['id']}"
-
-
 async def test_menus_refuse_messages_they_do_not_apply_to(discord_emulator, scratch_redis_url):
     emulator = discord_emulator
     async with running_bot(emulator, redis_url=scratch_redis_url):
@@ -89,7 +85,7 @@ async def test_menus_and_the_edit_modal_build_on_a_delivered_article(discord_emu
     async with running_bot(emulator, redis_url=scratch_redis_url) as bot:
         alice, bob = emulator.add_user("alice"), emulator.add_user("bob")
         article = await deliver_article(bot, emulator, alice)
-        source = jump_url(emulator, article)
+        source = emulator.jump_url(article)
         # The result shows every parameter of its job, and carries an Edit button.
         footer = article["embeds"][0]["footer"]["text"]
         assert footer.splitlines()[-1] == ("length 400 · temperature 0.7 · top-k 0 · top-p 0.9 · seed 1234"

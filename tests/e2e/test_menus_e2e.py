@@ -24,10 +24,6 @@ def parameters(message: dict) -> str:
     return message["embeds"][0]["footer"]["text"].splitlines()[-1]
 
 
-def jump_url(emulator: DiscordEmulator, message: dict) -> str:
-    return f"https://discord.com/channels/{emulator.guild_id}/{message['channel_id']}/{message['id']}"
-
-
 async def test_menus_and_edit_build_on_real_results(discord_emulator, music_stack_url):
     emulator = discord_emulator
     async with running_bot(emulator, redis_url=music_stack_url):
@@ -50,7 +46,7 @@ async def test_menus_and_edit_build_on_real_results(discord_emulator, music_stac
             result_of(emulator, await emulator.submit_modal(edit, {"wm:field:length": "120"})),
             result_of(emulator, await emulator.message_command("Continue this MIDI", int(clip["id"]), user=alice)))
 
-    source = jump_url(emulator, article)
+    source = emulator.jump_url(article)
     assert more["content"].startswith(f"Continuation of {source}")
     assert parameters(more).startswith("length 150 · temperature 0.7 ·")
     assert variation["content"] == f"Variation of {source}"
@@ -59,6 +55,6 @@ async def test_menus_and_edit_build_on_real_results(discord_emulator, music_stac
     # The modal kept the article's seed: only the length changed.
     assert parameters(edited) == parameters(article).replace("length 150", "length 120")
     # A clip continued in its own genre, linked to it, and playable.
-    assert continued["content"] == f"Continuation of {jump_url(emulator, clip)}"
+    assert continued["content"] == f"Continuation of {emulator.jump_url(clip)}"
     assert continued["embeds"][0]["title"] == "Continuation: chorale"
     assert any(name.endswith(".mid") for name in emulator.files_of(continued))

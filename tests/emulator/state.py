@@ -378,6 +378,11 @@ class EmulatorState:
                             self.cdn_url(channel_id or self.default_channel_id, attachment_id,
                                           upload.filename), upload.content_type)
 
+    def jump_url(self, message: dict[str, Any]) -> str:
+        """The link Discord's client opens a message with (``Message.jump_url``)."""
+        guild = message.get("guild_id") or "@me"
+        return f"https://discord.com/channels/{guild}/{message['channel_id']}/{message['id']}"
+
     def post_user_message(self, content: str = "", uploads: list[Upload] | None = None, *,
                           user: int | None = None, channel: int | None = None) -> dict[str, Any]:
         """A message a user posts in a channel (with files), e.g. for a context menu to act on."""

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import safety
+from bot.cogs.menus import MenuCog, message_menu
 from bot.cogs.music.converters import checked_genre
 from bot.errors import BadInput, send_ephemeral
 from bot.jobs import STATE_QUEUED
@@ -119,20 +119,12 @@ MENU_HELP = {
 }
 
 
-class General(commands.Cog):
+class General(MenuCog):
     """Everything around the generators."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
-        self.variation_menu = app_commands.ContextMenu(name="Variation", callback=self.variation)
-        app_commands.allowed_installs(guilds=True, users=True)(self.variation_menu)
-        app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(self.variation_menu)
-
-    async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.variation_menu)
-
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.variation_menu.name, type=self.variation_menu.type)
+        self.menus = (message_menu("Variation", self.variation),)
 
     async def variation(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """"Variation" on a result: the same job, a new random seed, linked to the result."""

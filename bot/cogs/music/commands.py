@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.cogs.menus import MenuCog, message_menu
 from bot.cogs.music.converters import (
     MIDI_EXTENSIONS,
     check_midi_attachment,
@@ -54,20 +54,12 @@ def midi_attachment(message: discord.Message) -> discord.Attachment:
     raise BadInput(NO_MIDI)
 
 
-class Music(commands.Cog):
+class Music(MenuCog):
     """Music from the LSTM composer, the seq2seq continuer and the RBM/NADE models."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
-        # Right-click a message -> Apps (a context menu cannot be a method decorator in a cog).
-        self.continue_menu = app_commands.ContextMenu(name="Continue this MIDI", callback=self.continue_message)
-        app_commands.guild_only(self.continue_menu)
-
-    async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.continue_menu)
-
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.continue_menu.name, type=self.continue_menu.type)
+        self.menus = (message_menu("Continue this MIDI", self.continue_message, guild_only=True),)
 
     async def _default_genre(self, guild_id: int | None) -> str | None:
         if guild_id is None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
+from bot.cogs.menus import MenuCog, message_menu
 from bot.errors import BadInput
 from bot.presenters import clip, quote_user_text
 from bot.results import origin_line, recall_result
@@ -78,20 +78,12 @@ def seed_from_tail(tail: str) -> str:
     return text
 
 
-class Wiki(commands.Cog):
+class Wiki(MenuCog):
     """Wikipedia-style articles from the character-level LSTM."""
 
     def __init__(self, bot: CogHost) -> None:
         self.bot = bot
-        self.write_more_menu = app_commands.ContextMenu(name="Write more", callback=self.write_more)
-        app_commands.allowed_installs(guilds=True, users=True)(self.write_more_menu)
-        app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(self.write_more_menu)
-
-    async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.write_more_menu)
-
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.write_more_menu.name, type=self.write_more_menu.type)
+        self.menus = (message_menu("Write more", self.write_more),)
 
     async def write_more(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """"Write more" on an article: a new article that starts where that one ended."""
