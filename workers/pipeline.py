@@ -34,13 +34,6 @@ def _noop(_: Progress) -> None:
     pass
 
 
-def run_wiki(
-    job: WikiJob, settings: WorkerSettings, progress: ProgressCallback | None = None
-) -> WikiResult | ErrorResult:
-    """Write one article. See :func:`run_wiki_batch`."""
-    return run_wiki_batch([job], settings, [progress or _noop])[0]
-
-
 def run_wiki_batch(
     jobs: Sequence[WikiJob],
     settings: WorkerSettings,
