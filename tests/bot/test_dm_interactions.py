@@ -24,11 +24,11 @@ async def answered(emulator: DiscordEmulator, record: InteractionRecord) -> Inte
 
 
 async def test_dm_and_private_channel_interactions_reach_the_bot_as_discord_sends_them(
-        discord_emulator, scratch_redis_url):
+        discord_emulator, scratch_redis_url, tmp_path):
     emulator = discord_emulator
     alice, bob = emulator.add_user("alice"), emulator.add_user("bob")
     group = emulator.add_private_channel(alice, bob)
-    async with running_bot(emulator, redis_url=scratch_redis_url, daily_quota_per_guild=1):
+    async with running_bot(emulator, redis_url=scratch_redis_url, data_dir=tmp_path, daily_quota_per_guild=1):
         in_dm = await answered(emulator, await emulator.invoke("wiki", {"seed": "The fox"},
                                                                user=alice, dm=True))
         in_group = await answered(emulator, await emulator.invoke(
