@@ -374,7 +374,8 @@ async def _new_thread(em: EmulatorState, parent_id: int, body: dict[str, Any],
     """Open a thread the bot owns, and tell the bot (THREAD_CREATE), as Discord does."""
     thread_id = em.add_thread(parent_id, body["name"], thread_id=thread_id,
                               auto_archive_duration=int(body.get("auto_archive_duration") or 1440))
-    await em.dispatch("THREAD_CREATE", {**em.channels[thread_id], "newly_created": True})
+    if em.connected_bot():
+        await em.dispatch("THREAD_CREATE", {**em.channels[thread_id], "newly_created": True})
     return em.channels[thread_id]
 
 

@@ -147,14 +147,14 @@ class DiscordEmulator(Gateway):
     async def create_thread(self, parent_id: int, name: str, *, owner_id: int | None = None) -> int:
         """A member opens a public thread under a channel; connected clients hear THREAD_CREATE."""
         thread_id = self.add_thread(parent_id, name, owner_id=owner_id or self.owner_id)
-        if self.active_session is not None:
+        if self.connected_bot():
             await self.dispatch("THREAD_CREATE", {**self.channels[thread_id], "newly_created": True})
         return thread_id
 
     async def archive_thread(self, thread_id: int) -> None:
         """Archive a thread (as after its auto-archive duration), and tell clients (THREAD_UPDATE)."""
         self.channels[thread_id]["thread_metadata"].update(archived=True, archive_timestamp=p.iso_now())
-        if self.active_session is not None:
+        if self.connected_bot():
             await self.dispatch("THREAD_UPDATE", self.channels[thread_id])
 
     async def set_bot_permissions(self, channel_id: int, *, deny: int = 0) -> None:

@@ -369,6 +369,10 @@ class EmulatorState:
                     return command
         return None
 
+    def connected_bot(self) -> bool:
+        """Whether a client has identified (and hears the gateway's events)."""
+        return any(s.identify is not None for s in self.sessions.values())
+
     async def dispatch(self, event: str, data: dict[str, Any],
                        session: GatewaySession | None = None) -> None:
         """Send a gateway event to the bot (the gateway, :mod:`tests.emulator.gateway`, does)."""
