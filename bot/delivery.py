@@ -123,11 +123,14 @@ class JobRunner:
             await self._release_quietly(interaction.user.id, job_id)
             await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
             return None
-        if post is not None:
-            await interaction.edit_original_response(
-                content=f"Your {presenters.quote_user_text(label, 100)} gets a post of its own: {post.mention}",
-                allowed_mentions=NO_MENTIONS)
         self.spawn(self._follow_safely(interaction, pending))
+        if post is not None:
+            try:
+                await interaction.edit_original_response(
+                    content=f"Your {presenters.quote_user_text(label, 100)} gets a post of its own: {post.mention}",
+                    allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:  # the job goes on; its result goes to the post
+                log.warning("could not point to the forum post: %s", exc, extra={"job_id": job_id})
         return pending
 
     async def acknowledge(self, interaction: discord.Interaction, task_name: str) -> None:
