@@ -38,22 +38,40 @@ def database_url(settings: BotSettings) -> str:
     return settings.database_url or default_sqlite_url(settings.data_dir)
 
 
+def guild_only(command: object) -> bool:
+    """Whether a command (or its group) is for guilds only: Discord does not offer it in
+    DMs or private channels, so one arriving there was forced through."""
+    root = getattr(command, "root_parent", None) or command
+    contexts = getattr(root, "allowed_contexts", None)
+    if contexts is not None:
+        return not (contexts.dm_channel or contexts.private_channel)
+    return bool(getattr(root, "guild_only", False))
+
+
 class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
-    """The command tree: the guild allow-list and the one error handler."""
+    """The command tree: the guild allow-list, guild-only commands kept in guilds, and the
+    one error handler."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None and guild_only(interaction.command):
+            await self._refuse(interaction, "This command works only in a server.")
+            return False
         allowed = self.client.settings.allowed_guild_ids
         if allowed and interaction.guild_id not in allowed:
-            if interaction.type is discord.InteractionType.autocomplete:
-                # Discord takes only an autocomplete result (type 8) here: offer nothing.
-                try:
-                    await interaction.response.autocomplete([])
-                except discord.HTTPException:
-                    pass
-            else:
-                await errors.send_ephemeral(interaction, "wikimuse is not enabled in this server.")
+            await self._refuse(interaction, "wikimuse is not enabled in this server.")
             return False
         return True
+
+    @staticmethod
+    async def _refuse(interaction: discord.Interaction, text: str) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            # Discord takes only an autocomplete result (type 8) here: offer nothing.
+            try:
+                await interaction.response.autocomplete([])
+            except discord.HTTPException:
+                pass
+        else:
+            await errors.send_ephemeral(interaction, text)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await errors.handle_app_command_error(interaction, error)

@@ -118,18 +118,48 @@ class JobRunner:
                 await self._release_quietly(interaction.user.id, job_id)
                 raise
         try:
-            pending = await self.submit(interaction, job, task_name, label, note)
+            post = await self.open_post(interaction, label)
+            pending = await self.submit(interaction, job, task_name, label, note, post=post)
         except BotError as exc:
             await self._release_quietly(interaction.user.id, job_id)
             await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
             return None
         self.spawn(self._follow_safely(interaction, pending))
+        if post is not None:
+            try:
+                await interaction.edit_original_response(
+                    content=f"Your {presenters.quote_user_text(label, 100)} gets a post of its own: {post.mention}",
+                    allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:  # the job goes on; its result goes to the post
+                log.warning("could not point to the forum post: %s", exc, extra={"job_id": job_id})
         return pending
 
     async def acknowledge(self, interaction: discord.Interaction, task_name: str) -> None:
-        """Defer ``interaction`` ("thinking…"), the reply a result will later replace."""
-        await interaction.response.defer(thinking=True)
+        """Defer ``interaction`` ("thinking…"), the reply a result will later replace; in a
+        forum, privately (the result goes to a post of its own, :meth:`open_post`)."""
+        await interaction.response.defer(thinking=True, ephemeral=in_forum(interaction))
         metrics.observe(task_name, "ack", (discord.utils.utcnow() - interaction.created_at).total_seconds())
+
+    async def open_post(self, interaction: discord.Interaction, label: str) -> discord.Thread | None:
+        """In a forum channel, a post (a thread with its first message) for the result; None
+        elsewhere.
+
+        Raises:
+            NotAllowed: the bot may not post in the forum.
+        """
+        forum = interaction.channel
+        if not isinstance(forum, discord.ForumChannel):
+            return None
+        quoted = presenters.quote_user_text(label, 100)
+        try:
+            created = await forum.create_thread(
+                name=presenters.clip(label, 100),
+                content=f"<@{interaction.user.id}> asked for {quoted}; it follows here.",
+                allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("cannot open a post in forum %s: %s", forum.id, exc)
+            raise NotAllowed("I cannot open a post in this forum (I need Send Messages there).") from exc
+        return created.thread
 
     async def _release_quietly(self, user_id: int, job_id: str) -> None:
         try:
@@ -155,13 +185,15 @@ class JobRunner:
             self._following.discard(pending.job_id)
 
     async def submit(self, interaction: discord.Interaction, job: Contract, task_name: str,
-                     label: str, note: str = "") -> PendingJob:
-        """Persist and enqueue ``job`` for a deferred ``interaction``."""
+                     label: str, note: str = "", post: discord.Thread | None = None) -> PendingJob:
+        """Persist and enqueue ``job`` for a deferred ``interaction``; its result goes to
+        ``post`` (a forum post) when given, else replaces the deferred reply."""
         pending = PendingJob(
             job_id=job.job_id, task_name=task_name, user_id=interaction.user.id,  # type: ignore[attr-defined]
-            channel_id=interaction.channel_id, guild_id=interaction.guild_id,
-            interaction_token=interaction.token, application_id=interaction.application_id,
-            job=job.to_dict(), label=label, note=note)
+            channel_id=post.id if post is not None else interaction.channel_id,
+            guild_id=interaction.guild_id,
+            interaction_token=None if post is not None else interaction.token,
+            application_id=interaction.application_id, job=job.to_dict(), label=label, note=note)
         self._following.add(pending.job_id)  # before the pending scan can see it
         try:
             await self.store.add_pending(pending)
@@ -200,7 +232,7 @@ class JobRunner:
             nonlocal running_since
             if running_since is None and status.state != STATE_QUEUED:
                 running_since = time.monotonic()
-            if time.time() - pending.created_at > 14 * 60:  # the token is about to expire
+            if not pending.token_valid(margin=60):  # expiring, or a forum post's result
                 return
             await editor.show(self.progress_line(status, spec))
 
@@ -451,6 +483,10 @@ class JobRunner:
                         pending.channel_id, exc.text, extra={"job_id": pending.job_id})
             metrics.count_failure(pending.task_name, metrics.UNDELIVERABLE)
             return None
+
+
+def in_forum(interaction: discord.Interaction) -> bool:
+    return isinstance(interaction.channel, discord.ForumChannel)
 
 
 def channel_permissions(channel: Any) -> discord.Permissions | None:

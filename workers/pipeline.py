@@ -34,13 +34,6 @@ def _noop(_: Progress) -> None:
     pass
 
 
-def run_wiki(
-    job: WikiJob, settings: WorkerSettings, progress: ProgressCallback | None = None
-) -> WikiResult | ErrorResult:
-    """Write one article. See :func:`run_wiki_batch`."""
-    return run_wiki_batch([job], settings, [progress or _noop])[0]
-
-
 def run_wiki_batch(
     jobs: Sequence[WikiJob],
     settings: WorkerSettings,
@@ -69,10 +62,8 @@ def run_wiki_batch(
     results: list[WikiResult | ErrorResult | None] = [None] * len(jobs)
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, job in enumerate(jobs):
-        try:
-            job.validate()
-        except contracts.InvalidJob as exc:
-            results[i] = ErrorResult(job_id=job.job_id, code=contracts.ERR_BAD_INPUT, message=str(exc))
+        if (refused := _refusal(job)) is not None:
+            results[i] = refused
             continue
         groups[(job.model, float(job.temperature), job.top_k, float(job.top_p))].append(i)
 
@@ -162,6 +153,15 @@ def _bad(job_id: str, message: str, code: str = contracts.ERR_BAD_INPUT) -> Erro
     return ErrorResult(job_id=job_id, code=code, message=message)
 
 
+def _refusal(job: contracts.Contract) -> ErrorResult | None:
+    """The bad-input result for a job that fails its contract's checks, else None."""
+    try:
+        job.validate()  # type: ignore[attr-defined]
+    except contracts.InvalidJob as exc:
+        return _bad(job.job_id, str(exc))  # type: ignore[attr-defined]
+    return None
+
+
 def _music_model(genre: str, model: str, settings: WorkerSettings) -> tuple[str, Path] | None:
     """(kind, checkpoint path) for a genre and a model choice, or None when not installed."""
     from models.music import registry
@@ -218,10 +218,8 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     from models.music.pianoroll import steps_for_seconds
 
     report = progress or _noop
-    try:
-        job.validate()
-    except contracts.InvalidJob as exc:
-        return _bad(job.job_id, str(exc))
+    if (refused := _refusal(job)) is not None:
+        return refused
     genre = get_genre(job.genre)
     found = _music_model(genre.name, job.model, settings)
     if found is None:
@@ -267,10 +265,8 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     from models.music.midi_io import MIDIConversionError, midi_bytes_to_roll
 
     report = progress or _noop
-    try:
-        job.validate()
-    except contracts.InvalidJob as exc:
-        return _bad(job.job_id, str(exc))
+    if (refused := _refusal(job)) is not None:
+        return refused
     try:
         data = contracts.b64decode(job.midi_b64) if isinstance(job.midi_b64, str) else b""
     except ValueError:

@@ -51,7 +51,9 @@ class Gateway(EmulatorState):
                        session: GatewaySession | None = None) -> None:
         if session is None:
             guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
-            session = self.session_for(int(guild_id)) if guild_id else self.active_session
+            # Events outside a guild (DMs) go to shard 0, as Discord sends them.
+            session = (self.session_for(int(guild_id)) if guild_id
+                       else self.session_for(0) or self.active_session)
         if session is None:
             raise EmulatorError("no gateway session to dispatch to")
         session.seq += 1

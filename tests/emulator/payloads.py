@@ -23,9 +23,28 @@ PERM_SEND_MESSAGES = 1 << 11
 PERM_EMBED_LINKS = 1 << 14
 PERM_ATTACH_FILES = 1 << 15
 PERM_READ_HISTORY = 1 << 16
+PERM_MENTION_EVERYONE = 1 << 17
 PERM_USE_APP_COMMANDS = 1 << 31
+PERM_CREATE_PUBLIC_THREADS = 1 << 35
+PERM_CREATE_PRIVATE_THREADS = 1 << 36
+PERM_SEND_MESSAGES_IN_THREADS = 1 << 38
 EVERYONE_PERMISSIONS = (PERM_VIEW_CHANNEL | PERM_SEND_MESSAGES | PERM_EMBED_LINKS
-                        | PERM_ATTACH_FILES | PERM_READ_HISTORY | PERM_USE_APP_COMMANDS)
+                        | PERM_ATTACH_FILES | PERM_READ_HISTORY | PERM_USE_APP_COMMANDS
+                        | PERM_CREATE_PUBLIC_THREADS | PERM_SEND_MESSAGES_IN_THREADS)
+# A bot's permissions in its own DM with a user.
+DM_PERMISSIONS = (PERM_VIEW_CHANNEL | PERM_SEND_MESSAGES | PERM_EMBED_LINKS | PERM_ATTACH_FILES
+                  | PERM_READ_HISTORY | PERM_MENTION_EVERYONE)
+# Discord's docs (Interaction object, app_permissions): where a user-installed app is not a
+# member (a group DM, a DM between users), what its interaction responses may do.
+PRIVATE_CHANNEL_APP_PERMISSIONS = PERM_ATTACH_FILES | PERM_EMBED_LINKS | PERM_MENTION_EVERYONE
+
+# Channel types (Discord docs: Channel object).
+CHANNEL_TEXT, CHANNEL_DM, CHANNEL_GROUP_DM = 0, 1, 3
+CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD, CHANNEL_FORUM = 11, 12, 15
+MESSAGE_FLAG_HAS_THREAD = 1 << 5
+# Interaction contexts and installation types (Discord docs: Interactions, Application).
+CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1
 
 # Application command option types (discord.AppCommandOptionType).
 OPTION_SUB_COMMAND, OPTION_SUB_COMMAND_GROUP = 1, 2
@@ -70,6 +89,37 @@ def text_channel(channel_id: int, guild_id: int, name: str, position: int) -> di
         "position": position, "permission_overwrites": [], "nsfw": False, "parent_id": None,
         "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
     }
+
+
+def forum_channel(channel_id: int, guild_id: int, name: str, position: int) -> dict[str, Any]:
+    return {**text_channel(channel_id, guild_id, name, position), "type": CHANNEL_FORUM,
+            "available_tags": [], "default_reaction_emoji": None, "default_sort_order": None,
+            "default_forum_layout": 0, "default_thread_rate_limit_per_user": 0}
+
+
+def thread_channel(thread_id: int, parent: dict[str, Any], name: str, owner_id: int,
+                   auto_archive_duration: int = 1440) -> dict[str, Any]:
+    return {
+        "id": str(thread_id), "type": CHANNEL_PUBLIC_THREAD, "guild_id": parent["guild_id"],
+        "parent_id": parent["id"], "name": name, "owner_id": str(owner_id),
+        "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0,
+        "member_count": 1, "total_message_sent": 0, "flags": 0, "applied_tags": [],
+        "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive_duration,
+                            "archive_timestamp": iso_now(), "locked": False,
+                            "create_timestamp": iso_now()},
+    }
+
+
+def dm_channel(channel_id: int, recipient: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": CHANNEL_DM, "last_message_id": None, "flags": 0,
+            "recipients": [recipient]}
+
+
+def group_dm_channel(channel_id: int, name: str, owner_id: int,
+                     recipients: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": CHANNEL_GROUP_DM, "name": name, "icon": None,
+            "owner_id": str(owner_id), "last_message_id": None, "flags": 0,
+            "recipients": recipients}
 
 
 def member(user_payload: dict[str, Any], role_ids: list[int], permissions: int | None = None) -> dict[str, Any]:
@@ -138,19 +188,25 @@ def message(message_id: int, channel_id: int, author: dict[str, Any], *, guild_i
 
 
 def interaction(*, interaction_id: int, interaction_type: int, token: str, application_id: int,
-                guild_id: int, channel: dict[str, Any], member_payload: dict[str, Any],
+                guild_id: int | None, channel: dict[str, Any], member_payload: dict[str, Any],
                 data: dict[str, Any], app_permissions: int, attachment_size_limit: int,
-                message_payload: dict[str, Any] | None = None) -> dict[str, Any]:
+                message_payload: dict[str, Any] | None = None, context: int = CONTEXT_GUILD,
+                owners: dict[str, str] | None = None) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload. In a guild it carries ``guild_id`` and ``member``;
+    elsewhere (``context`` 1, a DM with the bot, or 2, a private channel) only ``user``."""
     payload: dict[str, Any] = {
         "id": str(interaction_id), "application_id": str(application_id), "type": interaction_type,
-        "token": token, "version": 1, "guild_id": str(guild_id),
-        "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
-        "channel_id": channel["id"], "channel": channel, "member": member_payload,
-        "app_permissions": str(app_permissions), "locale": "en-US", "guild_locale": "en-US",
+        "token": token, "version": 1, "channel_id": channel["id"], "channel": channel,
+        "app_permissions": str(app_permissions), "locale": "en-US",
         "entitlements": [], "entitlement_sku_ids": [],
-        "authorizing_integration_owners": {"0": str(guild_id)}, "context": 0,
+        "authorizing_integration_owners": owners or {"0": str(guild_id)}, "context": context,
         "attachment_size_limit": attachment_size_limit, "data": data,
     }
+    if guild_id is not None:
+        payload.update(guild_id=str(guild_id), member=member_payload, guild_locale="en-US",
+                       guild={"id": str(guild_id), "locale": "en-US", "features": []})
+    else:
+        payload["user"] = member_payload["user"]
     if message_payload is not None:
         payload["message"] = message_payload
     return payload

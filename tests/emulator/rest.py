@@ -341,14 +341,106 @@ async def get_channel(request: web.Request) -> Reply:
 async def create_message(request: web.Request) -> Reply:
     em, r = _context(request)
     channel_id = _channel(em, request)
-    needed = [p.PERM_SEND_MESSAGES] + ([p.PERM_ATTACH_FILES] if r.files else [])
+    thread = em.is_thread(channel_id)
+    send = p.PERM_SEND_MESSAGES_IN_THREADS if thread else p.PERM_SEND_MESSAGES
+    needed = [send] + ([p.PERM_ATTACH_FILES] if r.files else [])
     if r.json and r.json.get("message_reference"):
         needed.append(p.PERM_READ_HISTORY)
     _permitted(em, r, channel_id, *needed)
+    if em.channels[channel_id]["type"] == p.CHANNEL_FORUM:  # posts are threads, not messages
+        return _refuse(r, "limits", 400, 50008, "Cannot send messages in a non-text channel")
+    if thread and em.rules.limits and em.channels[channel_id]["thread_metadata"]["archived"]:
+        return _refuse(r, "limits", 400, 50083, "Thread is archived")
     body = _without_unpermitted_embeds(em, channel_id, r.json)
     if _empty(em, body, r.files):  # e.g. an embed-only message without Embed Links
         return _refuse(r, "limits", 400, 50006, "Cannot send an empty message")
     return 200, em.fresh(em.create_message(channel_id, body, r.files))
+
+
+# --- threads ------------------------------------------------------------------
+
+
+def _thread_name_errors(body: dict[str, Any] | None) -> FormErrors:
+    """Discord's docs (Start Thread): a name of 1 to 100 characters."""
+    errors = FormErrors()
+    name = (body or {}).get("name")
+    if not isinstance(name, str):
+        errors.add(("name",), "BASE_TYPE_REQUIRED", "This field is required")
+    elif not 1 <= len(name) <= r_.THREAD_NAME_MAX:
+        errors.add(("name",), "BASE_TYPE_BAD_LENGTH",
+                   f"Must be between 1 and {r_.THREAD_NAME_MAX} in length.")
+    return errors
+
+
+async def _new_thread(em: EmulatorState, parent_id: int, body: dict[str, Any],
+                      thread_id: int | None = None) -> dict[str, Any]:
+    """Open a thread the bot owns, and tell the bot (THREAD_CREATE), as Discord does."""
+    thread_id = em.add_thread(parent_id, body["name"], thread_id=thread_id,
+                              auto_archive_duration=int(body.get("auto_archive_duration") or 1440))
+    if em.connected_bot():
+        await em.dispatch("THREAD_CREATE", {**em.channels[thread_id], "newly_created": True})
+    return em.channels[thread_id]
+
+
+@routes.route("POST", API + "/channels/{channel_id}/messages/{message_id}/threads")
+async def thread_from_message(request: web.Request) -> Reply:
+    """A public thread started from a message: it takes the message's id."""
+    em, r = _context(request)
+    channel_id, message = _channel_message(em, request)
+    _permitted(em, r, channel_id, p.PERM_CREATE_PUBLIC_THREADS)
+    if em.channels[channel_id]["type"] != p.CHANNEL_TEXT:
+        return _refuse(r, "limits", 400, 50024, "Cannot execute action on this channel type")
+    errors = _thread_name_errors(r.json) if em.rules.limits else FormErrors()
+    if errors:
+        return _invalid(r, "limits", errors)
+    if int(message["id"]) in em.channels:
+        return _refuse(r, "limits", 400, 160004, "A thread has already been created for this message")
+    thread = await _new_thread(em, channel_id, r.json, thread_id=int(message["id"]))
+    message["thread"] = thread
+    message["flags"] = int(message.get("flags") or 0) | p.MESSAGE_FLAG_HAS_THREAD
+    return 201, thread
+
+
+@routes.route("POST", API + "/channels/{channel_id}/threads")
+async def start_thread(request: web.Request) -> Reply:
+    """A thread without a message in a text channel (Create Public Threads), or a forum
+    post (Send Messages), which needs its first message."""
+    em, r = _context(request)
+    channel_id = _channel(em, request)
+    kind = em.channels[channel_id]["type"]
+    forum = kind == p.CHANNEL_FORUM
+    body = r.json if isinstance(r.json, dict) else {}
+    if forum:
+        needed = [p.PERM_SEND_MESSAGES] + ([p.PERM_ATTACH_FILES] if r.files else [])
+    else:  # Discord's default without a message is a private thread
+        private = body.get("type", p.CHANNEL_PRIVATE_THREAD) == p.CHANNEL_PRIVATE_THREAD
+        needed = [p.PERM_CREATE_PRIVATE_THREADS if private else p.PERM_CREATE_PUBLIC_THREADS]
+    _permitted(em, r, channel_id, *needed)
+    if kind not in (p.CHANNEL_TEXT, p.CHANNEL_FORUM):
+        return _refuse(r, "limits", 400, 50024, "Cannot execute action on this channel type")
+    errors = _thread_name_errors(body) if em.rules.limits else FormErrors()
+    starter = body.get("message")
+    if em.rules.limits and forum:
+        if not isinstance(starter, dict):
+            errors.add(("message",), "BASE_TYPE_REQUIRED", "This field is required")
+        else:
+            errors.extend(r_.check_message(starter), ("message",))
+    if errors:
+        return _invalid(r, "limits", errors)
+    if forum:
+        starter = _without_unpermitted_embeds(em, channel_id, starter)
+        if _empty(em, starter, r.files):
+            return _refuse(r, "limits", 400, 50006, "Cannot send an empty message")
+    thread = await _new_thread(em, channel_id, body)
+    if not forum:
+        return 201, thread
+    # The starter message has the thread's id, and lives in the thread.
+    message = em.create_message(int(thread["id"]), starter, r.files)
+    del em.messages[int(message["id"])]
+    message["id"] = thread["id"]
+    em.messages[int(thread["id"])] = message
+    thread.update(message_count=1, total_message_sent=1, last_message_id=thread["id"])
+    return 201, {**thread, "message": em.fresh(message)}
 
 
 @routes.route("GET", API + "/channels/{channel_id}/messages/{message_id}")
@@ -489,7 +581,8 @@ def _channel_permission_error(em: EmulatorState, r: RecordedRequest, channel_id:
     if not em.rules.permissions:
         return None
     have = em.bot_permissions(channel_id)
-    if not have & p.PERM_VIEW_CHANNEL:
+    # A group DM the bot is not in: a user-installed app answers there only by webhook.
+    if not em.bot_is_member(channel_id) or not have & p.PERM_VIEW_CHANNEL:
         return _refuse(r, "permissions", 403, 50001, "Missing Access")
     if any(not have & bit for bit in needed):
         return _refuse(r, "permissions", 403, 50013, "Missing Permissions")

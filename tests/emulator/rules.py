@@ -41,6 +41,8 @@ COMMAND_NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 3
 CHOICE_STRING_VALUE_MAX = 100
 COMMAND_TOTAL_MAX = 4000  # name, description and every option's names, descriptions, choices
 AUTOCOMPLETE_RESULTS_MAX = 25
+# Threads (Discord docs: Start Thread from Message, Start Thread in Forum or Media Channel).
+THREAD_NAME_MAX = 100
 # Files (Discord docs: Uploading Files): per file, without boosts.
 FILE_SIZE_MAX = 10 * MiB
 FILES_MAX = 10

@@ -12,7 +12,9 @@ The real, unmodified discord.py client talks to it once ``discord.http.Route.BAS
   ``application``) -> GUILD_CREATE; RESUME replays missed events; RECONNECT on demand.
   Shards: IDENTIFY ``shard: [id, n]`` gets the guilds with ``(guild_id >> 22) % n == id``,
   and their events (interactions included) go to that shard's session.
-- Test drivers: :meth:`invoke` (slash command or ``"group sub"``), :meth:`click`/
+- Test drivers: :meth:`invoke` (slash command or ``"group sub"``; in a DM with ``dm=True``
+  or in a group DM from :meth:`add_private_channel`, with the user-install context),
+  threads (:meth:`create_thread`, :meth:`archive_thread`), :meth:`click`/
   :meth:`select` (components), :meth:`autocomplete`, :meth:`message_command` (right-click
   a message -> Apps), :meth:`submit_modal` (a user fills in a modal the bot opened),
   :meth:`post_user_message`, token expiry, the bot's channel
@@ -54,6 +56,7 @@ from tests.emulator.state import (
     CALLBACK_MESSAGE,
     CALLBACK_MODAL,
     CALLBACK_UPDATE_MESSAGE,
+    COMMAND_CHAT_INPUT,
     COMMAND_MESSAGE,
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_COMMAND,
@@ -146,6 +149,19 @@ class DiscordEmulator(Gateway):
             await self.dispatch("CHANNEL_CREATE", self.channels[channel_id])
         return channel_id
 
+    async def create_thread(self, parent_id: int, name: str, *, owner_id: int | None = None) -> int:
+        """A member opens a public thread under a channel; connected clients hear THREAD_CREATE."""
+        thread_id = self.add_thread(parent_id, name, owner_id=owner_id or self.owner_id)
+        if self.connected_bot():
+            await self.dispatch("THREAD_CREATE", {**self.channels[thread_id], "newly_created": True})
+        return thread_id
+
+    async def archive_thread(self, thread_id: int) -> None:
+        """Archive a thread (as after its auto-archive duration), and tell clients (THREAD_UPDATE)."""
+        self.channels[thread_id]["thread_metadata"].update(archived=True, archive_timestamp=p.iso_now())
+        if self.connected_bot():
+            await self.dispatch("THREAD_UPDATE", self.channels[thread_id])
+
     async def set_bot_permissions(self, channel_id: int, *, deny: int = 0) -> None:
         """Deny the bot ``deny`` (permission bits) in a channel, as a member overwrite would,
         and tell connected clients (CHANNEL_UPDATE). ``deny=0`` restores the defaults."""
@@ -157,24 +173,63 @@ class DiscordEmulator(Gateway):
 
     # --- driving the bot ----------------------------------------------------
 
+    def _owners(self, context: int, guild_id: int | None, user_id: int, install: int) -> dict[str, str]:
+        """``authorizing_integration_owners``: the guild that installed the app (``"0"`` in
+        the bot's DM), or the user who did."""
+        if install == p.USER_INSTALL:
+            return {str(p.USER_INSTALL): str(user_id)}
+        return {str(p.GUILD_INSTALL): str(guild_id) if context == p.CONTEXT_GUILD else "0"}
+
     def _new_interaction(self, itype: int, data: dict[str, Any], user_id: int, channel_id: int | None,
-                         message_payload: dict[str, Any] | None = None) -> InteractionRecord:
+                         message_payload: dict[str, Any] | None = None,
+                         install: int | None = None) -> InteractionRecord:
         if user_id not in self.users:
             raise EmulatorError(f"unknown user {user_id}")
         channel_id = channel_id or self.default_channel_id
+        context = self.context_of(channel_id)
+        if install is None:
+            install = p.GUILD_INSTALL if context == p.CONTEXT_GUILD else p.USER_INSTALL
+        if context == p.CONTEXT_PRIVATE_CHANNEL and install != p.USER_INSTALL:
+            raise EmulatorError("only a user-installed app is reached from a private channel")
+        guild_id = self.guild_of(channel_id)
         record = InteractionRecord(
             id=p.snowflake(), token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48), type=itype,
             payload={}, created=time.monotonic(), user_id=user_id, channel_id=channel_id)
+        if guild_id is None:
+            member_payload = {"user": self.users[user_id]}
+        elif guild_id == self.guild_id:
+            member_payload = self.member(user_id, with_permissions=True)
+        else:
+            member_payload = p.member(self.users[user_id], [], p.EVERYONE_PERMISSIONS)
         record.payload = p.interaction(
             interaction_id=record.id, interaction_type=itype, token=record.token,
-            application_id=self.application_id, guild_id=self.guild_of(channel_id),
-            channel=self.channels[channel_id],
-            member_payload=self.member(user_id, with_permissions=True) if self.guild_of(channel_id) == self.guild_id
-            else p.member(self.users[user_id], [], p.EVERYONE_PERMISSIONS), data=data,
+            application_id=self.application_id, guild_id=guild_id,
+            channel=self.channels[channel_id], member_payload=member_payload, data=data,
             app_permissions=self.bot_permissions(channel_id),
-            attachment_size_limit=self.attachment_size_limit, message_payload=message_payload)
+            attachment_size_limit=self.attachment_size_limit, message_payload=message_payload,
+            context=context, owners=self._owners(context, guild_id, user_id, install))
         self.interactions[record.id] = record
         return record
+
+    def _check_offered(self, name: str, channel_id: int, install: int | None,
+                       command_type: int = COMMAND_CHAT_INPUT) -> None:
+        """Raise unless Discord offers ``/name`` (or the menu ``name``) in the channel's context
+        (its synced ``contexts``, ``integration_types`` and scope): Discord never delivers the others."""
+        schema = self._command_schema(name, command_type)
+        context = self.context_of(channel_id)
+        if schema is None or context == p.CONTEXT_GUILD:
+            return
+        if install is None:
+            install = p.USER_INSTALL
+        contexts = schema.get("contexts")
+        if contexts is None:  # the deprecated field: DMs unless dm_permission is false
+            contexts = [p.CONTEXT_GUILD] + ([p.CONTEXT_BOT_DM, p.CONTEXT_PRIVATE_CHANNEL]
+                                            if schema.get("dm_permission") is not False else [])
+        installs = schema.get("integration_types") or [p.GUILD_INSTALL]
+        if schema.get("guild_id") or context not in contexts or install not in installs:
+            raise EmulatorError(f"Discord does not offer /{name} in context {context} with "
+                                f"install {install} (contexts {contexts}, integration_types "
+                                f"{installs}, guild {schema.get('guild_id')})")
 
     def _options(self, declared_options: list[dict[str, Any]], options: dict[str, Any],
                  focused: str | None, resolved: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,11 +290,24 @@ class DiscordEmulator(Gateway):
         return data
 
     async def invoke(self, name: str, options: dict[str, Any] | None = None, *,
-                     user: int | None = None, channel: int | None = None) -> InteractionRecord:
+                     user: int | None = None, channel: int | None = None, dm: bool = False,
+                     install: int | None = None, force: bool = False) -> InteractionRecord:
         """A user runs ``/name`` with ``options`` (values, or :class:`Upload` for attachments);
-        ``name`` may be ``"group sub"`` for a subcommand."""
+        ``name`` may be ``"group sub"`` for a subcommand.
+
+        ``dm=True`` runs it in the user's DM with the bot (``channel`` may also be a DM or a
+        group DM, :meth:`add_private_channel`); ``install`` is how the app was installed
+        (``p.GUILD_INSTALL``/``p.USER_INSTALL``; default: the guild's in a guild, the user's
+        elsewhere). A command Discord does not offer there raises :class:`EmulatorError`,
+        unless ``force`` (a test of how the bot copes with it anyway)."""
+        user = user or self.owner_id
+        if dm:
+            channel = self.dm_channel(user)
+        channel = channel or self.default_channel_id
+        if not force:
+            self._check_offered(name.split()[0], channel, install)
         data = self._command_data(name, options or {})
-        record = self._new_interaction(INTERACTION_COMMAND, data, user or self.owner_id, channel)
+        record = self._new_interaction(INTERACTION_COMMAND, data, user, channel, install=install)
         await self.dispatch("INTERACTION_CREATE", record.payload)
         return record
 
@@ -273,21 +341,23 @@ class DiscordEmulator(Gateway):
         await self.dispatch("INTERACTION_CREATE", record.payload)
         return record
 
-    async def message_command(self, name: str, message_id: int, *, user: int | None = None
-                              ) -> InteractionRecord:
+    async def message_command(self, name: str, message_id: int, *, user: int | None = None,
+                              install: int | None = None) -> InteractionRecord:
         """A user right-clicks a message -> Apps -> ``name``: an APPLICATION_COMMAND
-        interaction with ``data.type`` 3, ``target_id`` and the message in ``resolved``."""
+        interaction with ``data.type`` 3, ``target_id`` and the message in ``resolved``
+        (where Discord offers the menu: see :meth:`invoke`)."""
         schema = self._command_schema(name, COMMAND_MESSAGE)
         if schema is None:
             raise EmulatorError(f"no message command {name!r} was synced")
         message = self.messages[message_id]
+        self._check_offered(name, int(message["channel_id"]), install, COMMAND_MESSAGE)
         data: dict[str, Any] = {"id": schema["id"], "name": name, "type": COMMAND_MESSAGE,
                                 "target_id": str(message_id),
                                 "resolved": {"messages": {str(message_id): self.fresh(message)}}}
         if schema.get("guild_id"):
             data["guild_id"] = schema["guild_id"]
         record = self._new_interaction(INTERACTION_COMMAND, data, user or self.owner_id,
-                                       int(message["channel_id"]))
+                                       int(message["channel_id"]), install=install)
         await self.dispatch("INTERACTION_CREATE", record.payload)
         return record
 

@@ -233,11 +233,52 @@ class EmulatorState:
 
     # --- world building ------------------------------------------------------
 
-    def add_channel(self, name: str, guild_id: int | None = None) -> int:
+    def add_channel(self, name: str, guild_id: int | None = None, *, forum: bool = False) -> int:
+        """A text channel (or a forum channel, type 15) in a guild (default: the first)."""
         channel_id = p.snowflake()
-        self.channels[channel_id] = p.text_channel(channel_id, guild_id or self.guild_id, name,
-                                                   len(self.channels))
+        build = p.forum_channel if forum else p.text_channel
+        self.channels[channel_id] = build(channel_id, guild_id or self.guild_id, name, len(self.channels))
         return channel_id
+
+    def dm_channel(self, user_id: int) -> int:
+        """The DM channel (type 1) between ``user_id`` and the bot (created on first use)."""
+        for channel_id, channel in self.channels.items():
+            if channel["type"] == p.CHANNEL_DM and channel["recipients"][0]["id"] == str(user_id):
+                return channel_id
+        channel_id = p.snowflake()
+        self.channels[channel_id] = p.dm_channel(channel_id, self.users[user_id])
+        return channel_id
+
+    def add_private_channel(self, *user_ids: int, name: str = "friends") -> int:
+        """A group DM (type 3) of users, without the bot: a user-installed app reaches it
+        only through its interactions' webhooks."""
+        channel_id = p.snowflake()
+        self.channels[channel_id] = p.group_dm_channel(
+            channel_id, name, user_ids[0], [self.users[u] for u in user_ids])
+        return channel_id
+
+    def add_thread(self, parent_id: int, name: str, *, owner_id: int | None = None,
+                   thread_id: int | None = None, auto_archive_duration: int = 1440) -> int:
+        """A public thread (type 11) under a text or forum channel."""
+        thread_id = thread_id or p.snowflake()
+        self.channels[thread_id] = p.thread_channel(
+            thread_id, self.channels[parent_id], name, owner_id or self.application_id,
+            auto_archive_duration)
+        return thread_id
+
+    def is_thread(self, channel_id: int) -> bool:
+        return self.channels[channel_id]["type"] == p.CHANNEL_PUBLIC_THREAD
+
+    def context_of(self, channel_id: int) -> int:
+        """The interaction context of a channel: 0 a guild, 1 the bot's DM, 2 a private channel."""
+        kind = self.channels[channel_id]["type"]
+        return (p.CONTEXT_BOT_DM if kind == p.CHANNEL_DM else
+                p.CONTEXT_PRIVATE_CHANNEL if kind == p.CHANNEL_GROUP_DM else p.CONTEXT_GUILD)
+
+    def bot_is_member(self, channel_id: int) -> bool:
+        """Whether the bot itself is in the channel (its own DMs and guild channels; never a
+        group DM, where only a user-installed app's interactions reach)."""
+        return self.channels[channel_id]["type"] != p.CHANNEL_GROUP_DM
 
     def add_guild(self, name: str) -> tuple[int, int]:
         """Add a guild with one text channel (before the bot connects); returns both ids.
@@ -246,14 +287,25 @@ class EmulatorState:
         self.guild_names[guild_id] = name
         return guild_id, self.add_channel("general", guild_id)
 
-    def guild_of(self, channel_id: int) -> int:
-        return int(self.channels[channel_id]["guild_id"])
+    def guild_of(self, channel_id: int) -> int | None:
+        """The channel's guild (None: a DM or group DM)."""
+        guild_id = self.channels[channel_id].get("guild_id")
+        return None if guild_id is None else int(guild_id)
 
     def shard_of(self, guild_id: int, num_shards: int) -> int:
         return (guild_id >> 22) % num_shards
 
     def bot_permissions(self, channel_id: int) -> int:
-        """The bot's permissions in a channel: @everyone's, less what the test denied."""
+        """The bot's permissions in a channel: @everyone's, less what the test denied (a
+        thread: its parent's); in its DM, a DM's; in a group DM, what a user-installed app's
+        responses may do."""
+        channel = self.channels[channel_id]
+        if channel["type"] == p.CHANNEL_DM:
+            return p.DM_PERMISSIONS
+        if channel["type"] == p.CHANNEL_GROUP_DM:
+            return p.PRIVATE_CHANNEL_APP_PERMISSIONS
+        if channel["type"] == p.CHANNEL_PUBLIC_THREAD:
+            return self.bot_permissions(int(channel["parent_id"]))
         return p.EVERYONE_PERMISSIONS & ~self.bot_denied.get(channel_id, 0)
 
     def add_user(self, username: str, *, admin: bool = False) -> int:
@@ -278,14 +330,17 @@ class EmulatorState:
 
     def guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
         guild_id = guild_id or self.guild_id
-        channels = [c for c in self.channels.values() if int(c["guild_id"]) == guild_id]
+        here = [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
+        channels = [c for c in here if c["type"] != p.CHANNEL_PUBLIC_THREAD]
+        threads = [c for c in here if c["type"] == p.CHANNEL_PUBLIC_THREAD]
         if guild_id == self.guild_id:
             roles, members = self.roles, [self.member(uid) for uid in self.users]
         else:  # an added guild: only @everyone
             roles = [p.role(guild_id, "@everyone", p.EVERYONE_PERMISSIONS, 0)]
             members = [p.member(u, []) for u in self.users.values()]
         members.append(p.member(self.bot_user, []))
-        return p.guild(guild_id, self.guild_names[guild_id], self.owner_id, roles, channels, members)
+        return {**p.guild(guild_id, self.guild_names[guild_id], self.owner_id, roles, channels, members),
+                "threads": threads}
 
     def application_payload(self) -> dict[str, Any]:
         return {
@@ -317,6 +372,15 @@ class EmulatorState:
                 if command["name"] == name and int(command.get("type") or 1) == command_type:
                     return command
         return None
+
+    def connected_bot(self) -> bool:
+        """Whether a client has identified (and hears the gateway's events)."""
+        return any(s.identify is not None for s in self.sessions.values())
+
+    async def dispatch(self, event: str, data: dict[str, Any],
+                       session: GatewaySession | None = None) -> None:
+        """Send a gateway event to the bot (the gateway, :mod:`tests.emulator.gateway`, does)."""
+        raise NotImplementedError
 
     # --- request log ---------------------------------------------------------
 
@@ -440,7 +504,7 @@ class EmulatorState:
         if record is not None:
             metadata = {"id": str(record.id), "type": record.type,
                         "user": self.users[record.user_id],
-                        "authorizing_integration_owners": {"0": str(self.guild_of(channel_id))}}
+                        "authorizing_integration_owners": record.payload["authorizing_integration_owners"]}
         message = p.message(
             message_id, channel_id, self.bot_user, guild_id=self.guild_of(channel_id),
             content=body.get("content") or "", embeds=body.get("embeds") or [],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.text.format import ENDING_SLACK
+from tests.workers.wiki_jobs import run_wiki
 from workers import contracts, pipeline
 from workers.contracts import ErrorResult, Progress, WikiJob, WikiResult
 from workers.settings import load_settings
@@ -24,7 +25,7 @@ def _job(**overrides) -> WikiJob:
 
 def test_run_wiki_writes_an_article_and_reports_progress(settings):
     seen: list[Progress] = []
-    result = pipeline.run_wiki(_job(), settings, seen.append)
+    result = run_wiki(_job(), settings, seen.append)
     assert isinstance(result, WikiResult)
     # Generation may stop early where the model starts a new article.
     assert result.text.startswith(SEED) and len(SEED) < result.chars == len(result.text) <= len(SEED) + 200 + ENDING_SLACK
@@ -34,15 +35,15 @@ def test_run_wiki_writes_an_article_and_reports_progress(settings):
 
 
 def test_same_seed_same_article(settings):
-    first = pipeline.run_wiki(_job(rng_seed=11), settings)
-    again = pipeline.run_wiki(_job(rng_seed=11), settings)
-    other = pipeline.run_wiki(_job(rng_seed=12, length=400), settings)
+    first = run_wiki(_job(rng_seed=11), settings)
+    again = run_wiki(_job(rng_seed=11), settings)
+    other = run_wiki(_job(rng_seed=12, length=400), settings)
     assert first.text == again.text
     assert other.text != first.text
 
 
 def test_result_round_trips_through_json(settings):
-    result = pipeline.run_wiki(_job(), settings)
+    result = run_wiki(_job(), settings)
     assert WikiResult.from_json(result.to_json()) == result
 
 
@@ -63,13 +64,13 @@ def test_result_round_trips_through_json(settings):
     ],
 )
 def test_bad_input_is_rejected_before_loading(overrides, words, settings):
-    result = pipeline.run_wiki(_job(**overrides), settings)
+    result = run_wiki(_job(**overrides), settings)
     assert isinstance(result, ErrorResult) and result.code == contracts.ERR_BAD_INPUT
     assert words in result.message.lower()
 
 
 def test_missing_checkpoint_is_a_model_missing_error(tmp_path):
-    result = pipeline.run_wiki(_job(), load_settings({"MODEL_DIR": str(tmp_path)}))
+    result = run_wiki(_job(), load_settings({"MODEL_DIR": str(tmp_path)}))
     assert isinstance(result, ErrorResult) and result.code == contracts.ERR_MODEL_MISSING
 
 
@@ -82,8 +83,8 @@ def test_batch_groups_compatible_jobs_and_keeps_order(settings):
     for job, result in zip(jobs[:3], results[:3], strict=True):
         assert result.text.startswith(SEED) and result.chars <= len(SEED) + job.length + ENDING_SLACK
     # A job's article depends only on its seed, not on the batch it ran in.
-    assert pipeline.run_wiki(jobs[0], settings).text == results[0].text
-    assert pipeline.run_wiki(jobs[2], settings).text == results[2].text
+    assert run_wiki(jobs[0], settings).text == results[0].text
+    assert run_wiki(jobs[2], settings).text == results[2].text
 
 
 def test_seed_the_model_cannot_read_fails_alone(settings):

@@ -8,6 +8,7 @@ import uuid
 from kombu import Connection, Exchange, Producer
 
 from models.text.format import ENDING_SLACK
+from tests.workers.wiki_jobs import run_wiki
 from workers import contracts
 from workers.contracts import ErrorResult, WikiJob, WikiResult, result_from_dict
 
@@ -130,7 +131,6 @@ def test_compose_round_trip_by_name(start_celery_worker, celery_app, tiny_music_
 
 def test_threads_worker_batches_concurrent_wiki_jobs(start_celery_worker, celery_app, tiny_model_dir):
     """Concurrent jobs share one generate call, and each still gets its own seed's article."""
-    from workers import pipeline
     from workers.settings import load_settings
 
     start_celery_worker(queues=("text_batched",), pool="threads", concurrency=8,
@@ -144,7 +144,7 @@ def test_threads_worker_batches_concurrent_wiki_jobs(start_celery_worker, celery
     settings = load_settings({"MODEL_DIR": str(tiny_model_dir)})
     for job, result in zip(jobs[:2], results[:2], strict=True):
         assert result.job_id == job.job_id
-        assert pipeline.run_wiki(job, settings).text == result.text
+        assert run_wiki(job, settings).text == result.text
 
 
 def test_compose_at_the_longest_length(start_celery_worker, celery_app, tiny_music_model_dir):

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.workers.wiki_jobs import run_wiki
 from workers import contracts, model_cache, pipeline
 from workers.contracts import WikiJob, WikiResult
 from workers.settings import load_settings
@@ -33,7 +34,7 @@ def test_warm_up_compiles_what_default_requests_need(settings):
         assert all(isinstance(r, WikiResult) for r in results)
     assert generator._fn.experimental_get_tracing_count() == traced
     # A length the warm-up did not cover does compile: the count above can move.
-    pipeline.run_wiki(WikiJob(job_id=contracts.new_job_id(), seed="The river", length=3333, rng_seed=1), settings)
+    run_wiki(WikiJob(job_id=contracts.new_job_id(), seed="The river", length=3333, rng_seed=1), settings)
     assert generator._fn.experimental_get_tracing_count() == traced + 1
 
 

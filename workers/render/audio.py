@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import pretty_midi
 import soundfile as sf
 
 from models.music.pianoroll import NoteArrays
@@ -257,37 +256,6 @@ def render_audio(
     return synthesize(tracks, tempo, sample_rate, tail=_TAIL_SECONDS), "builtin"
 
 
-def midi_bytes_to_tracks(data: bytes) -> list[tuple[int, NoteArrays]]:
-    """Our own MIDI bytes -> ``[(program, notes), ...]`` with times in seconds
-    (as beats at 60 bpm). Drums are skipped. Use the bounded reader of
-    ``models.music.midi_io`` for untrusted uploads first."""
-    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    tracks = []
-    for inst in pm.instruments:
-        if inst.is_drum or not inst.notes:
-            continue
-        n = inst.notes
-        tracks.append(
-            (
-                inst.program,
-                NoteArrays(
-                    np.array([x.start for x in n]),
-                    np.array([x.end for x in n]),
-                    np.array([x.pitch for x in n], np.int16),
-                    np.array([max(1, x.velocity) for x in n], np.uint8),
-                ),
-            )
-        )
-    return tracks
-
-
-def midi_bytes_to_audio(
-    data: bytes, *, sample_rate: int = DEFAULT_SAMPLE_RATE, soundfont: str | Path | None = None, engine: str = "auto"
-) -> tuple[np.ndarray, str]:
-    """MIDI bytes -> ``(mono float32 audio, engine_used)``."""
-    return render_audio(midi_bytes_to_tracks(data), 60.0, sample_rate=sample_rate, soundfont=soundfont, engine=engine)
-
-
 _ENCODE_BLOCK = 16384  # frames per write
 
 
@@ -342,9 +310,3 @@ def _fade_out(audio: np.ndarray, sample_rate: int, seconds: float = 1.0) -> np.n
     if n:
         out[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
     return out
-
-
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
-    """Encoded bytes -> (float32 samples, sample rate); used by tests and checks."""
-    audio, sr = sf.read(io.BytesIO(data), dtype="float32")
-    return audio, sr

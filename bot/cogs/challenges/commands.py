@@ -23,7 +23,7 @@ from bot.cogs.challenges.views import COG_NAME, VoteButton
 from bot.db import Database
 from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
-from bot.db.records import HistoryRecord
+from bot.db.records import ChallengeRecord, HistoryRecord
 from bot.delivery import channel_permissions
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ CODE_URL = re.compile(r"^https?://[^\s<>]{3,290}$")
 JUMP_URL = re.compile(r"/channels/(?:\d+|@me)/(?P<channel>\d+)/(?P<message>\d+)")
 HISTORY_FETCH_TIMEOUT = 10.0
 UNLOAD_GRACE_SECONDS = 15.0
+THREAD_ARCHIVE_MINUTES = 10080  # a week, Discord's longest: a challenge runs for days
 
 
 def result_file(message: discord.Message) -> discord.Attachment | None:
@@ -268,7 +269,28 @@ class Challenges(commands.Cog, name=COG_NAME):
                 "I cannot post in that channel; the challenge was not created."
             ) from None
         await self._call(self.db.challenges.set_announcement, record.id, message.id)
-        await answer_deferred(interaction, f"Challenge #{record.id} is announced: {message.jump_url}")
+        thread = await self._open_thread(message, record)
+        talk = f"; entries and talk in {thread.mention}" if thread is not None else ""
+        await answer_deferred(interaction, f"Challenge #{record.id} is announced: {message.jump_url}{talk}")
+
+    async def _open_thread(self, announcement: discord.Message,
+                           record: ChallengeRecord) -> discord.Thread | None:
+        """A public thread from the announcement, for entries and talk, linked from it
+        (best effort: without Create Public Threads the challenge goes on without one)."""
+        if not isinstance(announcement.channel, discord.TextChannel):
+            return None
+        try:
+            thread = await announcement.create_thread(name=embeds.thread_name(record),
+                                                      auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as exc:
+            log.info("challenge %s: no thread (%s)", record.id, exc)
+            return None
+        try:
+            await announcement.edit(embed=embeds.announcement_embed(record, self.settings.scoring, thread.id),
+                                    allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.info("challenge %s: announcement not linked to its thread (%s)", record.id, exc)
+        return thread
 
     @challenge.command(name="submit")
     @app_commands.describe(

@@ -51,7 +51,14 @@ def rules_text(challenge: ChallengeRecord, scoring: Scoring) -> str:
     )
 
 
-def announcement_embed(challenge: ChallengeRecord, scoring: Scoring) -> discord.Embed:
+def thread_name(challenge: ChallengeRecord) -> str:
+    """The name of the challenge's thread (Discord: 1 to 100 characters)."""
+    name = f"Challenge #{challenge.id}: {' '.join(challenge.title.split())}"
+    return name if len(name) <= 100 else name[:99] + "…"
+
+
+def announcement_embed(challenge: ChallengeRecord, scoring: Scoring,
+                       thread_id: int | None = None) -> discord.Embed:
     embed = discord.Embed(
         title=f"🎯 Challenge #{challenge.id}: {clean(challenge.title, 200)}",
         description=clean(challenge.prompt, 3000),
@@ -65,6 +72,8 @@ def announcement_embed(challenge: ChallengeRecord, scoring: Scoring) -> discord.
     )
     embed.add_field(name="Voting closes", value=timestamp(challenge.voting_deadline), inline=False)
     embed.add_field(name="Rules", value=rules_text(challenge, scoring), inline=False)
+    if thread_id is not None:
+        embed.add_field(name="Entries and talk", value=f"<#{thread_id}>", inline=False)
     embed.set_footer(text=f"Challenge #{challenge.id}")
     return embed
 

@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pretty_midi
 import pytest
 import soundfile as sf
 
@@ -12,16 +13,49 @@ from models.music.midi_io import midi_bytes_to_notes
 from models.music.pianoroll import NoteArrays
 from workers.render.audio import (
     AudioRenderError,
-    decode_audio,
     encode_audio,
     find_soundfont,
     fluidsynth_available,
-    midi_bytes_to_audio,
     render_audio,
 )
 from workers.render.synth import synthesize, timbre_for_program
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def midi_bytes_to_tracks(data: bytes) -> list[tuple[int, NoteArrays]]:
+    """Our own MIDI bytes -> ``[(program, notes), ...]`` with times in seconds
+    (as beats at 60 bpm). Drums are skipped. Use the bounded reader of
+    ``models.music.midi_io`` for untrusted uploads first."""
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    tracks = []
+    for inst in pm.instruments:
+        if inst.is_drum or not inst.notes:
+            continue
+        n = inst.notes
+        tracks.append(
+            (
+                inst.program,
+                NoteArrays(
+                    np.array([x.start for x in n]),
+                    np.array([x.end for x in n]),
+                    np.array([x.pitch for x in n], np.int16),
+                    np.array([max(1, x.velocity) for x in n], np.uint8),
+                ),
+            )
+        )
+    return tracks
+
+
+def midi_bytes_to_audio(data: bytes, *, soundfont=None, engine: str = "auto") -> tuple[np.ndarray, str]:
+    """MIDI bytes -> (mono float32 audio, engine used), as the pipeline renders a clip."""
+    return render_audio(midi_bytes_to_tracks(data), 60.0, sample_rate=SR, soundfont=soundfont, engine=engine)
+
+
+def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+    """Encoded bytes -> (float32 samples, sample rate)."""
+    audio, sr = sf.read(io.BytesIO(data), dtype="float32")
+    return audio, sr
 SR = 32_000
 
 
