@@ -110,6 +110,7 @@ def run_wiki_batch(
             top_p=top_p,
             seed=seeds,
             stop_at_end=True,
+            min_chars=[job.length for job in batch],  # no stub: the article runs to its length
         )
         seconds = time.perf_counter() - started
         log.info("generated %d article(s) in %.2fs", len(batch), seconds,

@@ -95,7 +95,20 @@ class TextGenerator:
         hit = tf.where(mode == STOP_SECTION, article | section, article) & not_eq
         return hit & (mode != STOP_NONE)
 
-    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode):
+    def _keep_writing(self, history: tf.Tensor, mode: tf.Tensor, t: tf.Tensor, min_chars: tf.Tensor) -> tf.Tensor:
+        """Rows (B,) that must not start a new article at step ``t``: they have written
+        fewer than their ``min_chars`` and the line the model began reads `` = `` so far.
+
+        Such a row's next character is forced to ``=``, which makes the line a section
+        heading instead (`` = = Section = = ``): the article goes on, as a minimum length
+        suppresses the end-of-sequence token in other samplers. ``history`` (B, 6) ends
+        with the current token.
+        """
+        nl, sp, eq = self._newline, self._space, self._equals
+        opening = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1) & (t >= 4)
+        return opening & (t < min_chars) & (mode != STOP_NONE)
+
+    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode, min_chars):
         self.traces += 1
         batch, length = prompt_ids.shape  # static: bucketed
         steps = uniforms.shape[1]
@@ -121,6 +134,7 @@ class TextGenerator:
             logits = sampling.filter_logits(logits, temperature, top_k, top_p)
             new = sampling.sample_with_uniforms(logits, tf.gather(uniforms, t, axis=1))  # (B,)
             history = tf.concat([history[:, 1:], token[:, None]], axis=1)
+            new = tf.where(self._keep_writing(history, mode, t, min_chars), self._equals, new)
             ended = self._ended(history, new, mode, t) & ~done
             # Cut before the " = " that opens the next heading line (keep the newline).
             lengths = tf.where(ended, tf.maximum(t - 3, 0), lengths)
@@ -139,7 +153,8 @@ class TextGenerator:
 
     def generate(self, prompts: Sequence[str], max_chars: int, *, temperature: float = 0.8,
                  top_k: int = 0, top_p: float = 1.0, seed: int | Sequence[int] | None = None,
-                 stop_at_end: bool = True, stop_at_section: bool = False) -> list[str]:
+                 stop_at_end: bool = True, stop_at_section: bool = False,
+                 min_chars: int | Sequence[int] = 0) -> list[str]:
         """Continue each prompt by up to ``max_chars`` characters.
 
         Args:
@@ -152,6 +167,9 @@ class TextGenerator:
                 a random one. A row's text depends only on its prompt and its own seed.
             stop_at_end: stop a row when it starts a new article (a `` = Title = `` line).
             stop_at_section: stop a row already at the next section heading.
+            min_chars: an int, or one per prompt: a row does not start a new article
+                before it has written this many characters (the heading becomes a
+                section heading); it still stops at one after that.
 
         Returns:
             For each prompt, the prompt followed by its continuation (WikiText style).
@@ -172,6 +190,8 @@ class TextGenerator:
         rows = next((b for b in BATCH_BUCKETS if b >= len(prompts)), _bucket(len(prompts), 64))
         encoded += [encoded[0]] * (rows - len(prompts))
         seeds = np.concatenate([seeds, np.zeros(rows - len(prompts), np.int64)])
+        minimum = np.broadcast_to(np.asarray(min_chars, np.int32), (len(prompts),))
+        minimum = np.concatenate([minimum, np.zeros(rows - len(prompts), np.int32)])
         width = _bucket(max(len(e) for e in encoded), PROMPT_BUCKET)
         ids = np.zeros((rows, width), np.int32)
         starts = np.zeros(rows, np.int32)
@@ -186,7 +206,7 @@ class TextGenerator:
             tf.constant(ids), tf.constant(starts), tf.constant(int(max_chars), tf.int32),
             tf.constant(float(temperature), tf.float32), tf.constant(int(top_k), tf.int32),
             tf.constant(float(top_p), tf.float32), tf.constant(uniforms),
-            tf.constant(mode, tf.int32),
+            tf.constant(mode, tf.int32), tf.constant(minimum),
         )
         out, lengths = out.numpy(), lengths.numpy()
         return [p + self.vocab.decode(out[row, : lengths[row]]) for row, p in enumerate(prompts)]

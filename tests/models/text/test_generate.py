@@ -146,3 +146,29 @@ def test_never_emits_the_unknown_symbol_even_when_it_is_likely(generator):
         head.set_weights([kernel, bias])
     assert UNK not in out and len(out) == 103
     assert np.isfinite(bias).all()
+
+
+def test_a_new_article_before_the_minimum_length_becomes_a_section(generator):
+    import tensorflow as tf
+
+    ids = {c: generator.vocab.encode(c)[0] for c in "\n =x"}
+
+    def keep(before, t, minimum, mode=1):
+        history = tf.constant([[ids[c] for c in before]], tf.int32)
+        return bool(generator._keep_writing(history, tf.constant(mode), tf.constant(t),
+                                            tf.constant([minimum]))[0])
+
+    # The model began the line "\n = " before the minimum: its next character is forced to "=".
+    assert keep("xx\n = ", 40, 100)
+    assert not keep("xx\n = ", 100, 100)  # the minimum is reached: a new article may start
+    assert not keep("xx\n = ", 3, 100)  # the newline came from the prompt: the title is kept
+    assert not keep("x\n = =", 40, 100) and not keep("xxxxxx", 40, 100)
+    assert not keep("xx\n = ", 40, 100, mode=0)  # no stopping at all: nothing to prevent
+
+
+def test_each_row_keeps_its_own_minimum_length_in_a_batch(generator):
+    prompts = ["the quick brown", "dog", "over the lazy d"]
+    batch = generator.generate(prompts, 50, seed=[11, 12, 13], min_chars=[10, 40, 0])
+    alone = [generator.generate([p], 50, seed=s, min_chars=m)[0]
+             for p, s, m in zip(prompts, [11, 12, 13], [10, 40, 0], strict=True)]
+    assert batch == alone
