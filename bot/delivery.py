@@ -24,6 +24,7 @@ from bot import metrics, presenters, safety
 from bot.aio import stop_tasks
 from bot.db.history import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
+from bot.i18n import Locale
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
 from bot.leases import Leases
 from bot.limits import Limits, RateLimiter
@@ -89,7 +90,7 @@ class JobRunner:
         config = await self.store.guild_config(interaction.guild_id)
         if not config.allows(interaction.channel_id):
             where = ", ".join(f"<#{c}>" for c in config.channels[:10])
-            raise NotAllowed(f"I only answer in {where} on this server.")
+            raise NotAllowed("I only answer in {where} on this server.", where=where)
 
     async def start(self, interaction: discord.Interaction, job: Contract, task_name: str,
                     label: str, note: str = "") -> PendingJob | None:
@@ -122,7 +123,7 @@ class JobRunner:
             pending = await self.submit(interaction, job, task_name, label, note, post=post)
         except BotError as exc:
             await self._release_quietly(interaction.user.id, job_id)
-            await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(content=exc.localized(interaction.locale), allowed_mentions=NO_MENTIONS)
             return None
         self.spawn(self._follow_safely(interaction, pending))
         if post is not None:
@@ -234,7 +235,7 @@ class JobRunner:
                 running_since = time.monotonic()
             if not pending.token_valid(margin=60):  # expiring, or a forum post's result
                 return
-            await editor.show(self.progress_line(status, spec))
+            await editor.show(self.progress_line(status, spec, interaction.locale))
 
         result = await self.backend.wait(pending.job_id, spec.queue, on_status, self.settings.job_timeout)
         finished = time.monotonic()
@@ -249,14 +250,14 @@ class JobRunner:
             metrics.observe(pending.task_name, "total",
                             (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
-    def progress_line(self, status: JobStatus, spec: contracts.TaskSpec) -> str:
+    def progress_line(self, status: JobStatus, spec: contracts.TaskSpec, locale: Locale = None) -> str:
         if status.state == STATE_QUEUED:
             eta = None
             if status.position is not None:
                 eta = status.position * spec.typical_seconds
-            return presenters.progress_text("queued", position=status.position, eta_seconds=eta)
+            return presenters.progress_text("queued", position=status.position, eta_seconds=eta, locale=locale)
         fraction = status.progress.fraction if status.progress else None
-        return presenters.progress_text("running", fraction=fraction, verb=spec.verb)
+        return presenters.progress_text("running", fraction=fraction, verb=spec.verb, locale=locale)
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.i18n import Locale, t
 from workers import contracts
 from workers.contracts import ErrorResult, WikiResult
 
@@ -243,13 +244,16 @@ def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:
 
 
 def progress_text(state: str, *, position: int | None = None, fraction: float | None = None,
-                  verb: str = "Writing", eta_seconds: float | None = None) -> str:
-    """One line of progress: ``Queued, position 2, about 30 s`` or ``Writing… 40%``."""
+                  verb: str = "Writing", eta_seconds: float | None = None, locale: Locale = None) -> str:
+    """One line of progress: ``Queued, position 2, about 30 s`` or ``Writing… 40%``, in
+    ``locale``'s language."""
     if state == "queued":
-        text = "Queued" if position is None else f"Queued, position {position}"
+        text = t(locale, "Queued") if position is None else t(locale, "Queued, position {position}",
+                                                                  position=position)
         if eta_seconds is not None:
-            text += f", about {max(1, round(eta_seconds))} s"
+            text += t(locale, ", about {seconds} s", seconds=max(1, round(eta_seconds)))
         return text + "…"
+    verb = t(locale, verb)
     if fraction is not None and fraction > 0:
         return f"{verb}… {int(min(fraction, 1.0) * 100)}%"
     return f"{verb}…"

@@ -20,6 +20,7 @@ import discord
 
 from bot import errors
 from bot.errors import BadInput, BotError, NotAllowed
+from bot.i18n import t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
@@ -82,8 +83,8 @@ async def recall_for(interaction: discord.Interaction, job_id: str) -> PendingJo
     if previous.user_id != interaction.user.id:
         config = await bot.store.guild_config(interaction.guild_id)
         if config.buttons != "everyone":
-            raise NotAllowed(f"Only <@{previous.user_id}> can use these buttons here. "
-                             "Run the command yourself to get your own.")
+            raise NotAllowed("Only <@{user_id}> can use these buttons here. "
+                             "Run the command yourself to get your own.", user_id=previous.user_id)
     return previous
 
 
@@ -96,10 +97,10 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
         job, label = derive_job(previous, action, genre)
         await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message))
     except BotError as exc:
-        await errors.send_ephemeral(interaction, exc.user_message)
+        await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
     except Exception:
         log.exception("button %s failed", action)
-        await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
+        await errors.send_ephemeral(interaction, t(interaction.locale, errors.GENERIC_MESSAGE))
 
 
 # --- Edit: a modal prefilled with the job's parameters --------------------------------
@@ -178,8 +179,9 @@ def edited_job(previous: PendingJob, values: dict[str, str]) -> WikiJob | Compos
 class EditModal(discord.ui.Modal):
     """"Edit and regenerate": the job's parameters, prefilled; submitting runs the edited job."""
 
-    def __init__(self, previous: PendingJob, source: discord.Message | None) -> None:
-        super().__init__(title="Edit and regenerate", timeout=MODAL_TIMEOUT,
+    def __init__(self, previous: PendingJob, source: discord.Message | None,
+                 locale: discord.Locale | str | None = None) -> None:
+        super().__init__(title=t(locale, "Edit and regenerate"), timeout=MODAL_TIMEOUT,
                          custom_id=f"wm:edited:{previous.job_id}")
         self.previous = previous
         self.source = source
@@ -188,7 +190,7 @@ class EditModal(discord.ui.Modal):
         for item in edit_fields(job):
             default = _prefill(getattr(job, item.name))[:item.max_length]
             text_input: discord.ui.TextInput = discord.ui.TextInput(
-                label=item.label, custom_id=f"wm:field:{item.name}", default=default or None,
+                label=t(locale, item.label), custom_id=f"wm:field:{item.name}", default=default or None,
                 required=item.required, max_length=item.max_length,
                 style=discord.TextStyle.paragraph if item.parse == "text" else discord.TextStyle.short)
             self.add_item(text_input)
@@ -201,19 +203,19 @@ class EditModal(discord.ui.Modal):
             await bot.runner.start(interaction, job, self.previous.task_name,
                                    f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source))
         except BotError as exc:
-            await errors.send_ephemeral(interaction, exc.user_message)
+            await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
         except Exception:
             log.exception("the edit modal failed")
-            await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
+            await errors.send_ephemeral(interaction, t(interaction.locale, errors.GENERIC_MESSAGE))
 
 
 async def open_editor(interaction: discord.Interaction, job_id: str) -> None:
     """Edit under a result: the modal, when the user may build on this result."""
     try:
         previous = await recall_for(interaction, job_id)
-        await interaction.response.send_modal(EditModal(previous, interaction.message))
+        await interaction.response.send_modal(EditModal(previous, interaction.message, interaction.locale))
     except BotError as exc:
-        await errors.send_ephemeral(interaction, exc.user_message)
+        await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
 
 
 class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P<action>regen|vary|longer|edit):(?P<job>{JOB_ID})"):

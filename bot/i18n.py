@@ -1,0 +1,567 @@
+"""The bot's languages: English (as written in the code), German and Spanish.
+
+Every user-facing text is written in English where it is used; the English template is
+also its key here, as in gettext. :func:`t` gives the text in the language of a Discord
+locale (the user's client language, ``interaction.locale``), falling back to English for
+a locale without a catalog and for a text a catalog lacks. :class:`CommandTranslator`
+gives Discord the same catalogs' names and descriptions of the commands, options,
+choices and context menus when the tree is synced.
+
+A catalog entry keeps the English template's ``{placeholders}``; command names keep
+Discord's rule (lowercase letters, digits, ``-`` or ``_``, at most 32). Generated text
+(the articles) stays English.
+"""
+
+from __future__ import annotations
+
+import string
+
+import discord
+from discord import app_commands
+
+Locale = discord.Locale | str | None
+
+# --- commands: names, descriptions, options, choices, context menus ------------------
+
+COMMANDS_DE: dict[str, str] = {
+    # context menus
+    "Continue this MIDI": "MIDI fortsetzen",
+    "Write more": "Weiterschreiben",
+    "Variation": "Variation",
+    # commands and the group
+    "about": "info",
+    "cancel": "abbrechen",
+    "compose": "komponieren",
+    "config": "einstellungen",
+    "continue": "fortsetzen",
+    "create": "erstellen",
+    "help": "hilfe",
+    "history": "verlauf",
+    "leaderboard": "bestenliste",
+    "list": "liste",
+    "queue": "warteschlange",
+    "start-voting": "abstimmung-starten",
+    "submit": "einreichen",
+    "wiki": "wiki",
+    "challenge": "wettbewerb",
+    # options
+    "bars": "takte",
+    "blocked_word": "gesperrtes_wort",
+    "buttons": "buttons",
+    "channel": "kanal",
+    "channel_action": "kanal_aktion",
+    "code": "code",
+    "cooldown": "wartezeit",
+    "daily_quota": "tageslimit",
+    "deadline": "frist",
+    "default_genre": "standardgenre",
+    "file": "datei",
+    "genre": "genre",
+    "job": "auftrag",
+    "kind": "art",
+    "length": "länge",
+    "max_concurrent": "max_gleichzeitig",
+    "max_queue": "max_warteschlange",
+    "midi": "midi",
+    "model": "modell",
+    "prompt": "aufgabe",
+    "result": "ergebnis",
+    "safe_mode": "sicherer_modus",
+    "seed": "seed",
+    "temperature": "temperatur",
+    "tempo": "tempo",
+    "title": "titel",
+    "top_p": "top_p",
+    "voting": "abstimmung",
+    "word_action": "wort_aktion",
+    # choices
+    "add": "hinzufügen",
+    "all": "alle Kanäle",
+    "allow": "erlauben",
+    "best": "beste",
+    "default": "Standard",
+    "disallow": "verbieten",
+    "everyone": "alle",
+    "music": "Musik",
+    "off": "aus",
+    "on": "an",
+    "remove": "entfernen",
+    "requester": "nur wer es angefordert hat",
+    "text": "Text",
+    # command and group descriptions
+    "Cancel an open or voting challenge; nobody scores (Manage Server).":
+        "Brich einen offenen oder laufenden Wettbewerb ab; niemand bekommt Punkte (Server verwalten).",
+    "Cancel one of your jobs, whether it is waiting or already running.":
+        "Brich einen deiner Aufträge ab, ob er noch wartet oder schon läuft.",
+    "Close entries now and post every entry with a vote button (Manage Server).":
+        "Schließ die Einreichungen jetzt und poste jeden Beitrag mit Abstimmknopf (Server verwalten).",
+    "Compose a short piece of music: you get audio, a MIDI file and a piano roll.":
+        "Komponiere ein kurzes Musikstück: Du bekommst Audio, eine MIDI-Datei und eine Pianorolle.",
+    "Continue your MIDI file: you get your piece plus the continuation.":
+        "Setz deine MIDI-Datei fort: Du bekommst dein Stück samt Fortsetzung.",
+    "Enter a challenge with a wikimuse result or your own file; again to replace it.":
+        "Nimm mit einem wikimuse-Ergebnis oder eigener Datei teil; nochmal ersetzt den Beitrag.",
+    "Points per member across the server's challenges.":
+        "Punkte pro Mitglied über alle Wettbewerbe des Servers.",
+    "Server settings: where I answer, the default genre, the limits, safe mode (Manage Server).":
+        "Servereinstellungen: wo ich antworte, Standardgenre, Limits, sicherer Modus (Server verwalten).",
+    "Show your jobs that are waiting or running, with their place in the queue.":
+        "Zeig deine wartenden und laufenden Aufträge mit ihrem Platz in der Warteschlange.",
+    "Start a community challenge and announce it (Manage Server).":
+        "Starte einen Community-Wettbewerb und kündige ihn an (Server verwalten).",
+    "The models behind wikimuse, what they learned from, and how well they do.":
+        "Die Modelle hinter wikimuse, woraus sie gelernt haben und wie gut sie sind.",
+    "The server's challenges, newest first.":
+        "Die Wettbewerbe des Servers, die neuesten zuerst.",
+    "What wikimuse can do, and how to use it.":
+        "Was wikimuse kann und wie du es benutzt.",
+    "Write a Wikipedia-style article that starts with your text.":
+        "Schreib einen Artikel im Wikipedia-Stil, der mit deinem Text beginnt.",
+    "Your last 10 results, with links to jump to them.":
+        "Deine letzten 10 Ergebnisse, mit Links direkt dorthin.",
+    "Community coding challenges":
+        "Community-Programmierwettbewerbe",
+    # option descriptions
+    "A Standard MIDI File (.mid) to continue":
+        "Eine Standard-MIDI-Datei (.mid), die fortgesetzt werden soll",
+    "A channel to allow or disallow (see channel_action)":
+        "Ein Kanal, den du erlaubst oder verbietest (siehe kanal_aktion)",
+    "A short title for the challenge":
+        "Ein kurzer Titel für den Wettbewerb",
+    "A word to block (whole words; a trailing * matches any ending)":
+        "Ein zu sperrendes Wort (ganze Wörter; ein * am Ende passt auf jede Endung)",
+    "An optional genre for the entries":
+        "Ein optionales Genre für die Beiträge",
+    "An optional link to the code that made your entry":
+        "Ein optionaler Link zum Code, der deinen Beitrag erzeugt hat",
+    "Beats per minute (40 to 240; default: the genre's)":
+        "Schläge pro Minute (40 bis 240; Standard: das des Genres)",
+    "Generations per day for this server (1 to 100000)":
+        "Generierungen pro Tag für diesen Server (1 bis 100000)",
+    "How long voting lasts after the deadline, e.g. 2d or 12h (default 2d)":
+        "Wie lange nach der Frist abgestimmt wird, z. B. 2d oder 12h (Standard 2d)",
+    "How many bars to add (1 to 64; the whole clip stops at 120 s)":
+        "Wie viele Takte dazukommen (1 bis 64; der ganze Clip endet bei 120 s)",
+    "How many characters to write (100 to 4000, default 1000)":
+        "Wie viele Zeichen geschrieben werden (100 bis 4000, Standard 1000)",
+    "How the article begins (1 to 500 characters)":
+        "Wie der Artikel beginnt (1 bis 500 Zeichen)",
+    "Jobs one user may have in flight (1 to 20)":
+        "Aufträge, die ein Mitglied gleichzeitig laufen haben darf (1 bis 20)",
+    "Keep only the likeliest letters, up to this share (0.05 to 1.0; lower is safer; default 0.95)":
+        "Nur die wahrscheinlichsten Buchstaben bis zu diesem Anteil (0.05 bis 1.0; Standard 0.95)",
+    "Length in bars instead of seconds (1 to 64)":
+        "Länge in Takten statt Sekunden (1 bis 64)",
+    "Length in seconds (5 to 120)":
+        "Länge in Sekunden (5 bis 120)",
+    "Mask blocked words in what I post (default: on if the server's filters ask for it)":
+        "Gesperrte Wörter in meinen Posts maskieren (Standard: an, wenn die Serverfilter es verlangen)",
+    "One of your wikimuse results (type to search your history)":
+        "Eines deiner wikimuse-Ergebnisse (tippe, um deinen Verlauf zu durchsuchen)",
+    "Or your own file: MIDI for music challenges, .txt/.md for text":
+        "Oder deine eigene Datei: MIDI für Musikwettbewerbe, .txt/.md für Text",
+    "Random seed for a repeatable piece (0 to 2147483647)":
+        "Zufallsstartwert für ein wiederholbares Stück (0 bis 2147483647)",
+    "Randomness (0.1 to 2.0, default 1.0)":
+        "Zufälligkeit (0.1 bis 2.0, Standard 1.0)",
+    "Randomness (0.1 to 2.0; lower is safer, higher is wilder; default 0.8)":
+        "Zufälligkeit (0.1 bis 2.0; niedriger ist sicherer, höher wilder; Standard 0.8)",
+    "Seconds a user waits between requests (0 to 3600)":
+        "Sekunden, die ein Mitglied zwischen Anfragen wartet (0 bis 3600)",
+    "The challenge to cancel":
+        "Der Wettbewerb, den du abbrichst",
+    "The challenge to enter":
+        "Der Wettbewerb, an dem du teilnimmst",
+    "The genre /compose uses when none is given":
+        "Das Genre, das /komponieren ohne Angabe nimmt",
+    "The job to cancel (start typing to pick one of yours)":
+        "Der Auftrag, den du abbrichst (tippe, um einen deiner Aufträge zu wählen)",
+    "The open challenge whose voting starts now":
+        "Der offene Wettbewerb, dessen Abstimmung jetzt beginnt",
+    "The style of the continuation (default: classical piano)":
+        "Der Stil der Fortsetzung (Standard: klassisches Klavier)",
+    "The style to compose in (start typing to see the genres)":
+        "Der Stil des Stücks (tippe, um die Genres zu sehen)",
+    "Waiting jobs past which new ones are refused (1 to 1000)":
+        "Ab so vielen wartenden Aufträgen werden neue abgelehnt (1 bis 1000)",
+    "What to make, e.g. 'generate a music clip for a genre that you choose'":
+        "Was entstehen soll, z. B. „erzeuge einen Musikclip in einem Genre deiner Wahl“",
+    "When submissions close: a duration (3d, 36h), a UTC date (2026-12-01 18:00) or a Discord timestamp":
+        "Einsendeschluss: eine Dauer (3d, 36h), ein UTC-Datum (2026-12-01 18:00) oder ein Discord-Zeitstempel",
+    "Where to announce and hold the vote (default: here)":
+        "Wo angekündigt und abgestimmt wird (Standard: hier)",
+    "Whether entries are music (MIDI or a wikimuse clip) or text":
+        "Ob die Beiträge Musik (MIDI oder ein wikimuse-Clip) oder Text sind",
+    "Which model composes (best: the best measured one for the genre)":
+        "Welches Modell komponiert (beste: das am besten gemessene für das Genre)",
+    "Who may use the buttons under a result":
+        "Wer die Buttons unter einem Ergebnis benutzen darf",
+    "add or remove blocked_word on this server's blocklist, or list it":
+        "gesperrtes_wort zur Sperrliste des Servers hinzufügen, entfernen oder die Liste zeigen",
+    "allow: answer in this channel too; disallow: stop; all: answer everywhere":
+        "erlauben: auch hier antworten; verbieten: nicht mehr; alle Kanäle: überall antworten",
+}
+
+COMMANDS_ES: dict[str, str] = {
+    "Continue this MIDI": "Continuar este MIDI",
+    "Write more": "Escribir más",
+    "Variation": "Variación",
+    "about": "info",
+    "cancel": "cancelar",
+    "compose": "componer",
+    "config": "ajustes",
+    "continue": "continuar",
+    "create": "crear",
+    "help": "ayuda",
+    "history": "historial",
+    "leaderboard": "clasificación",
+    "list": "lista",
+    "queue": "cola",
+    "start-voting": "iniciar-votación",
+    "submit": "participar",
+    "wiki": "wiki",
+    "challenge": "reto",
+    "bars": "compases",
+    "blocked_word": "palabra_bloqueada",
+    "buttons": "botones",
+    "channel": "canal",
+    "channel_action": "acción_canal",
+    "code": "código",
+    "cooldown": "espera",
+    "daily_quota": "cuota_diaria",
+    "deadline": "plazo",
+    "default_genre": "género_predeterminado",
+    "file": "archivo",
+    "genre": "género",
+    "job": "trabajo",
+    "kind": "tipo",
+    "length": "longitud",
+    "max_concurrent": "máx_simultáneos",
+    "max_queue": "máx_cola",
+    "midi": "midi",
+    "model": "modelo",
+    "prompt": "consigna",
+    "result": "resultado",
+    "safe_mode": "modo_seguro",
+    "seed": "semilla",
+    "temperature": "temperatura",
+    "tempo": "tempo",
+    "title": "título",
+    "top_p": "top_p",
+    "voting": "votación",
+    "word_action": "acción_palabra",
+    "add": "añadir",
+    "all": "todos los canales",
+    "allow": "permitir",
+    "best": "mejor",
+    "default": "predeterminado",
+    "disallow": "prohibir",
+    "everyone": "todos",
+    "music": "música",
+    "off": "desactivado",
+    "on": "activado",
+    "remove": "quitar",
+    "requester": "solo quien lo pidió",
+    "text": "texto",
+    "Cancel an open or voting challenge; nobody scores (Manage Server).":
+        "Cancela un reto abierto o en votación; nadie suma puntos (Gestionar servidor).",
+    "Cancel one of your jobs, whether it is waiting or already running.":
+        "Cancela uno de tus trabajos, tanto si espera como si ya está en marcha.",
+    "Close entries now and post every entry with a vote button (Manage Server).":
+        "Cierra las entregas ya y publica cada una con un botón de voto (Gestionar servidor).",
+    "Compose a short piece of music: you get audio, a MIDI file and a piano roll.":
+        "Compón una pieza corta: recibes audio, un archivo MIDI y un piano roll.",
+    "Continue your MIDI file: you get your piece plus the continuation.":
+        "Continúa tu archivo MIDI: recibes tu pieza más la continuación.",
+    "Enter a challenge with a wikimuse result or your own file; again to replace it.":
+        "Participa en un reto con un resultado de wikimuse o tu archivo; repite para reemplazarlo.",
+    "Points per member across the server's challenges.":
+        "Puntos por miembro en todos los retos del servidor.",
+    "Server settings: where I answer, the default genre, the limits, safe mode (Manage Server).":
+        "Ajustes: dónde respondo, el género predeterminado, los límites, modo seguro (Gestionar servidor).",
+    "Show your jobs that are waiting or running, with their place in the queue.":
+        "Muestra tus trabajos en espera o en marcha, con su puesto en la cola.",
+    "Start a community challenge and announce it (Manage Server).":
+        "Empieza un reto de la comunidad y anúncialo (Gestionar servidor).",
+    "The models behind wikimuse, what they learned from, and how well they do.":
+        "Los modelos de wikimuse, de qué aprendieron y qué tan bien funcionan.",
+    "The server's challenges, newest first.":
+        "Los retos del servidor, los más recientes primero.",
+    "What wikimuse can do, and how to use it.":
+        "Qué sabe hacer wikimuse y cómo usarlo.",
+    "Write a Wikipedia-style article that starts with your text.":
+        "Escribe un artículo al estilo de Wikipedia que empieza con tu texto.",
+    "Your last 10 results, with links to jump to them.":
+        "Tus últimos 10 resultados, con enlaces para ir a ellos.",
+    "Community coding challenges":
+        "Retos de programación de la comunidad",
+    "A Standard MIDI File (.mid) to continue":
+        "Un archivo MIDI estándar (.mid) para continuar",
+    "A channel to allow or disallow (see channel_action)":
+        "Un canal que permitir o prohibir (mira acción_canal)",
+    "A short title for the challenge":
+        "Un título corto para el reto",
+    "A word to block (whole words; a trailing * matches any ending)":
+        "Una palabra que bloquear (palabras enteras; un * final vale por cualquier terminación)",
+    "An optional genre for the entries":
+        "Un género opcional para las entregas",
+    "An optional link to the code that made your entry":
+        "Un enlace opcional al código que generó tu entrega",
+    "Beats per minute (40 to 240; default: the genre's)":
+        "Pulsos por minuto (40 a 240; por defecto: el del género)",
+    "Generations per day for this server (1 to 100000)":
+        "Generaciones por día en este servidor (1 a 100000)",
+    "How long voting lasts after the deadline, e.g. 2d or 12h (default 2d)":
+        "Cuánto dura la votación tras el plazo, p. ej. 2d o 12h (por defecto 2d)",
+    "How many bars to add (1 to 64; the whole clip stops at 120 s)":
+        "Cuántos compases añadir (1 a 64; el clip entero termina a los 120 s)",
+    "How many characters to write (100 to 4000, default 1000)":
+        "Cuántos caracteres escribir (100 a 4000, por defecto 1000)",
+    "How the article begins (1 to 500 characters)":
+        "Cómo empieza el artículo (1 a 500 caracteres)",
+    "Jobs one user may have in flight (1 to 20)":
+        "Trabajos que un miembro puede tener en marcha a la vez (1 a 20)",
+    "Keep only the likeliest letters, up to this share (0.05 to 1.0; lower is safer; default 0.95)":
+        "Solo las letras más probables, hasta esta proporción (0.05 a 1.0; por defecto 0.95)",
+    "Length in bars instead of seconds (1 to 64)":
+        "Duración en compases en vez de segundos (1 a 64)",
+    "Length in seconds (5 to 120)":
+        "Duración en segundos (5 a 120)",
+    "Mask blocked words in what I post (default: on if the server's filters ask for it)":
+        "Ocultar palabras bloqueadas en lo que publico (por defecto: sí, si los filtros lo piden)",
+    "One of your wikimuse results (type to search your history)":
+        "Uno de tus resultados de wikimuse (escribe para buscar en tu historial)",
+    "Or your own file: MIDI for music challenges, .txt/.md for text":
+        "O tu propio archivo: MIDI para retos de música, .txt/.md para texto",
+    "Random seed for a repeatable piece (0 to 2147483647)":
+        "Semilla aleatoria para una pieza repetible (0 a 2147483647)",
+    "Randomness (0.1 to 2.0, default 1.0)":
+        "Aleatoriedad (0.1 a 2.0, por defecto 1.0)",
+    "Randomness (0.1 to 2.0; lower is safer, higher is wilder; default 0.8)":
+        "Aleatoriedad (0.1 a 2.0; más baja es más segura, más alta más loca; por defecto 0.8)",
+    "Seconds a user waits between requests (0 to 3600)":
+        "Segundos que un miembro espera entre peticiones (0 a 3600)",
+    "The challenge to cancel":
+        "El reto que cancelas",
+    "The challenge to enter":
+        "El reto en el que participas",
+    "The genre /compose uses when none is given":
+        "El género que usa /componer si no se indica ninguno",
+    "The job to cancel (start typing to pick one of yours)":
+        "El trabajo que cancelas (escribe para elegir uno de los tuyos)",
+    "The open challenge whose voting starts now":
+        "El reto abierto cuya votación empieza ahora",
+    "The style of the continuation (default: classical piano)":
+        "El estilo de la continuación (por defecto: piano clásico)",
+    "The style to compose in (start typing to see the genres)":
+        "El estilo de la pieza (escribe para ver los géneros)",
+    "Waiting jobs past which new ones are refused (1 to 1000)":
+        "Trabajos en espera a partir de los que se rechazan nuevos (1 a 1000)",
+    "What to make, e.g. 'generate a music clip for a genre that you choose'":
+        "Qué hay que crear, p. ej. «genera un clip de música en el género que elijas»",
+    "When submissions close: a duration (3d, 36h), a UTC date (2026-12-01 18:00) or a Discord timestamp":
+        "Cierre de entregas: una duración (3d, 36h), una fecha UTC (2026-12-01 18:00) o una marca de Discord",
+    "Where to announce and hold the vote (default: here)":
+        "Dónde anunciar y votar (por defecto: aquí)",
+    "Whether entries are music (MIDI or a wikimuse clip) or text":
+        "Si las entregas son música (MIDI o un clip de wikimuse) o texto",
+    "Which model composes (best: the best measured one for the genre)":
+        "Qué modelo compone (mejor: el mejor medido para el género)",
+    "Who may use the buttons under a result":
+        "Quién puede usar los botones bajo un resultado",
+    "add or remove blocked_word on this server's blocklist, or list it":
+        "añade o quita palabra_bloqueada de la lista del servidor, o muéstrala",
+    "allow: answer in this channel too; disallow: stop; all: answer everywhere":
+        "permitir: responder también aquí; prohibir: dejar de hacerlo; todos los canales: en todas partes",
+}
+
+# --- messages ------------------------------------------------------------------------
+
+MESSAGES_DE: dict[str, str] = {
+    # refusals and errors
+    "This command works only in a server.": "Dieser Befehl funktioniert nur auf einem Server.",
+    "wikimuse is not enabled in this server.": "wikimuse ist auf diesem Server nicht aktiviert.",
+    "Something went wrong on our side. Please try again in a moment.":
+        "Bei uns ist etwas schiefgelaufen. Bitte versuch es gleich noch einmal.",
+    "The generator is unavailable right now. Please try again later.":
+        "Der Generator ist gerade nicht erreichbar. Bitte versuch es später noch einmal.",
+    "That value doesn't work for this option: {value}":
+        "Dieser Wert passt nicht zu dieser Option: {value}",
+    "You need the Manage Server permission for this.":
+        "Dafür brauchst du die Berechtigung „Server verwalten“.",
+    "Slow down: try again in {seconds} s.": "Nicht so schnell: Versuch es in {seconds} s noch einmal.",
+    "You can't use this command here.": "Diesen Befehl kannst du hier nicht benutzen.",
+    "{message} Try again {when}.": "{message} Versuch es {when} noch einmal.",
+    "You're going a bit fast.": "Du bist etwas zu schnell.",
+    "You already have {count} job(s) running; wait for one to finish (see /queue).":
+        "Du hast schon {count} laufende(n) Auftrag/Aufträge; warte, bis einer fertig ist "
+        "(siehe /warteschlange).",
+    "This server has used its {count} generations for today.":
+        "Dieser Server hat seine {count} Generierungen für heute aufgebraucht.",
+    "You have used your {count} generations for today.":
+        "Du hast deine {count} Generierungen für heute aufgebraucht.",
+    "The queue is full ({count} jobs waiting). Please try again in a few minutes.":
+        "Die Warteschlange ist voll ({count} Aufträge warten). Bitte versuch es in ein paar Minuten noch einmal.",
+    "I only answer in {where} on this server.": "Auf diesem Server antworte ich nur in {where}.",
+    "I can't find that job among yours. Use /queue to see them.":
+        "Diesen Auftrag finde ich unter deinen nicht. Mit /warteschlange siehst du sie.",
+    # progress
+    "Queued": "In der Warteschlange",
+    "Queued, position {position}": "In der Warteschlange, Platz {position}",
+    ", about {seconds} s": ", etwa {seconds} s",
+    "Writing": "Schreibe",
+    "Composing": "Komponiere",
+    "Continuing": "Setze fort",
+    # /queue, /cancel, /history
+    "You have no jobs waiting or running.": "Du hast keine wartenden oder laufenden Aufträge.",
+    "queued, position {position}": "wartet, Platz {position}",
+    "starting": "startet",
+    "running, {percent}%": "läuft, {percent} %",
+    "running": "läuft",
+    "finishing": "wird fertig",
+    "Your jobs": "Deine Aufträge",
+    "Cancelled `{job}` ({label}).": "`{job}` ({label}) abgebrochen.",
+    "You have no results yet. Try /wiki or /compose.":
+        "Du hast noch keine Ergebnisse. Probier /wiki oder /komponieren.",
+    "Your last results": "Deine letzten Ergebnisse",
+    # /help
+    "I write Wikipedia-style articles and compose music with neural networks. "
+    "Jobs wait in a queue; I edit my reply while they run.":
+        "Ich schreibe Artikel im Wikipedia-Stil und komponiere Musik mit neuronalen Netzen. "
+        "Aufträge warten in einer Warteschlange; während sie laufen, aktualisiere ich meine Antwort.",
+    "Right-click a message → Apps": "Rechtsklick auf eine Nachricht → Apps",
+    "/continue on the message's MIDI file": "/fortsetzen mit der MIDI-Datei der Nachricht",
+    "a new article that goes on from where the article ended":
+        "ein neuer Artikel, der dort weitermacht, wo der Artikel aufgehört hat",
+    "the same request with a new random seed": "dieselbe Anfrage mit einem neuen Zufallsstartwert",
+    "Buttons under a result make another take: a new seed, a variation, a longer one, "
+    "or your own edit of its parameters.":
+        "Die Buttons unter einem Ergebnis machen einen neuen Versuch: ein neuer Startwert, eine Variation, "
+        "eine längere Fassung oder deine eigene Änderung der Parameter.",
+    # buttons and the modal
+    "That button doesn't apply to this result.": "Dieser Button passt nicht zu diesem Ergebnis.",
+    "Only <@{user_id}> can use these buttons here. Run the command yourself to get your own.":
+        "Nur <@{user_id}> kann diese Buttons hier benutzen. Führ den Befehl selbst aus, "
+        "dann bekommst du eigene.",
+    "Edit and regenerate": "Bearbeiten und neu erzeugen",
+    "Seed text": "Anfangstext",
+    "Length (100 to 4,000 characters)": "Länge (100 bis 4.000 Zeichen)",
+    "Temperature (0.1 to 2.0)": "Temperatur (0.1 bis 2.0)",
+    "Top-p (0.05 to 1.0)": "Top-p (0.05 bis 1.0)",
+    "Random seed (blank: a new one)": "Zufallsstartwert (leer: ein neuer)",
+    "Genre": "Genre",
+    "Length in seconds (5 to 120)": "Länge in Sekunden (5 bis 120)",
+    "Length in bars (1 to 64)": "Länge in Takten (1 bis 64)",
+    "Tempo in bpm (blank: the genre's)": "Tempo in BPM (leer: das des Genres)",
+    "Genre (blank: classical piano)": "Genre (leer: klassisches Klavier)",
+    "Bars to add (1 to 64)": "Zusätzliche Takte (1 bis 64)",
+}
+
+MESSAGES_ES: dict[str, str] = {
+    "This command works only in a server.": "Este comando solo funciona en un servidor.",
+    "wikimuse is not enabled in this server.": "wikimuse no está activado en este servidor.",
+    "Something went wrong on our side. Please try again in a moment.":
+        "Algo ha fallado por nuestra parte. Vuelve a intentarlo en un momento.",
+    "The generator is unavailable right now. Please try again later.":
+        "El generador no está disponible ahora mismo. Vuelve a intentarlo más tarde.",
+    "That value doesn't work for this option: {value}":
+        "Ese valor no sirve para esta opción: {value}",
+    "You need the Manage Server permission for this.":
+        "Para esto necesitas el permiso «Gestionar servidor».",
+    "Slow down: try again in {seconds} s.": "Más despacio: vuelve a intentarlo en {seconds} s.",
+    "You can't use this command here.": "No puedes usar este comando aquí.",
+    "{message} Try again {when}.": "{message} Vuelve a intentarlo {when}.",
+    "You're going a bit fast.": "Vas un poco rápido.",
+    "You already have {count} job(s) running; wait for one to finish (see /queue).":
+        "Ya tienes {count} trabajo(s) en marcha; espera a que termine uno (mira /cola).",
+    "This server has used its {count} generations for today.":
+        "Este servidor ya ha usado sus {count} generaciones de hoy.",
+    "You have used your {count} generations for today.":
+        "Ya has usado tus {count} generaciones de hoy.",
+    "The queue is full ({count} jobs waiting). Please try again in a few minutes.":
+        "La cola está llena ({count} trabajos en espera). Vuelve a intentarlo en unos minutos.",
+    "I only answer in {where} on this server.": "En este servidor solo respondo en {where}.",
+    "I can't find that job among yours. Use /queue to see them.":
+        "No encuentro ese trabajo entre los tuyos. Usa /cola para verlos.",
+    "Queued": "En cola",
+    "Queued, position {position}": "En cola, puesto {position}",
+    ", about {seconds} s": ", unos {seconds} s",
+    "Writing": "Escribiendo",
+    "Composing": "Componiendo",
+    "Continuing": "Continuando",
+    "You have no jobs waiting or running.": "No tienes trabajos en espera ni en marcha.",
+    "queued, position {position}": "en cola, puesto {position}",
+    "starting": "empezando",
+    "running, {percent}%": "en marcha, {percent} %",
+    "running": "en marcha",
+    "finishing": "terminando",
+    "Your jobs": "Tus trabajos",
+    "Cancelled `{job}` ({label}).": "Cancelado `{job}` ({label}).",
+    "You have no results yet. Try /wiki or /compose.":
+        "Aún no tienes resultados. Prueba /wiki o /componer.",
+    "Your last results": "Tus últimos resultados",
+    "I write Wikipedia-style articles and compose music with neural networks. "
+    "Jobs wait in a queue; I edit my reply while they run.":
+        "Escribo artículos al estilo de Wikipedia y compongo música con redes neuronales. "
+        "Los trabajos esperan en una cola; mientras se hacen, voy editando mi respuesta.",
+    "Right-click a message → Apps": "Clic derecho en un mensaje → Aplicaciones",
+    "/continue on the message's MIDI file": "/continuar con el archivo MIDI del mensaje",
+    "a new article that goes on from where the article ended":
+        "un artículo nuevo que sigue donde terminó el artículo",
+    "the same request with a new random seed": "la misma petición con una semilla aleatoria nueva",
+    "Buttons under a result make another take: a new seed, a variation, a longer one, "
+    "or your own edit of its parameters.":
+        "Los botones bajo un resultado hacen otra versión: una semilla nueva, una variación, "
+        "una más larga o tu propia edición de los parámetros.",
+    "That button doesn't apply to this result.": "Ese botón no sirve para este resultado.",
+    "Only <@{user_id}> can use these buttons here. Run the command yourself to get your own.":
+        "Solo <@{user_id}> puede usar estos botones aquí. Usa el comando tú mismo para tener los tuyos.",
+    "Edit and regenerate": "Editar y regenerar",
+    "Seed text": "Texto inicial",
+    "Length (100 to 4,000 characters)": "Longitud (100 a 4000 caracteres)",
+    "Temperature (0.1 to 2.0)": "Temperatura (0.1 a 2.0)",
+    "Top-p (0.05 to 1.0)": "Top-p (0.05 a 1.0)",
+    "Random seed (blank: a new one)": "Semilla aleatoria (vacío: una nueva)",
+    "Genre": "Género",
+    "Length in seconds (5 to 120)": "Duración en segundos (5 a 120)",
+    "Length in bars (1 to 64)": "Duración en compases (1 a 64)",
+    "Tempo in bpm (blank: the genre's)": "Tempo en BPM (vacío: el del género)",
+    "Genre (blank: classical piano)": "Género (vacío: piano clásico)",
+    "Bars to add (1 to 64)": "Compases que añadir (1 a 64)",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {
+    "de": COMMANDS_DE | MESSAGES_DE,
+    "es": COMMANDS_ES | MESSAGES_ES,
+}
+
+
+def language(locale: Locale) -> str:
+    """The catalog for a Discord locale (``de``, ``es-ES``, ``es-419`` ...): its language,
+    or ``en`` where there is no catalog."""
+    code = locale.value if isinstance(locale, discord.Locale) else str(locale or "")
+    lang = code.split("-")[0].lower()
+    return lang if lang in CATALOGS else "en"
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{fields}`` a template formats."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def t(locale: Locale, text: str, **fields: object) -> str:
+    """``text`` (an English template) in ``locale``'s language, formatted with ``fields``;
+    English where there is no translation."""
+    template = CATALOGS.get(language(locale), {}).get(text, text)
+    return template.format(**fields) if fields else template
+
+
+class CommandTranslator(app_commands.Translator):
+    """Command, option, choice and menu names and descriptions from the catalogs."""
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:
+        lang = language(locale)
+        if lang == "en":
+            return None
+        return CATALOGS[lang].get(string.message)

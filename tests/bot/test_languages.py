@@ -1,0 +1,137 @@
+"""German and Spanish besides English: the catalogs agree with each other, the synced command
+tree carries Discord's localizations, and each user's client locale picks the language of
+the bot's replies (the real bot against the strict emulator; no worker: the jobs only queue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import i18n
+from bot.i18n import t
+from bot.views import edit_fields
+from tests.emulator.harness import running_bot
+from tests.emulator.rules import (
+    CHAT_INPUT,
+    MODAL_TITLE_MAX,
+    TEXT_INPUT_LABEL_MAX,
+    check_commands,
+    valid_command_name,
+)
+from workers.contracts import ComposeJob, ContinueJob, WikiJob
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_every_catalog_has_every_key_with_the_same_placeholders():
+    languages = sorted(i18n.CATALOGS)
+    assert languages == ["de", "es"]
+    keys = {lang: set(i18n.CATALOGS[lang]) for lang in languages}
+    assert keys["de"] == keys["es"], keys["de"] ^ keys["es"]
+    for lang in languages:
+        for english, text in i18n.CATALOGS[lang].items():
+            assert text.strip(), (lang, english)
+            assert i18n.placeholders(text) == i18n.placeholders(english), (lang, english, text)
+
+
+def test_a_locale_picks_its_language_and_anything_else_is_english():
+    assert i18n.language("de") == "de" and i18n.language("es-ES") == i18n.language("es-419") == "es"
+    assert {i18n.language(code) for code in ("fr", "en-US", "en-GB", "", None)} == {"en"}
+    refusal = "This command works only in a server."
+    assert t("de", refusal) == "Dieser Befehl funktioniert nur auf einem Server."
+    assert t("es-419", refusal) == t("es-ES", refusal) == "Este comando solo funciona en un servidor."
+    assert t("fr", refusal) == t("en-US", refusal) == refusal
+    # A text no catalog has stays English, formatted all the same.
+    assert t("de", "Nothing like {this} is translated.", this="that") == "Nothing like that is translated."
+    assert t("de", "Queued, position {position}", position=3) == "In der Warteschlange, Platz 3"
+
+
+@pytest.mark.parametrize("job", [WikiJob.__new__(WikiJob), ComposeJob.__new__(ComposeJob),
+                                 ContinueJob.__new__(ContinueJob)], ids=["wiki", "compose", "continue"])
+@pytest.mark.parametrize("bars", [None, 4])
+def test_the_edit_modal_is_translated_within_discords_limits(job, bars):
+    object.__setattr__(job, "bars", bars)
+    for lang in i18n.CATALOGS:
+        assert len(t(lang, "Edit and regenerate")) <= MODAL_TITLE_MAX
+        for item in edit_fields(job):
+            label = t(lang, item.label)
+            assert label != item.label or item.label == "Genre" and lang == "de", (lang, item.label)
+            assert 1 <= len(label) <= TEXT_INPUT_LABEL_MAX, (lang, label)
+
+
+def walk(items: list[dict]):
+    for item in items:
+        yield item
+        yield from walk(item.get("options") or [])
+
+
+async def test_each_user_gets_the_bot_in_their_clients_language(discord_emulator, scratch_redis_url):
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url, progress_interval=0.3):
+        # The synced tree: every command, option and menu localized for de, es-ES and es-419,
+        # and accepted by the strict checks of those localizations.
+        [sync] = emulator.requests_matching("PUT", "/commands")
+        assert sync.status == 200, sync.response
+        assert not check_commands(sync.json)
+        for command in sync.json:
+            for item in walk([command]) if command.get("type", CHAT_INPUT) == CHAT_INPUT else [command]:
+                names = item.get("name_localizations") or {}
+                assert {"de", "es-ES", "es-419"} <= set(names), item["name"]
+                assert names["es-ES"] == names["es-419"]
+                assert "fr" not in names
+                if command.get("type", CHAT_INPUT) == CHAT_INPUT:
+                    assert all(valid_command_name(n) for n in names.values()), names
+                    assert set(item.get("description_localizations") or {}) >= {"de", "es-ES"}, item["name"]
+        wiki = next(c for c in sync.json if c["name"] == "wiki")
+        assert wiki["description_localizations"]["de"] == t("de", wiki["description"])
+        compose = next(c for c in sync.json if c["name"] == "compose")
+        assert compose["name_localizations"] == {"de": "komponieren", "es-ES": "componer", "es-419": "componer"}
+        menus = {c["name"]: c["name_localizations"] for c in sync.json if c.get("type") == 3}
+        assert menus["Write more"]["de"] == "Weiterschreiben"
+
+        users = {code: emulator.add_user(f"user-{code}", locale=code) for code in ("de", "es-ES", "fr")}
+        # Every interaction carries its user's locale and the guild's.
+        first = await emulator.invoke("help", user=users["de"])
+        assert first.payload["locale"] == "de" and first.payload["guild_locale"] == "en-US"
+
+        async def reply(record) -> dict:
+            await emulator.wait_for_callback(record)
+            assert record.ephemeral, record.callback_json
+            return record.callback_json["data"]
+
+        # /help: the commands under the names and descriptions the user's client shows.
+        help_de = (await reply(first))["embeds"][0]
+        assert help_de["description"].startswith("Ich schreibe Artikel im Wikipedia-Stil")
+        fields_de = {f["name"]: f["value"] for f in help_de["fields"]}
+        assert fields_de["/komponieren"] == t("de", compose["description"])
+        assert "**Weiterschreiben**" in fields_de["Rechtsklick auf eine Nachricht → Apps"]
+        help_es = (await reply(await emulator.invoke("help", user=users["es-ES"])))["embeds"][0]
+        assert "/ayuda" in {f["name"] for f in help_es["fields"]}
+        assert help_es["footer"]["text"].startswith("Los botones bajo un resultado")
+        help_fr = (await reply(await emulator.invoke("help", user=users["fr"])))["embeds"][0]
+        assert help_fr["description"].startswith("I write Wikipedia-style articles")
+        assert "/compose" in {f["name"] for f in help_fr["fields"]}
+
+        # A refusal.
+        wanted = {"de": "Diesen Auftrag finde ich unter deinen nicht. Mit /warteschlange siehst du sie.",
+                  "es-ES": "No encuentro ese trabajo entre los tuyos. Usa /cola para verlos.",
+                  "fr": "I can't find that job among yours. Use /queue to see them."}
+        for code, text in wanted.items():
+            record = await emulator.invoke("cancel", {"job": "ffffffff"}, user=users[code])
+            assert (await reply(record))["content"] == text
+        # A guild-only command forced through in a DM.
+        record = await emulator.invoke("config", {}, user=users["de"], dm=True, force=True)
+        assert (await reply(record))["content"] == "Dieser Befehl funktioniert nur auf einem Server."
+
+        # Progress: with no worker the job waits in the queue, and the reply says so.
+        queued = {code: await emulator.invoke("wiki", {"seed": "The fox"}, user=users[code])
+                  for code in ("de", "es-ES", "fr")}
+        prefixes = {"de": "In der Warteschlange", "es-ES": "En cola", "fr": "Queued"}
+        for code, record in queued.items():
+            edits = await emulator.wait_for(lambda r=record: emulator.original_edits(r), 10)
+            assert edits[0].json["content"].startswith(prefixes[code]), edits[0].json
+            assert edits[0].json["content"].endswith("…")
+        # Another language for the same user, from the next interaction on.
+        emulator.set_locale(users["fr"], "es-419")
+        record = await emulator.invoke("cancel", {"job": "ffffffff"}, user=users["fr"])
+        assert (await reply(record))["content"] == wanted["es-ES"]
+    emulator.assert_no_invalid_requests()
