@@ -405,6 +405,98 @@ MESSAGES_DE: dict[str, str] = {
     "I only answer in {where} on this server.": "Auf diesem Server antworte ich nur in {where}.",
     "I can't find that job among yours. Use /queue to see them.":
         "Diesen Auftrag finde ich unter deinen nicht. Mit /warteschlange siehst du sie.",
+    # refusals of the commands, menus and buttons
+    "The writer can't spell any of that seed (emoji and symbols have no letters to write them with). "
+    "Please type some words.":
+        "Der Schreiber kann nichts von diesem Anfang buchstabieren (Emojis und Symbole haben keine "
+        "Buchstaben). Bitte tippe ein paar Wörter.",
+    "The writer can't spell any of that seed. Please type some words.":
+        "Der Schreiber kann nichts von diesem Anfang buchstabieren. Bitte tippe ein paar Wörter.",
+    "“Write more” works on my articles only: right-click an article I wrote with /wiki.":
+        "„Weiterschreiben“ geht nur mit meinen Artikeln: Rechtsklick auf einen Artikel, den ich mit /wiki "
+        "geschrieben habe.",
+    "“Variation” works on my results only: right-click an article or a piece I made.":
+        "„Variation“ geht nur mit meinen Ergebnissen: Rechtsklick auf einen Artikel oder ein Stück von mir.",
+    "That message has no MIDI file to continue. Right-click a message with a `.mid` attachment, "
+    "or use /continue with your file.":
+        "Diese Nachricht hat keine MIDI-Datei zum Fortsetzen. Rechtsklick auf eine Nachricht mit "
+        "`.mid`-Anhang, oder nutze /fortsetzen mit deiner Datei.",
+    "This result is too old to build on. Please run the command again.":
+        "Dieses Ergebnis ist zu alt, um darauf aufzubauen. Bitte führ den Befehl noch einmal aus.",
+    "“{name}” is not a MIDI file. Please upload a `.mid` file.":
+        "„{name}“ ist keine MIDI-Datei. Bitte lade eine `.mid`-Datei hoch.",
+    "“{name}” is {size}; MIDI uploads here are limited to {limit}.":
+        "„{name}“ ist {size} groß; MIDI-Uploads sind hier auf {limit} begrenzt.",
+    "“{name}” is empty.": "„{name}“ ist leer.",
+    "“{name}” is larger than {limit}.": "„{name}“ ist größer als {limit}.",
+    "“{name}” is named like a MIDI file but isn't one (no MIDI header). Export it again as a Standard MIDI File.":
+        "„{name}“ heißt wie eine MIDI-Datei, ist aber keine (kein MIDI-Header). Exportiere sie noch einmal "
+        "als Standard-MIDI-Datei.",
+    "“{name}” has a MIDI header but no track, so there is no music in it. Export it again as a Standard MIDI File.":
+        "„{name}“ hat einen MIDI-Header, aber keine Spur, also keine Musik. Exportiere sie noch einmal "
+        "als Standard-MIDI-Datei.",
+    "I couldn't download “{name}”. Please try again.":
+        "Ich konnte „{name}“ nicht herunterladen. Bitte versuch es noch einmal.",
+    "Pick a channel to allow or disallow.": "Wähl einen Kanal, den du erlaubst oder verbietest.",
+    "{setting} must be from {low} to {high}.": "{setting} muss zwischen {low} und {high} liegen.",
+    "A blocked word needs {low} to {high} letters or digits "
+    "(spaces, ' and - inside are fine; a trailing * matches any ending).":
+        "Ein gesperrtes Wort braucht {low} bis {high} Buchstaben oder Ziffern "
+        "(Leerzeichen, ' und - in der Mitte sind okay; ein * am Ende passt auf jede Endung).",
+    "Give the blocked_word to {word_action}.": "Gib bei gesperrtes_wort das Wort an, das du {word_action} willst.",
+    "This server's list is full ({count} words); remove one first.":
+        "Die Liste dieses Servers ist voll ({count} Wörter); entferne zuerst eines.",
+    "That word is not on this server's list (see word_action: list).":
+        "Dieses Wort steht nicht auf der Liste dieses Servers (siehe wort_aktion: liste).",
+    "Pick a word_action (add or remove) for that blocked_word.":
+        "Wähl für dieses gesperrtes_wort eine wort_aktion (hinzufügen oder entfernen).",
+    "I cannot open a post in this forum (I need Send Messages there).":
+        "Ich kann in diesem Forum keinen Beitrag eröffnen (ich brauche dort „Nachrichten senden“).",
+    "{label}: “{value}” is not a number.": "{label}: „{value}“ ist keine Zahl.",
+    "{label}: “{value}” is not a whole number.": "{label}: „{value}“ ist keine ganze Zahl.",
+    "{label} can't be empty.": "{label} darf nicht leer sein.",
+    # challenges
+    "Challenge #{id} is not open for entries.": "Wettbewerb #{id} nimmt keine Beiträge an.",
+    "Challenge #{id} no longer takes entries.": "Wettbewerb #{id} nimmt keine Beiträge mehr an.",
+    "Choose one: a `result` from your history, or a `file` you made.":
+        "Wähl eins: ein `ergebnis` aus deinem Verlauf oder eine `datei`, die du gemacht hast.",
+    "I cannot post in that channel; the challenge was not created.":
+        "Ich kann in diesem Kanal nicht posten; der Wettbewerb wurde nicht erstellt.",
+    "I cannot post the announcement in {channel}: I need {missing} there.":
+        "Ich kann die Ankündigung nicht in {channel} posten: Ich brauche dort {missing}.",
+    "Pick a text channel for the challenge.": "Wähl einen Textkanal für den Wettbewerb.",
+    "That is not one of your wikimuse results; pick one from the list.":
+        "Das ist keines deiner wikimuse-Ergebnisse; wähl eines aus der Liste.",
+    "The code link must be an http(s) URL.": "Der Code-Link muss eine http(s)-URL sein.",
+    "This is a music challenge; pick a music result.":
+        "Das ist ein Musikwettbewerb; wähl ein Musikergebnis.",
+    "This is a text challenge; pick a text result.":
+        "Das ist ein Textwettbewerb; wähl ein Textergebnis.",
+    "A duration must be at most a year.": "Eine Dauer darf höchstens ein Jahr sein.",
+    "A duration must be longer than zero.": "Eine Dauer muss länger als null sein.",
+    "The deadline must be in the future.": "Die Frist muss in der Zukunft liegen.",
+    "The deadline must be within a year.": "Die Frist muss innerhalb eines Jahres liegen.",
+    "`{shown}` is not a deadline: use a duration (`3d`), a UTC date (`2026-12-01 18:00`) or a Discord timestamp.":
+        "`{shown}` ist keine Frist: Nimm eine Dauer (`3d`), ein UTC-Datum (`2026-12-01 18:00`) oder "
+        "einen Discord-Zeitstempel.",
+    "`{text}` is not a duration: use e.g. `90m`, `2d`, `1w2d`.":
+        "`{text}` ist keine Dauer: Nimm z. B. `90m`, `2d`, `1w2d`.",
+    "That MIDI file has no tracks.": "Diese MIDI-Datei hat keine Spuren.",
+    "That file could not be downloaded; please try again.":
+        "Die Datei konnte nicht heruntergeladen werden; bitte versuch es noch einmal.",
+    "That file is empty.": "Diese Datei ist leer.",
+    "That file is not UTF-8 text.": "Diese Datei ist kein UTF-8-Text.",
+    "That file is not a Standard MIDI File (no `MThd` header).":
+        "Diese Datei ist keine Standard-MIDI-Datei (kein `MThd`-Header).",
+    "That file is too large: {size} bytes, the limit is {limit}.":
+        "Diese Datei ist zu groß: {size} Bytes, die Grenze liegt bei {limit}.",
+    "That text file is empty.": "Diese Textdatei ist leer.",
+    "That text is too long: {size} characters, the limit is {limit}.":
+        "Dieser Text ist zu lang: {size} Zeichen, die Grenze liegt bei {limit}.",
+    "This is a music challenge: upload a MIDI file (`.mid` or `.midi`).":
+        "Das ist ein Musikwettbewerb: Lade eine MIDI-Datei hoch (`.mid` oder `.midi`).",
+    "This is a text challenge: upload a `.txt` or `.md` file.":
+        "Das ist ein Textwettbewerb: Lade eine `.txt`- oder `.md`-Datei hoch.",
     # progress
     "Queued": "In der Warteschlange",
     "Queued, position {position}": "In der Warteschlange, Platz {position}",
@@ -483,6 +575,95 @@ MESSAGES_ES: dict[str, str] = {
     "I only answer in {where} on this server.": "En este servidor solo respondo en {where}.",
     "I can't find that job among yours. Use /queue to see them.":
         "No encuentro ese trabajo entre los tuyos. Usa /cola para verlos.",
+    "The writer can't spell any of that seed (emoji and symbols have no letters to write them with). "
+    "Please type some words.":
+        "El escritor no sabe escribir nada de ese inicio (los emojis y símbolos no tienen letras). "
+        "Escribe algunas palabras.",
+    "The writer can't spell any of that seed. Please type some words.":
+        "El escritor no sabe escribir nada de ese inicio. Escribe algunas palabras.",
+    "“Write more” works on my articles only: right-click an article I wrote with /wiki.":
+        "«Escribir más» solo funciona con mis artículos: haz clic derecho en un artículo que escribí con /wiki.",
+    "“Variation” works on my results only: right-click an article or a piece I made.":
+        "«Variación» solo funciona con mis resultados: haz clic derecho en un artículo o una pieza mía.",
+    "That message has no MIDI file to continue. Right-click a message with a `.mid` attachment, "
+    "or use /continue with your file.":
+        "Ese mensaje no tiene ningún archivo MIDI que continuar. Haz clic derecho en un mensaje con un "
+        "adjunto `.mid`, o usa /continuar con tu archivo.",
+    "This result is too old to build on. Please run the command again.":
+        "Este resultado es demasiado antiguo para partir de él. Vuelve a usar el comando.",
+    "“{name}” is not a MIDI file. Please upload a `.mid` file.":
+        "«{name}» no es un archivo MIDI. Sube un archivo `.mid`.",
+    "“{name}” is {size}; MIDI uploads here are limited to {limit}.":
+        "«{name}» ocupa {size}; aquí los MIDI subidos tienen un límite de {limit}.",
+    "“{name}” is empty.": "«{name}» está vacío.",
+    "“{name}” is larger than {limit}.": "«{name}» ocupa más de {limit}.",
+    "“{name}” is named like a MIDI file but isn't one (no MIDI header). Export it again as a Standard MIDI File.":
+        "«{name}» se llama como un archivo MIDI pero no lo es (no tiene cabecera MIDI). Vuelve a "
+        "exportarlo como archivo MIDI estándar.",
+    "“{name}” has a MIDI header but no track, so there is no music in it. Export it again as a Standard MIDI File.":
+        "«{name}» tiene cabecera MIDI pero ninguna pista, así que no contiene música. Vuelve a "
+        "exportarlo como archivo MIDI estándar.",
+    "I couldn't download “{name}”. Please try again.":
+        "No he podido descargar «{name}». Vuelve a intentarlo.",
+    "Pick a channel to allow or disallow.": "Elige un canal que permitir o prohibir.",
+    "{setting} must be from {low} to {high}.": "{setting} debe estar entre {low} y {high}.",
+    "A blocked word needs {low} to {high} letters or digits "
+    "(spaces, ' and - inside are fine; a trailing * matches any ending).":
+        "Una palabra bloqueada necesita de {low} a {high} letras o cifras "
+        "(se admiten espacios, ' y - en medio; un * final vale por cualquier terminación).",
+    "Give the blocked_word to {word_action}.": "Indica en palabra_bloqueada la palabra que quieres {word_action}.",
+    "This server's list is full ({count} words); remove one first.":
+        "La lista de este servidor está llena ({count} palabras); quita una primero.",
+    "That word is not on this server's list (see word_action: list).":
+        "Esa palabra no está en la lista de este servidor (mira acción_palabra: lista).",
+    "Pick a word_action (add or remove) for that blocked_word.":
+        "Elige una acción_palabra (añadir o quitar) para esa palabra_bloqueada.",
+    "I cannot open a post in this forum (I need Send Messages there).":
+        "No puedo abrir una publicación en este foro (necesito «Enviar mensajes» ahí).",
+    "{label}: “{value}” is not a number.": "{label}: «{value}» no es un número.",
+    "{label}: “{value}” is not a whole number.": "{label}: «{value}» no es un número entero.",
+    "{label} can't be empty.": "{label} no puede estar vacío.",
+    "Challenge #{id} is not open for entries.": "El reto #{id} no admite entregas.",
+    "Challenge #{id} no longer takes entries.": "El reto #{id} ya no admite entregas.",
+    "Choose one: a `result` from your history, or a `file` you made.":
+        "Elige una cosa: un `resultado` de tu historial o un `archivo` que hayas hecho.",
+    "I cannot post in that channel; the challenge was not created.":
+        "No puedo publicar en ese canal; el reto no se ha creado.",
+    "I cannot post the announcement in {channel}: I need {missing} there.":
+        "No puedo publicar el anuncio en {channel}: necesito {missing} ahí.",
+    "Pick a text channel for the challenge.": "Elige un canal de texto para el reto.",
+    "That is not one of your wikimuse results; pick one from the list.":
+        "Ese no es uno de tus resultados de wikimuse; elige uno de la lista.",
+    "The code link must be an http(s) URL.": "El enlace al código debe ser una URL http(s).",
+    "This is a music challenge; pick a music result.":
+        "Este es un reto de música; elige un resultado de música.",
+    "This is a text challenge; pick a text result.":
+        "Este es un reto de texto; elige un resultado de texto.",
+    "A duration must be at most a year.": "Una duración puede ser como mucho de un año.",
+    "A duration must be longer than zero.": "Una duración debe ser mayor que cero.",
+    "The deadline must be in the future.": "El plazo debe estar en el futuro.",
+    "The deadline must be within a year.": "El plazo debe estar dentro de un año.",
+    "`{shown}` is not a deadline: use a duration (`3d`), a UTC date (`2026-12-01 18:00`) or a Discord timestamp.":
+        "`{shown}` no es un plazo: usa una duración (`3d`), una fecha UTC (`2026-12-01 18:00`) o una "
+        "marca de tiempo de Discord.",
+    "`{text}` is not a duration: use e.g. `90m`, `2d`, `1w2d`.":
+        "`{text}` no es una duración: usa p. ej. `90m`, `2d`, `1w2d`.",
+    "That MIDI file has no tracks.": "Ese archivo MIDI no tiene pistas.",
+    "That file could not be downloaded; please try again.":
+        "No se ha podido descargar ese archivo; vuelve a intentarlo.",
+    "That file is empty.": "Ese archivo está vacío.",
+    "That file is not UTF-8 text.": "Ese archivo no es texto UTF-8.",
+    "That file is not a Standard MIDI File (no `MThd` header).":
+        "Ese archivo no es un archivo MIDI estándar (no tiene cabecera `MThd`).",
+    "That file is too large: {size} bytes, the limit is {limit}.":
+        "Ese archivo es demasiado grande: {size} bytes, el límite es {limit}.",
+    "That text file is empty.": "Ese archivo de texto está vacío.",
+    "That text is too long: {size} characters, the limit is {limit}.":
+        "Ese texto es demasiado largo: {size} caracteres, el límite es {limit}.",
+    "This is a music challenge: upload a MIDI file (`.mid` or `.midi`).":
+        "Este es un reto de música: sube un archivo MIDI (`.mid` o `.midi`).",
+    "This is a text challenge: upload a `.txt` or `.md` file.":
+        "Este es un reto de texto: sube un archivo `.txt` o `.md`.",
     "Queued": "En cola",
     "Queued, position {position}": "En cola, puesto {position}",
     ", about {seconds} s": ", unos {seconds} s",
@@ -549,11 +730,20 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
+class Term(str):
+    """A field value that is itself a catalog text (a modal's label): :func:`t` translates
+    it with the message it goes into."""
+
+    __slots__ = ()
+
+
 def t(locale: Locale, text: str, **fields: object) -> str:
     """``text`` (an English template) in ``locale``'s language, formatted with ``fields``;
     English where there is no translation."""
     template = CATALOGS.get(language(locale), {}).get(text, text)
-    return template.format(**fields) if fields else template
+    if not fields:
+        return template
+    return template.format(**{k: t(locale, v) if isinstance(v, Term) else v for k, v in fields.items()})
 
 
 class CommandTranslator(app_commands.Translator):

@@ -20,7 +20,7 @@ import discord
 
 from bot import errors
 from bot.errors import BadInput, BotError, NotAllowed
-from bot.i18n import t
+from bot.i18n import Term, t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
@@ -156,8 +156,9 @@ def _parsed(item: Field, raw: str) -> object:
     try:
         number = float(raw.replace(",", "")) if item.parse == "float" else int(raw.replace(",", ""))
     except ValueError:
-        kind = "number" if item.parse == "float" else "whole number"
-        raise BadInput(f"{item.label}: “{quote_user_text(raw, 30)}” is not a {kind}.") from None
+        raise BadInput("{label}: “{value}” is not a number." if item.parse == "float"
+                       else "{label}: “{value}” is not a whole number.", label=Term(item.label),
+                       value=quote_user_text(raw, 30)) from None
     if item.name == "seconds":  # the contract takes whole seconds as a number
         return float(number)
     return number
@@ -171,7 +172,7 @@ def edited_job(previous: PendingJob, values: dict[str, str]) -> WikiJob | Compos
     for item in edit_fields(job):
         raw = clean_text(values.get(item.name))
         if not raw and item.required:
-            raise BadInput(f"{item.label} can't be empty.")
+            raise BadInput("{label} can't be empty.", label=Term(item.label))
         changes[item.name] = _parsed(item, raw) if raw else None
     return validated(dataclasses.replace(job, job_id=contracts.new_job_id(), **changes))
 

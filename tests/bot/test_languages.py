@@ -4,6 +4,9 @@ the bot's replies (the real bot against the strict emulator; no worker: the jobs
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from bot import i18n
@@ -43,6 +46,47 @@ def test_a_locale_picks_its_language_and_anything_else_is_english():
     # A text no catalog has stays English, formatted all the same.
     assert t("de", "Nothing like {this} is translated.", this="that") == "Nothing like that is translated."
     assert t("de", "Queued, position {position}", position=3) == "In der Warteschlange, Platz 3"
+
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+REFUSALS = {"BotError", "BadInput", "NotAllowed", "LimitReached", "BackendUnavailable", "ChallengeCommandError",
+            "UploadRejected", "BadDeadline", "NotYourResult"}
+
+
+def refusal_texts() -> list[tuple[str, str]]:
+    """(file, English template) of every message a refusal (a BotError) is raised with in
+    bot/: literals, module constants and either arm of a conditional."""
+    found = []
+    for path in sorted(BOT.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        constants = {target.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                     for target in node.targets if isinstance(target, ast.Name)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in REFUSALS and node.args):
+                continue
+            first = node.args[0]
+            for arm in (first.body, first.orelse) if isinstance(first, ast.IfExp) else (first,):
+                assert not isinstance(arm, ast.JoinedStr), f"{path.name}: an f-string refusal: {ast.unparse(arm)}"
+                if isinstance(arm, ast.Constant):
+                    found.append((path.name, arm.value))
+                elif isinstance(arm, ast.Name) and arm.id in constants:
+                    found.append((path.name, constants[arm.id]))
+    return found
+
+
+def test_every_refusal_is_translated():
+    from bot import errors
+    from bot.cogs.general.commands import NOT_A_RESULT
+
+    texts = refusal_texts()
+    assert len(texts) > 50, texts
+    texts += [("errors.py", errors.GENERIC_MESSAGE), ("errors.py", errors.BackendUnavailable().template),
+              ("commands.py", NOT_A_RESULT)]
+    for lang, catalog in i18n.CATALOGS.items():
+        missing = [(where, text) for where, text in texts if text not in catalog]
+        assert not missing, (lang, missing)
 
 
 @pytest.mark.parametrize("job", [WikiJob.__new__(WikiJob), ComposeJob.__new__(ComposeJob),

@@ -242,7 +242,8 @@ class Challenges(commands.Cog, name=COG_NAME):
         missing = missing_post_permissions(target)
         if missing:
             raise ChallengeCommandError(
-                f"I cannot post the announcement in {target.mention}: I need {missing} there."  # type: ignore[union-attr]
+                "I cannot post the announcement in {channel}: I need {missing} there.",
+                channel=target.mention, missing=missing,  # type: ignore[union-attr]
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         record = await self._call(
@@ -319,7 +320,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         record = await self._call(self.db.challenges.get, challenge, guild_id=interaction.guild_id)
         if record.state is not ChallengeState.OPEN or record.submission_deadline <= utcnow():
-            raise ChallengeCommandError(f"Challenge #{record.id} no longer takes entries.")
+            raise ChallengeCommandError("Challenge #{id} no longer takes entries.", id=record.id)
         fields: dict[str, object]
         if file is not None:
             upload = await read_attachment(
@@ -340,7 +341,8 @@ class Challenges(commands.Cog, name=COG_NAME):
                 )
             if entry.kind is not record.kind:
                 raise NotYourResult(
-                    f"This is a {record.kind.value} challenge; pick a {record.kind.value} result."
+                    "This is a music challenge; pick a music result." if record.kind.value == "music"
+                    else "This is a text challenge; pick a text result."
                 )
             upload = await self._fetch_history_content(entry, record.kind)
             fields = {
@@ -405,7 +407,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None and self.scheduler is not None
         record = await self._call(self.db.challenges.get, challenge, guild_id=interaction.guild_id)
         if not await self._call(self.db.challenges.open_voting, record.id, early=True):
-            raise ChallengeCommandError(f"Challenge #{record.id} is not open for entries.")
+            raise ChallengeCommandError("Challenge #{id} is not open for entries.", id=record.id)
         await interaction.response.send_message(
             f"Voting for challenge #{record.id} is open; the entries follow in <#{record.channel_id}>.",
             ephemeral=True,

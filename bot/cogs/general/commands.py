@@ -312,7 +312,8 @@ class General(MenuCog):
                                       ("max_queue_length", max_queue, 1, QUEUE_MAX)):
             if value is not None:
                 if not low <= value <= high:
-                    raise BadInput(f"{key.replace('_', ' ')} must be from {low} to {high}.")
+                    raise BadInput("{setting} must be from {low} to {high}.", setting=key.replace("_", " "),
+                                   low=low, high=high)
                 changes[key] = value
         if buttons is not None:
             changes["buttons"] = buttons
