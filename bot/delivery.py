@@ -194,7 +194,8 @@ class JobRunner:
             channel_id=post.id if post is not None else interaction.channel_id,
             guild_id=interaction.guild_id,
             interaction_token=None if post is not None else interaction.token,
-            application_id=interaction.application_id, job=job.to_dict(), label=label, note=note)
+            application_id=interaction.application_id, job=job.to_dict(), label=label, note=note,
+            locale=getattr(interaction.locale, "value", str(interaction.locale or "")))
         self._following.add(pending.job_id)  # before the pending scan can see it
         try:
             await self.store.add_pending(pending)
@@ -367,8 +368,8 @@ class JobRunner:
         return message
 
     def reply_for(self, result: Result, size_limit: int | None, note: str = "",
-                  job: dict[str, Any] | None = None) -> Reply:
-        return presenters.result_reply(result, size_limit=size_limit, note=note, job=job)
+                  job: dict[str, Any] | None = None, locale: Locale = None) -> Reply:
+        return presenters.result_reply(result, size_limit=size_limit, note=note, job=job, locale=locale)
 
     async def deliver(self, pending: PendingJob, result: Result,
                       interaction: discord.Interaction | None = None) -> discord.Message | None:
@@ -388,7 +389,7 @@ class JobRunner:
         else:  # a recovered job: the guild's upload limit per file (10 MiB without boosts)
             guild = self.bot.get_guild(pending.guild_id) if pending.guild_id else None
             size_limit = guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-        reply = self.reply_for(result, size_limit, pending.note, job)
+        reply = self.reply_for(result, size_limit, pending.note, job, pending.locale)
         view = self.view_factory(pending, result) if self.view_factory else None
         # Send and mark in a task of its own, shielded: close() waits for it, so a
         # shutdown never cuts a delivery between the send and the mark.

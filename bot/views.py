@@ -223,7 +223,7 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P
     """Regenerate / Variation / Longer / Edit under a result."""
 
     def __init__(self, action: str, job_id: str, label: str | None = None) -> None:
-        text, emoji = BUTTONS[action]
+        text, emoji = BUTTONS[action]  # ``label``: as delivered, in the requester's language
         super().__init__(discord.ui.Button(label=label or text, emoji=emoji, style=discord.ButtonStyle.secondary,
                                            custom_id=f"wm:{action}:{job_id}"))
         self.action = action
@@ -244,12 +244,12 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P
 class GenreSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"wm:genre:(?P<job>{JOB_ID})"):
     """"The same, in another genre" under a music result."""
 
-    def __init__(self, job_id: str, current: str | None = None) -> None:
+    def __init__(self, job_id: str, current: str | None = None, locale: str = "") -> None:
         options = [discord.SelectOption(label=name.replace("_", " "), value=name,
                                         description=contracts.GENRE_DESCRIPTIONS[name][:100])
                    for name in contracts.GENRE_NAMES if name != current]
         super().__init__(discord.ui.Select(custom_id=f"wm:genre:{job_id}", options=options,
-                                           placeholder="The same, in another genre…"))
+                                           placeholder=t(locale, "The same, in another genre…")))
         self.job_id = job_id
 
     @classmethod
@@ -268,12 +268,12 @@ def result_view(pending: PendingJob, result: Result) -> discord.ui.View | None:
         return None
     spec = contracts.task_spec(pending.task_name)
     view = discord.ui.View(timeout=None)
-    view.add_item(ResultButton("regen", pending.job_id))
-    view.add_item(ResultButton("vary", pending.job_id))
-    view.add_item(ResultButton("longer", pending.job_id, label=spec.longer_label))
-    view.add_item(ResultButton("edit", pending.job_id))
+    locale = pending.locale  # the requester's language
+    for action in ("regen", "vary", "longer", "edit"):
+        label = spec.longer_label if action == "longer" else BUTTONS[action][0]
+        view.add_item(ResultButton(action, pending.job_id, label=t(locale, label)))
     if spec.genres:
-        view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None)))
+        view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None), locale))
     return view
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import i18n
+from bot import i18n, presenters
 from bot.i18n import t
-from bot.views import edit_fields
+from bot.store import PendingJob
+from bot.views import edit_fields, result_view
 from tests.emulator.harness import running_bot
 from tests.emulator.rules import (
     CHAT_INPUT,
@@ -20,7 +21,8 @@ from tests.emulator.rules import (
     check_commands,
     valid_command_name,
 )
-from workers.contracts import ComposeJob, ContinueJob, WikiJob
+from workers import contracts
+from workers.contracts import ComposeJob, ContinueJob, ErrorResult, MusicResult, WikiJob
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -110,7 +112,7 @@ def walk(items: list[dict]):
 
 async def test_each_user_gets_the_bot_in_their_clients_language(discord_emulator, scratch_redis_url):
     emulator = discord_emulator
-    async with running_bot(emulator, redis_url=scratch_redis_url, progress_interval=0.3):
+    async with running_bot(emulator, redis_url=scratch_redis_url, progress_interval=0.3) as bot:
         # The synced tree: every command, option and menu localized for de, es-ES and es-419,
         # and accepted by the strict checks of those localizations.
         [sync] = emulator.requests_matching("PUT", "/commands")
@@ -174,8 +176,35 @@ async def test_each_user_gets_the_bot_in_their_clients_language(discord_emulator
             edits = await emulator.wait_for(lambda r=record: emulator.original_edits(r), 10)
             assert edits[0].json["content"].startswith(prefixes[code]), edits[0].json
             assert edits[0].json["content"].endswith("…")
+        # Cancelled: the confirmation, then the result (an error) under a German title.
+        [job] = [j for j in await bot.store.all_pending() if j.user_id == users["de"]]
+        assert job.locale == "de"
+        record = await emulator.invoke("cancel", {"job": job.job_id[:8]}, user=users["de"])
+        assert (await reply(record))["content"] == f"`{job.job_id[:8]}` ({job.label}) abgebrochen."
+        final = await emulator.wait_for(
+            lambda: [e for e in emulator.original_edits(queued["de"]) if e.json.get("embeds")], 10)
+        assert final[-1].json["embeds"][0]["title"] == "Abgebrochen"
         # Another language for the same user, from the next interaction on.
         emulator.set_locale(users["fr"], "es-419")
         record = await emulator.invoke("cancel", {"job": "ffffffff"}, user=users["fr"])
         assert (await reply(record))["content"] == wanted["es-ES"]
     emulator.assert_no_invalid_requests()
+
+
+def test_a_results_buttons_and_labels_are_in_the_requesters_language():
+    job = {"job_id": "a" * 32, "genre": "jazz", "seconds": 10.0}
+    result = MusicResult(job_id="a" * 32, genre="jazz", model="lstm", tempo=120, rng_seed=7, seconds=9.5, bars=4,
+                         notes=40, generation_seconds=1.5, primer_seconds=2.0)
+    for locale, regen, title, length in (("de", "Neu erzeugen", "Fortsetzung: jazz", "9.5 s · 4 Takte"),
+                                         ("es-419", "Regenerar", "Continuación: jazz", "9.5 s · 4 compases"),
+                                         ("fr", "Regenerate", "Continuation: jazz", "9.5 s · 4 bars")):
+        pending = PendingJob(job_id="a" * 32, task_name=contracts.TASK_CONTINUE, user_id=1, channel_id=2, guild_id=3,
+                             job=job, locale=locale)
+        view = result_view(pending, result)
+        labels = [item.item.label for item in view.children if hasattr(item.item, "label")]
+        assert labels[0] == regen and len(labels) == 4, labels
+        embed = presenters.result_reply(result, job=job, locale=locale).embeds[0]
+        assert embed.title == title
+        assert {f.name: f.value for f in embed.fields}[t(locale, "Length")] == length
+        error = ErrorResult(job_id="a" * 32, code=contracts.ERR_TIMEOUT, message="Too slow.")
+        assert presenters.result_reply(error, locale=locale).embeds[0].title == t(locale, "That took too long")
