@@ -24,7 +24,7 @@ from bot import metrics, presenters, safety
 from bot.aio import stop_tasks
 from bot.db.history import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
-from bot.i18n import Locale
+from bot.i18n import Locale, t
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
 from bot.leases import Leases
 from bot.limits import Limits, RateLimiter
@@ -129,7 +129,8 @@ class JobRunner:
         if post is not None:
             try:
                 await interaction.edit_original_response(
-                    content=f"Your {presenters.quote_user_text(label, 100)} gets a post of its own: {post.mention}",
+                    content=t(interaction.locale, "Your {label} gets a post of its own: {post}",
+                              label=presenters.quote_user_text(label, 100), post=post.mention),
                     allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as exc:  # the job goes on; its result goes to the post
                 log.warning("could not point to the forum post: %s", exc, extra={"job_id": job_id})

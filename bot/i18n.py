@@ -497,6 +497,43 @@ MESSAGES_DE: dict[str, str] = {
         "Das ist ein Musikwettbewerb: Lade eine MIDI-Datei hoch (`.mid` oder `.midi`).",
     "This is a text challenge: upload a `.txt` or `.md` file.":
         "Das ist ein Textwettbewerb: Lade eine `.txt`- oder `.md`-Datei hoch.",
+    "; entries and talk in {thread}": "; Beiträge und Gespräche in {thread}",
+    "Challenge #{id} is announced: {link}{talk}": "Wettbewerb #{id} ist angekündigt: {link}{talk}",
+    "✅ Your entry for challenge #{id} replaced your earlier entry. You can submit again "
+    "to replace it until {deadline}.":
+        "✅ Dein Beitrag zu Wettbewerb #{id} hat deinen früheren ersetzt. Bis {deadline} kannst du "
+        "ihn noch einmal ersetzen.",
+    "✅ Your entry for challenge #{id} is in. You can submit again to replace it until {deadline}.":
+        "✅ Dein Beitrag zu Wettbewerb #{id} ist eingegangen. Bis {deadline} kannst du ihn noch "
+        "einmal ersetzen.",
+    "Voting for challenge #{id} is open; the entries follow in {channel}.":
+        "Die Abstimmung für Wettbewerb #{id} läuft; die Beiträge folgen in {channel}.",
+    "You cannot vote for your own entry.": "Du kannst nicht für deinen eigenen Beitrag stimmen.",
+    "Voting for challenge #{id} is closed.": "Die Abstimmung für Wettbewerb #{id} ist beendet.",
+    "That entry no longer exists.": "Diesen Beitrag gibt es nicht mehr.",
+    "✅ Your vote for entry {number} is counted.": "✅ Deine Stimme für Beitrag {number} zählt.",
+    "🔁 You changed your vote from entry {before} to entry {number}.":
+        "🔁 Du hast deine Stimme von Beitrag {before} auf Beitrag {number} geändert.",
+    "You already voted for entry {number}.": "Du hast schon für Beitrag {number} gestimmt.",
+    " Tallies stay hidden until voting closes.": " Die Zwischenstände bleiben bis zum Ende der Abstimmung verborgen.",
+    "Challenges are not available right now; please try again later.":
+        "Wettbewerbe sind gerade nicht verfügbar; bitte versuch es später noch einmal.",
+    "Your {label} gets a post of its own: {post}": "Deine Anfrage {label} bekommt einen eigenen Beitrag: {post}",
+    # /config
+    "Server settings": "Servereinstellungen",
+    "Server settings (updated)": "Servereinstellungen (aktualisiert)",
+    "Channels": "Kanäle",
+    "all channels": "alle Kanäle",
+    "Default genre": "Standardgenre",
+    "none": "keins",
+    "Buttons": "Buttons",
+    "Cooldown": "Wartezeit",
+    "Jobs per user": "Aufträge pro Mitglied",
+    "Daily quota": "Tageslimit",
+    "Max queue": "Max. Warteschlange",
+    "Safe mode": "Sicherer Modus",
+    "Blocked words": "Gesperrte Wörter",
+    "This server's words": "Wörter dieses Servers",
     # progress
     "Queued": "In der Warteschlange",
     "Queued, position {position}": "In der Warteschlange, Platz {position}",
@@ -686,6 +723,42 @@ MESSAGES_ES: dict[str, str] = {
         "Este es un reto de música: sube un archivo MIDI (`.mid` o `.midi`).",
     "This is a text challenge: upload a `.txt` or `.md` file.":
         "Este es un reto de texto: sube un archivo `.txt` o `.md`.",
+    "; entries and talk in {thread}": "; entregas y charla en {thread}",
+    "Challenge #{id} is announced: {link}{talk}": "El reto #{id} está anunciado: {link}{talk}",
+    "✅ Your entry for challenge #{id} replaced your earlier entry. You can submit again "
+    "to replace it until {deadline}.":
+        "✅ Tu entrega para el reto #{id} ha reemplazado a la anterior. Puedes volver a enviarla "
+        "para reemplazarla hasta {deadline}.",
+    "✅ Your entry for challenge #{id} is in. You can submit again to replace it until {deadline}.":
+        "✅ Tu entrega para el reto #{id} está dentro. Puedes volver a enviarla para reemplazarla "
+        "hasta {deadline}.",
+    "Voting for challenge #{id} is open; the entries follow in {channel}.":
+        "La votación del reto #{id} está abierta; las entregas siguen en {channel}.",
+    "You cannot vote for your own entry.": "No puedes votar tu propia entrega.",
+    "Voting for challenge #{id} is closed.": "La votación del reto #{id} está cerrada.",
+    "That entry no longer exists.": "Esa entrega ya no existe.",
+    "✅ Your vote for entry {number} is counted.": "✅ Tu voto para la entrega {number} cuenta.",
+    "🔁 You changed your vote from entry {before} to entry {number}.":
+        "🔁 Has cambiado tu voto de la entrega {before} a la entrega {number}.",
+    "You already voted for entry {number}.": "Ya has votado la entrega {number}.",
+    " Tallies stay hidden until voting closes.": " Los recuentos siguen ocultos hasta que cierre la votación.",
+    "Challenges are not available right now; please try again later.":
+        "Los retos no están disponibles ahora mismo; vuelve a intentarlo más tarde.",
+    "Your {label} gets a post of its own: {post}": "Tu petición {label} tiene su propia publicación: {post}",
+    "Server settings": "Ajustes del servidor",
+    "Server settings (updated)": "Ajustes del servidor (actualizados)",
+    "Channels": "Canales",
+    "all channels": "todos los canales",
+    "Default genre": "Género predeterminado",
+    "none": "ninguno",
+    "Buttons": "Botones",
+    "Cooldown": "Espera",
+    "Jobs per user": "Trabajos por miembro",
+    "Daily quota": "Cuota diaria",
+    "Max queue": "Cola máxima",
+    "Safe mode": "Modo seguro",
+    "Blocked words": "Palabras bloqueadas",
+    "This server's words": "Palabras de este servidor",
     "Queued": "En cola",
     "Queued, position {position}": "En cola, puesto {position}",
     ", about {seconds} s": ", unos {seconds} s",

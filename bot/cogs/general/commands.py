@@ -323,18 +323,19 @@ class General(MenuCog):
             await store.set_guild_config(guild_id, updated)
         limits = await self.bot.runner.limits_for(guild_id)
         allowed = [f"<#{c}>" for c in updated.channels]
-        embed = discord.Embed(title="Server settings" + (" (updated)" if asked else ""))
-        embed.add_field(name="Channels", inline=False,
-                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty="all channels"))
-        embed.add_field(name="Default genre", value=updated.default_genre or "none")
-        embed.add_field(name="Buttons", value=updated.buttons)
-        embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")
-        embed.add_field(name="Jobs per user", value=str(limits.max_concurrent_per_user))
-        embed.add_field(name="Daily quota", value=str(limits.daily_quota_per_guild))
-        embed.add_field(name="Max queue", value=str(limits.max_queue_length))
+        locale = interaction.locale
+        embed = discord.Embed(title=t(locale, "Server settings (updated)" if asked else "Server settings"))
+        embed.add_field(name=t(locale, "Channels"), inline=False,
+                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty=t(locale, "all channels")))
+        embed.add_field(name=t(locale, "Default genre"), value=updated.default_genre or t(locale, "none"))
+        embed.add_field(name=t(locale, "Buttons"), value=t(locale, updated.buttons))
+        embed.add_field(name=t(locale, "Cooldown"), value=f"{limits.cooldown_seconds:g} s")
+        embed.add_field(name=t(locale, "Jobs per user"), value=str(limits.max_concurrent_per_user))
+        embed.add_field(name=t(locale, "Daily quota"), value=str(limits.daily_quota_per_guild))
+        embed.add_field(name=t(locale, "Max queue"), value=str(limits.max_queue_length))
         for name, value in safety.config_fields(guild_id, interaction.guild, updated,
                                                 list_words=word_action == "list"):
-            embed.add_field(name=name, value=value, inline=False)
+            embed.add_field(name=t(locale, name), value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @config.autocomplete("default_genre")
