@@ -94,7 +94,7 @@ COMMANDS_DE: dict[str, str] = {
     "Cancel one of your jobs, whether it is waiting or already running.":
         "Brich einen deiner Aufträge ab, ob er noch wartet oder schon läuft.",
     "Close entries now and post every entry with a vote button (Manage Server).":
-        "Schließ die Einreichungen jetzt und poste jeden Beitrag mit Abstimmknopf (Server verwalten).",
+        "Schließ die Einreichungen jetzt und poste jeden Beitrag mit Abstimm-Button (Server verwalten).",
     "Compose a short piece of music: you get audio, a MIDI file and a piano roll.":
         "Komponiere ein kurzes Musikstück: Du bekommst Audio, eine MIDI-Datei und eine Pianorolle.",
     "Continue your MIDI file: you get your piece plus the continuation.":
@@ -290,7 +290,7 @@ COMMANDS_ES: dict[str, str] = {
     "What wikimuse can do, and how to use it.":
         "Qué sabe hacer wikimuse y cómo usarlo.",
     "Write a Wikipedia-style article that starts with your text.":
-        "Escribe un artículo al estilo de Wikipedia que empieza con tu texto.",
+        "Escribe un artículo al estilo de Wikipedia que empiece con tu texto.",
     "Your last 10 results, with links to jump to them.":
         "Tus últimos 10 resultados, con enlaces para ir a ellos.",
     "Community coding challenges":
@@ -394,7 +394,7 @@ MESSAGES_DE: dict[str, str] = {
     "{message} Try again {when}.": "{message} Versuch es {when} noch einmal.",
     "You're going a bit fast.": "Du bist etwas zu schnell.",
     "You already have {count} job(s) running; wait for one to finish (see /queue).":
-        "Du hast schon {count} laufende(n) Auftrag/Aufträge; warte, bis einer fertig ist "
+        "Du hast schon die Höchstzahl von {count} laufenden Aufträgen; warte, bis einer fertig ist "
         "(siehe /warteschlange).",
     "This server has used its {count} generations for today.":
         "Dieser Server hat seine {count} Generierungen für heute aufgebraucht.",
@@ -624,7 +624,7 @@ MESSAGES_ES: dict[str, str] = {
     "{message} Try again {when}.": "{message} Vuelve a intentarlo {when}.",
     "You're going a bit fast.": "Vas un poco rápido.",
     "You already have {count} job(s) running; wait for one to finish (see /queue).":
-        "Ya tienes {count} trabajo(s) en marcha; espera a que termine uno (mira /cola).",
+        "Ya tienes el máximo de {count} trabajos en marcha; espera a que termine uno (mira /cola).",
     "This server has used its {count} generations for today.":
         "Este servidor ya ha usado sus {count} generaciones de hoy.",
     "You have used your {count} generations for today.":
