@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot import errors, metrics, views
 from bot.db import Database, default_sqlite_url
 from bot.delivery import JobRunner, ViewFactory
+from bot.i18n import CommandTranslator, t
 from bot.jobs import JobBackend
 from bot.settings import BotSettings
 from bot.store import Store
@@ -54,11 +55,11 @@ class WikimuseTree(app_commands.CommandTree["WikimuseBot"]):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None and guild_only(interaction.command):
-            await self._refuse(interaction, "This command works only in a server.")
+            await self._refuse(interaction, t(interaction.locale, "This command works only in a server."))
             return False
         allowed = self.client.settings.allowed_guild_ids
         if allowed and interaction.guild_id not in allowed:
-            await self._refuse(interaction, "wikimuse is not enabled in this server.")
+            await self._refuse(interaction, t(interaction.locale, "wikimuse is not enabled in this server."))
             return False
         return True
 
@@ -120,6 +121,7 @@ class WikimuseBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Before the cogs, which share it; migrations run here.
         self.database = await asyncio.to_thread(Database.connect, database_url(self.settings))
+        await self.tree.set_translator(CommandTranslator())  # German and Spanish commands
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*views.DYNAMIC_ITEMS)  # result buttons survive restarts

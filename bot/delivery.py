@@ -24,6 +24,7 @@ from bot import metrics, presenters, safety
 from bot.aio import stop_tasks
 from bot.db.history import history_kind
 from bot.errors import BackendUnavailable, BotError, NotAllowed
+from bot.i18n import Locale, t
 from bot.jobs import STATE_QUEUED, JobBackend, JobStatus, Result, ThrottledEditor
 from bot.leases import Leases
 from bot.limits import Limits, RateLimiter
@@ -89,7 +90,7 @@ class JobRunner:
         config = await self.store.guild_config(interaction.guild_id)
         if not config.allows(interaction.channel_id):
             where = ", ".join(f"<#{c}>" for c in config.channels[:10])
-            raise NotAllowed(f"I only answer in {where} on this server.")
+            raise NotAllowed("I only answer in {where} on this server.", where=where)
 
     async def start(self, interaction: discord.Interaction, job: Contract, task_name: str,
                     label: str, note: str = "") -> PendingJob | None:
@@ -122,13 +123,14 @@ class JobRunner:
             pending = await self.submit(interaction, job, task_name, label, note, post=post)
         except BotError as exc:
             await self._release_quietly(interaction.user.id, job_id)
-            await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(content=exc.localized(interaction.locale), allowed_mentions=NO_MENTIONS)
             return None
         self.spawn(self._follow_safely(interaction, pending))
         if post is not None:
             try:
                 await interaction.edit_original_response(
-                    content=f"Your {presenters.quote_user_text(label, 100)} gets a post of its own: {post.mention}",
+                    content=t(interaction.locale, "Your {label} gets a post of its own: {post}",
+                              label=presenters.quote_user_text(label, 100), post=post.mention),
                     allowed_mentions=NO_MENTIONS)
             except discord.HTTPException as exc:  # the job goes on; its result goes to the post
                 log.warning("could not point to the forum post: %s", exc, extra={"job_id": job_id})
@@ -193,7 +195,8 @@ class JobRunner:
             channel_id=post.id if post is not None else interaction.channel_id,
             guild_id=interaction.guild_id,
             interaction_token=None if post is not None else interaction.token,
-            application_id=interaction.application_id, job=job.to_dict(), label=label, note=note)
+            application_id=interaction.application_id, job=job.to_dict(), label=label, note=note,
+            locale=getattr(interaction.locale, "value", str(interaction.locale or "")))
         self._following.add(pending.job_id)  # before the pending scan can see it
         try:
             await self.store.add_pending(pending)
@@ -234,7 +237,7 @@ class JobRunner:
                 running_since = time.monotonic()
             if not pending.token_valid(margin=60):  # expiring, or a forum post's result
                 return
-            await editor.show(self.progress_line(status, spec))
+            await editor.show(self.progress_line(status, spec, interaction.locale))
 
         result = await self.backend.wait(pending.job_id, spec.queue, on_status, self.settings.job_timeout)
         finished = time.monotonic()
@@ -249,14 +252,14 @@ class JobRunner:
             metrics.observe(pending.task_name, "total",
                             (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
-    def progress_line(self, status: JobStatus, spec: contracts.TaskSpec) -> str:
+    def progress_line(self, status: JobStatus, spec: contracts.TaskSpec, locale: Locale = None) -> str:
         if status.state == STATE_QUEUED:
             eta = None
             if status.position is not None:
                 eta = status.position * spec.typical_seconds
-            return presenters.progress_text("queued", position=status.position, eta_seconds=eta)
+            return presenters.progress_text("queued", position=status.position, eta_seconds=eta, locale=locale)
         fraction = status.progress.fraction if status.progress else None
-        return presenters.progress_text("running", fraction=fraction, verb=spec.verb)
+        return presenters.progress_text("running", fraction=fraction, verb=spec.verb, locale=locale)
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
@@ -366,8 +369,8 @@ class JobRunner:
         return message
 
     def reply_for(self, result: Result, size_limit: int | None, note: str = "",
-                  job: dict[str, Any] | None = None) -> Reply:
-        return presenters.result_reply(result, size_limit=size_limit, note=note, job=job)
+                  job: dict[str, Any] | None = None, locale: Locale = None) -> Reply:
+        return presenters.result_reply(result, size_limit=size_limit, note=note, job=job, locale=locale)
 
     async def deliver(self, pending: PendingJob, result: Result,
                       interaction: discord.Interaction | None = None) -> discord.Message | None:
@@ -387,7 +390,7 @@ class JobRunner:
         else:  # a recovered job: the guild's upload limit per file (10 MiB without boosts)
             guild = self.bot.get_guild(pending.guild_id) if pending.guild_id else None
             size_limit = guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-        reply = self.reply_for(result, size_limit, pending.note, job)
+        reply = self.reply_for(result, size_limit, pending.note, job, pending.locale)
         view = self.view_factory(pending, result) if self.view_factory else None
         # Send and mark in a task of its own, shielded: close() waits for it, so a
         # shutdown never cuts a delivery between the send and the mark.

@@ -13,6 +13,8 @@ from datetime import datetime
 import discord
 from discord import app_commands
 
+from bot.i18n import Locale, t
+
 log = logging.getLogger(__name__)
 
 GENERIC_MESSAGE = "Something went wrong on our side. Please try again in a moment."
@@ -21,9 +23,14 @@ GENERIC_MESSAGE = "Something went wrong on our side. Please try again in a momen
 class BotError(app_commands.AppCommandError):
     """An error with a message that is safe to show to the user who caused it."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.user_message = message
+    def __init__(self, message: str, **fields: object) -> None:
+        super().__init__(message.format(**fields) if fields else message)
+        self.template, self.fields = message, fields
+        self.user_message = str(self.args[0])
+
+    def localized(self, locale: Locale) -> str:
+        """The message in ``locale``'s language (English where it has no translation)."""
+        return t(locale, self.template, **self.fields)
 
 
 class BadInput(BotError):
@@ -33,11 +40,18 @@ class BadInput(BotError):
 class LimitReached(BotError):
     """A cooldown, concurrency cap, quota or full queue; ``retry_at`` says when to try again."""
 
-    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
-        if retry_at is not None:
-            message = f"{message} Try again {discord.utils.format_dt(retry_at, 'R')}."
-        super().__init__(message)
+    def __init__(self, message: str, retry_at: datetime | None = None, **fields: object) -> None:
+        super().__init__(message, **fields)
         self.retry_at = retry_at
+        if retry_at is not None:
+            self.user_message = self.localized(None)
+
+    def localized(self, locale: Locale) -> str:
+        text = super().localized(locale)
+        if self.retry_at is None:
+            return text
+        return t(locale, "{message} Try again {when}.", message=text,
+                 when=discord.utils.format_dt(self.retry_at, "R"))
 
 
 class NotAllowed(BotError):
@@ -51,24 +65,26 @@ class BackendUnavailable(BotError):
         super().__init__(message)
 
 
-def user_message(error: BaseException) -> str:
-    """The text to show for ``error`` (unwrapping discord.py's invoke wrapper)."""
+def user_message(error: BaseException, locale: Locale = None) -> str:
+    """The text to show for ``error`` (unwrapping discord.py's invoke wrapper), in
+    ``locale``'s language."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         original = error.__cause__ if isinstance(error, app_commands.TransformerError) else error.original
         if isinstance(original, BotError):
-            return original.user_message
+            return original.localized(locale)
         if isinstance(error, app_commands.TransformerError):
-            return f"That value doesn't work for this option: {discord.utils.escape_mentions(str(error.value))[:100]}"
-        return GENERIC_MESSAGE
+            return t(locale, "That value doesn't work for this option: {value}",
+                     value=discord.utils.escape_mentions(str(error.value))[:100])
+        return t(locale, GENERIC_MESSAGE)
     if isinstance(error, BotError):
-        return error.user_message
+        return error.localized(locale)
     if isinstance(error, app_commands.MissingPermissions):
-        return "You need the Manage Server permission for this."
+        return t(locale, "You need the Manage Server permission for this.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {error.retry_after:.0f} s."
+        return t(locale, "Slow down: try again in {seconds} s.", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
-    return GENERIC_MESSAGE
+        return t(locale, "You can't use this command here.")
+    return t(locale, GENERIC_MESSAGE)
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
@@ -86,8 +102,8 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
 async def handle_app_command_error(interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
     """The command tree's ``on_error``: log what is unexpected, tell the user, ephemerally."""
-    text = user_message(error)
-    if text == GENERIC_MESSAGE:
+    text = user_message(error, interaction.locale)
+    if text == t(interaction.locale, GENERIC_MESSAGE):
         log.error("command %s failed", getattr(interaction.command, "name", "?"),
                   exc_info=error)
     await send_ephemeral(interaction, text)

@@ -93,15 +93,14 @@ class RateLimiter:
         if verdict == "cooldown":
             raise LimitReached("You're going a bit fast.", now + timedelta(milliseconds=int(value)))
         if verdict == "concurrent":
-            raise LimitReached(
-                f"You already have {limits.max_concurrent_per_user} job(s) running; "
-                "wait for one to finish (see /queue).")
+            raise LimitReached("You already have {count} job(s) running; wait for one to finish (see /queue).",
+                               count=limits.max_concurrent_per_user)
         if verdict == "quota":
-            who = "This server has used its" if guild_id is not None else "You have used your"
-            raise LimitReached(f"{who} {limits.daily_quota_per_guild} generations for today.",
-                               _next_utc_midnight(now))
-        raise LimitReached(
-            f"The queue is full ({limits.max_queue_length} jobs waiting). Please try again in a few minutes.")
+            used = ("This server has used its {count} generations for today." if guild_id is not None
+                    else "You have used your {count} generations for today.")
+            raise LimitReached(used, _next_utc_midnight(now), count=limits.daily_quota_per_guild)
+        raise LimitReached("The queue is full ({count} jobs waiting). Please try again in a few minutes.",
+                           count=limits.max_queue_length)
 
     async def release(self, *, user_id: int, job_id: str) -> None:
         await self.redis.srem(f"{PREFIX}:active:{user_id}", job_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.i18n import Locale, t
 from workers import contracts
 from workers.contracts import ErrorResult, WikiResult
 
@@ -164,7 +165,7 @@ def _with_parameters(footer: str, parameters: str) -> str:
     return clip(f"{footer}\n{parameters}" if parameters else footer, EMBED_FOOTER_MAX)
 
 
-def wiki_reply(result: WikiResult, parameters: str = "") -> Reply:
+def wiki_reply(result: WikiResult, parameters: str = "", locale: Locale = None) -> Reply:
     """An article as an embed (title, intro with the seed in bold, sections as fields).
 
     When the article does not fit an embed, what fits is shown and the full
@@ -209,9 +210,10 @@ ERROR_TITLES = {
 }
 
 
-def error_reply(result: ErrorResult, parameters: str = "") -> Reply:
-    """A worker's error result as a short embed (its message is user-safe by contract)."""
-    embed = discord.Embed(title=ERROR_TITLES.get(result.code, "Something went wrong"),
+def error_reply(result: ErrorResult, parameters: str = "", locale: Locale = None) -> Reply:
+    """A worker's error result as a short embed (its message is user-safe by contract), under
+    a title in the requester's language (the worker's message stays English)."""
+    embed = discord.Embed(title=t(locale, ERROR_TITLES.get(result.code, "Something went wrong")),
                           description=clip(result.message, EMBED_DESCRIPTION_MAX), colour=ERROR_COLOUR)
     return Reply(content=None, embeds=[embed], failed=True)
 
@@ -243,13 +245,16 @@ def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:
 
 
 def progress_text(state: str, *, position: int | None = None, fraction: float | None = None,
-                  verb: str = "Writing", eta_seconds: float | None = None) -> str:
-    """One line of progress: ``Queued, position 2, about 30 s`` or ``Writing… 40%``."""
+                  verb: str = "Writing", eta_seconds: float | None = None, locale: Locale = None) -> str:
+    """One line of progress: ``Queued, position 2, about 30 s`` or ``Writing… 40%``, in
+    ``locale``'s language."""
     if state == "queued":
-        text = "Queued" if position is None else f"Queued, position {position}"
+        text = t(locale, "Queued") if position is None else t(locale, "Queued, position {position}",
+                                                                  position=position)
         if eta_seconds is not None:
-            text += f", about {max(1, round(eta_seconds))} s"
+            text += t(locale, ", about {seconds} s", seconds=max(1, round(eta_seconds)))
         return text + "…"
+    verb = t(locale, verb)
     if fraction is not None and fraction > 0:
         return f"{verb}… {int(min(fraction, 1.0) * 100)}%"
     return f"{verb}…"
@@ -281,11 +286,13 @@ def fit_attachments(reply: Reply, size_limit: int | None) -> Reply:
 
 
 def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
-                 size_limit: int | None = None, note: str = "", job: dict | None = None) -> Reply:
+                 size_limit: int | None = None, note: str = "", job: dict | None = None,
+                 locale: Locale = None) -> Reply:
     """The message for any result contract, within the upload limit, after ``note`` (a line
     the bot owes the user about the request, e.g. how it changed the seed); its footer
-    lists the parameters of ``job``, the job behind it (see :func:`parameters_text`)."""
-    reply = REPLIES[type(result)](result, parameters_text(job))  # type: ignore[operator]
+    lists the parameters of ``job``, the job behind it (see :func:`parameters_text`). Its
+    labels are in ``locale``'s language (the requester's); generated text stays English."""
+    reply = REPLIES[type(result)](result, parameters_text(job), locale)  # type: ignore[operator]
     if note:
         reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
     return fit_attachments(reply, size_limit)
@@ -294,20 +301,22 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
 MUSIC_COLOUR = discord.Colour(0x8E44AD)
 
 
-def music_reply(result: contracts.MusicResult, parameters: str = "") -> Reply:
+def music_reply(result: contracts.MusicResult, parameters: str = "", locale: Locale = None) -> Reply:
     """A clip: an embed (genre, model, tempo, seed, length, time) and the result's files, in
     their order; the first picture among them is the embed's image."""
-    title = "Continuation" if result.primer_seconds > 0 else "Composition"
+    title = t(locale, "Continuation" if result.primer_seconds > 0 else "Composition")
     embed = discord.Embed(title=f"{title}: {result.genre.replace('_', ' ')}", colour=MUSIC_COLOUR,
                           description=clip(result.notice, EMBED_DESCRIPTION_MAX) or None)
-    embed.add_field(name="Genre", value=result.genre.replace("_", " "))
-    embed.add_field(name="Model", value=result.model)
-    embed.add_field(name="Tempo", value=f"{result.tempo} bpm")
-    embed.add_field(name="Seed", value=str(result.rng_seed))
-    embed.add_field(name="Length", value=f"{result.seconds:.1f} s · {result.bars} bars")
-    embed.add_field(name="Generated in", value=format_duration(result.generation_seconds))
+    embed.add_field(name=t(locale, "Genre"), value=result.genre.replace("_", " "))
+    embed.add_field(name=t(locale, "Model"), value=result.model)
+    embed.add_field(name=t(locale, "Tempo"), value=f"{result.tempo} bpm")
+    embed.add_field(name=t(locale, "Seed"), value=str(result.rng_seed))
+    embed.add_field(name=t(locale, "Length"), value=t(locale, "{seconds} s · {bars} bars",
+                                                       seconds=f"{result.seconds:.1f}", bars=result.bars))
+    embed.add_field(name=t(locale, "Generated in"), value=format_duration(result.generation_seconds))
     if result.primer_seconds > 0:
-        embed.add_field(name="Your primer", value=f"first {result.primer_seconds:.1f} s")
+        embed.add_field(name=t(locale, "Your primer"),
+                        value=t(locale, "first {seconds} s", seconds=f"{result.primer_seconds:.1f}"))
     picture = next((a.name for a in result.attachments if a.mime.startswith("image/")), None)
     if picture is not None:
         embed.set_image(url=f"attachment://{picture}")

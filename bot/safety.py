@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 
 from bot.errors import BadInput
+from bot.i18n import Term
 from bot.presenters import EMBED_FIELD_VALUE_MAX, join_within
 from bot.store import GuildConfig, PendingJob
 from workers.contracts import ErrorResult, MusicResult, WikiResult
@@ -51,8 +52,8 @@ def normalize_word(word: str) -> str:
     entry = " ".join(word.split()).lower()
     stem = entry.removesuffix("*")
     if not WORD_MIN <= len(stem) <= WORD_MAX or not _ENTRY.fullmatch(entry):
-        raise BadInput(f"A blocked word needs {WORD_MIN} to {WORD_MAX} letters or digits "
-                       "(spaces, ' and - inside are fine; a trailing * matches any ending).")
+        raise BadInput("A blocked word needs {low} to {high} letters or digits "
+                       "(spaces, ' and - inside are fine; a trailing * matches any ending).", low=WORD_MIN, high=WORD_MAX)
     return entry
 
 
@@ -195,12 +196,12 @@ def configure(config: GuildConfig, mode: str | None, word: str | None, word_acti
         config = dataclasses.replace(config, safe_mode=None if mode == "default" else mode)  # type: ignore[arg-type]
     if word_action in ("add", "remove"):
         if word is None:
-            raise BadInput(f"Give the blocked_word to {word_action}.")
+            raise BadInput("Give the blocked_word to {word_action}.", word_action=Term(word_action))
         entry = normalize_word(word)
         words = list(guild_words(config))
         if word_action == "add" and entry not in words:
             if len(words) >= GUILD_WORDS_MAX:
-                raise BadInput(f"This server's list is full ({GUILD_WORDS_MAX} words); remove one first.")
+                raise BadInput("This server's list is full ({count} words); remove one first.", count=GUILD_WORDS_MAX)
             words.append(entry)
         elif word_action == "remove":
             if entry not in words:

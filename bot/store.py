@@ -42,6 +42,7 @@ class PendingJob:
     label: str = ""  # what /queue shows
     note: str = ""  # a line for the user above the result (e.g. how the seed was changed)
     tail: str = ""  # a delivered article's last characters, for "Write more" to go on from
+    locale: str = ""  # the requester's client language (a Discord locale): the result's labels
 
     def token_valid(self, margin: float = 30.0) -> bool:
         return bool(self.interaction_token) and time.time() - self.created_at < TOKEN_LIFETIME - margin

@@ -20,6 +20,7 @@ import discord
 
 from bot import errors
 from bot.errors import BadInput, BotError, NotAllowed
+from bot.i18n import Term, t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
@@ -82,8 +83,8 @@ async def recall_for(interaction: discord.Interaction, job_id: str) -> PendingJo
     if previous.user_id != interaction.user.id:
         config = await bot.store.guild_config(interaction.guild_id)
         if config.buttons != "everyone":
-            raise NotAllowed(f"Only <@{previous.user_id}> can use these buttons here. "
-                             "Run the command yourself to get your own.")
+            raise NotAllowed("Only <@{user_id}> can use these buttons here. "
+                             "Run the command yourself to get your own.", user_id=previous.user_id)
     return previous
 
 
@@ -96,10 +97,10 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
         job, label = derive_job(previous, action, genre)
         await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message))
     except BotError as exc:
-        await errors.send_ephemeral(interaction, exc.user_message)
+        await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
     except Exception:
         log.exception("button %s failed", action)
-        await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
+        await errors.send_ephemeral(interaction, t(interaction.locale, errors.GENERIC_MESSAGE))
 
 
 # --- Edit: a modal prefilled with the job's parameters --------------------------------
@@ -155,8 +156,9 @@ def _parsed(item: Field, raw: str) -> object:
     try:
         number = float(raw.replace(",", "")) if item.parse == "float" else int(raw.replace(",", ""))
     except ValueError:
-        kind = "number" if item.parse == "float" else "whole number"
-        raise BadInput(f"{item.label}: “{quote_user_text(raw, 30)}” is not a {kind}.") from None
+        raise BadInput("{label}: “{value}” is not a number." if item.parse == "float"
+                       else "{label}: “{value}” is not a whole number.", label=Term(item.label),
+                       value=quote_user_text(raw, 30)) from None
     if item.name == "seconds":  # the contract takes whole seconds as a number
         return float(number)
     return number
@@ -170,7 +172,7 @@ def edited_job(previous: PendingJob, values: dict[str, str]) -> WikiJob | Compos
     for item in edit_fields(job):
         raw = clean_text(values.get(item.name))
         if not raw and item.required:
-            raise BadInput(f"{item.label} can't be empty.")
+            raise BadInput("{label} can't be empty.", label=Term(item.label))
         changes[item.name] = _parsed(item, raw) if raw else None
     return validated(dataclasses.replace(job, job_id=contracts.new_job_id(), **changes))
 
@@ -178,8 +180,9 @@ def edited_job(previous: PendingJob, values: dict[str, str]) -> WikiJob | Compos
 class EditModal(discord.ui.Modal):
     """"Edit and regenerate": the job's parameters, prefilled; submitting runs the edited job."""
 
-    def __init__(self, previous: PendingJob, source: discord.Message | None) -> None:
-        super().__init__(title="Edit and regenerate", timeout=MODAL_TIMEOUT,
+    def __init__(self, previous: PendingJob, source: discord.Message | None,
+                 locale: discord.Locale | str | None = None) -> None:
+        super().__init__(title=t(locale, "Edit and regenerate"), timeout=MODAL_TIMEOUT,
                          custom_id=f"wm:edited:{previous.job_id}")
         self.previous = previous
         self.source = source
@@ -188,7 +191,7 @@ class EditModal(discord.ui.Modal):
         for item in edit_fields(job):
             default = _prefill(getattr(job, item.name))[:item.max_length]
             text_input: discord.ui.TextInput = discord.ui.TextInput(
-                label=item.label, custom_id=f"wm:field:{item.name}", default=default or None,
+                label=t(locale, item.label), custom_id=f"wm:field:{item.name}", default=default or None,
                 required=item.required, max_length=item.max_length,
                 style=discord.TextStyle.paragraph if item.parse == "text" else discord.TextStyle.short)
             self.add_item(text_input)
@@ -201,26 +204,26 @@ class EditModal(discord.ui.Modal):
             await bot.runner.start(interaction, job, self.previous.task_name,
                                    f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source))
         except BotError as exc:
-            await errors.send_ephemeral(interaction, exc.user_message)
+            await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
         except Exception:
             log.exception("the edit modal failed")
-            await errors.send_ephemeral(interaction, errors.GENERIC_MESSAGE)
+            await errors.send_ephemeral(interaction, t(interaction.locale, errors.GENERIC_MESSAGE))
 
 
 async def open_editor(interaction: discord.Interaction, job_id: str) -> None:
     """Edit under a result: the modal, when the user may build on this result."""
     try:
         previous = await recall_for(interaction, job_id)
-        await interaction.response.send_modal(EditModal(previous, interaction.message))
+        await interaction.response.send_modal(EditModal(previous, interaction.message, interaction.locale))
     except BotError as exc:
-        await errors.send_ephemeral(interaction, exc.user_message)
+        await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
 
 
 class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P<action>regen|vary|longer|edit):(?P<job>{JOB_ID})"):
     """Regenerate / Variation / Longer / Edit under a result."""
 
     def __init__(self, action: str, job_id: str, label: str | None = None) -> None:
-        text, emoji = BUTTONS[action]
+        text, emoji = BUTTONS[action]  # ``label``: as delivered, in the requester's language
         super().__init__(discord.ui.Button(label=label or text, emoji=emoji, style=discord.ButtonStyle.secondary,
                                            custom_id=f"wm:{action}:{job_id}"))
         self.action = action
@@ -241,12 +244,12 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"wm:(?P
 class GenreSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"wm:genre:(?P<job>{JOB_ID})"):
     """"The same, in another genre" under a music result."""
 
-    def __init__(self, job_id: str, current: str | None = None) -> None:
+    def __init__(self, job_id: str, current: str | None = None, locale: str = "") -> None:
         options = [discord.SelectOption(label=name.replace("_", " "), value=name,
                                         description=contracts.GENRE_DESCRIPTIONS[name][:100])
                    for name in contracts.GENRE_NAMES if name != current]
         super().__init__(discord.ui.Select(custom_id=f"wm:genre:{job_id}", options=options,
-                                           placeholder="The same, in another genre…"))
+                                           placeholder=t(locale, "The same, in another genre…")))
         self.job_id = job_id
 
     @classmethod
@@ -265,12 +268,12 @@ def result_view(pending: PendingJob, result: Result) -> discord.ui.View | None:
         return None
     spec = contracts.task_spec(pending.task_name)
     view = discord.ui.View(timeout=None)
-    view.add_item(ResultButton("regen", pending.job_id))
-    view.add_item(ResultButton("vary", pending.job_id))
-    view.add_item(ResultButton("longer", pending.job_id, label=spec.longer_label))
-    view.add_item(ResultButton("edit", pending.job_id))
+    locale = pending.locale  # the requester's language
+    for action in ("regen", "vary", "longer", "edit"):
+        label = spec.longer_label if action == "longer" else BUTTONS[action][0]
+        view.add_item(ResultButton(action, pending.job_id, label=t(locale, label)))
     if spec.genres:
-        view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None)))
+        view.add_item(GenreSelect(pending.job_id, getattr(result, "genre", None), locale))
     return view
 
 

@@ -42,3 +42,12 @@ async def test_the_command_tree_with_every_cog_conforms(discord_emulator, scratc
         assert valid_command_name(item["name"]), name
         assert 1 <= len(item.get("description") or "") <= 100, name
         assert not (item.get("autocomplete") and item.get("choices")), name
+    # As synced, with the German and Spanish localizations (the same rules, in every locale).
+    for name, item in walk([c for c in sync.json if c.get("type", CHAT_INPUT) == CHAT_INPUT]):
+        assert item.get("name_localizations"), name
+        assert all(valid_command_name(n) for n in item["name_localizations"].values()), name
+        assert all(1 <= len(d) <= 100 for d in (item.get("description_localizations") or {}).values()), name
+        for choice in item.get("choices") or []:
+            assert all(1 <= len(n) <= 100 for n in (choice.get("name_localizations") or {}).values()), name
+    for menu in (c for c in sync.json if c.get("type") == MESSAGE_COMMAND):
+        assert all(1 <= len(n) <= 32 for n in menu["name_localizations"].values()), menu

@@ -191,20 +191,23 @@ def interaction(*, interaction_id: int, interaction_type: int, token: str, appli
                 guild_id: int | None, channel: dict[str, Any], member_payload: dict[str, Any],
                 data: dict[str, Any], app_permissions: int, attachment_size_limit: int,
                 message_payload: dict[str, Any] | None = None, context: int = CONTEXT_GUILD,
-                owners: dict[str, str] | None = None) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload. In a guild it carries ``guild_id`` and ``member``;
-    elsewhere (``context`` 1, a DM with the bot, or 2, a private channel) only ``user``."""
+                owners: dict[str, str] | None = None, locale: str = "en-US",
+                guild_locale: str = "en-US") -> dict[str, Any]:
+    """An INTERACTION_CREATE payload. In a guild it carries ``guild_id``, ``member`` and
+    ``guild_locale``; elsewhere (``context`` 1, a DM with the bot, or 2, a private channel)
+    only ``user``. ``locale`` is the user's client language, sent in every interaction but
+    pings (Discord: Interaction Object)."""
     payload: dict[str, Any] = {
         "id": str(interaction_id), "application_id": str(application_id), "type": interaction_type,
         "token": token, "version": 1, "channel_id": channel["id"], "channel": channel,
-        "app_permissions": str(app_permissions), "locale": "en-US",
+        "app_permissions": str(app_permissions), "locale": locale,
         "entitlements": [], "entitlement_sku_ids": [],
         "authorizing_integration_owners": owners or {"0": str(guild_id)}, "context": context,
         "attachment_size_limit": attachment_size_limit, "data": data,
     }
     if guild_id is not None:
-        payload.update(guild_id=str(guild_id), member=member_payload, guild_locale="en-US",
-                       guild={"id": str(guild_id), "locale": "en-US", "features": []})
+        payload.update(guild_id=str(guild_id), member=member_payload, guild_locale=guild_locale,
+                       guild={"id": str(guild_id), "locale": guild_locale, "features": []})
     else:
         payload["user"] = member_payload["user"]
     if message_payload is not None:

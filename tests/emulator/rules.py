@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.emulator.spec import FormErrors, FormPath
+from tests.emulator.spec import FormErrors, FormPath, available_locales
 
 MiB = 1024 * 1024
 
@@ -36,7 +36,6 @@ MODAL_TITLE_MAX, MODAL_ROWS_MAX = 45, 5
 TEXT_INPUT_LABEL_MAX, TEXT_INPUT_VALUE_MAX, TEXT_INPUT_PLACEHOLDER_MAX = 45, 4000, 100
 COMPONENT_TEXT_INPUT, COMPONENT_LABEL = 4, 18
 # Application commands (Discord docs: Application Commands).
-COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 COMMAND_NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 32, 100, 25, 25, 100
 CHOICE_STRING_VALUE_MAX = 100
 COMMAND_TOTAL_MAX = 4000  # name, description and every option's names, descriptions, choices
@@ -138,10 +137,65 @@ def _check_component(errors: FormErrors, at: FormPath, component: dict[str, Any]
             _too_long(errors, (*at, "options", k, "label"), option.get("label"), LABEL_MAX, 1)
 
 
+def _name_char(c: str) -> bool:
+    """A character of ``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]$``."""
+    return (unicodedata.category(c)[0] in "LN" or c in "-_"
+            or unicodedata.name(c, "").startswith(("DEVANAGARI ", "THAI ")))
+
+
 def valid_command_name(name: Any) -> bool:
-    """Discord's CHAT_INPUT name rule: 1-32 letters, digits, ``-`` or ``_``, lowercase."""
-    return (isinstance(name, str) and bool(COMMAND_NAME.match(name)) and name == name.lower()
-            and all(unicodedata.category(c)[0] in "LN" or c in "-_" for c in name))
+    """Discord's CHAT_INPUT name rule, ``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``:
+    1-32 letters, digits, ``-`` or ``_`` (or Devanagari and Thai marks), lowercase."""
+    return (isinstance(name, str) and 1 <= len(name) <= COMMAND_NAME_MAX and name == name.lower()
+            and all(map(_name_char, name)))
+
+
+def valid_menu_name(name: Any) -> bool:
+    """A user or message command's name: 1-32 characters, any case, spaces inside."""
+    return isinstance(name, str) and 1 <= len(name) <= COMMAND_NAME_MAX and name == name.strip()
+
+
+def _check_localizations(errors: FormErrors, at: FormPath, item: dict[str, Any], *, menu: bool = False) -> None:
+    """``name_localizations`` and ``description_localizations`` as Discord checks them: keyed
+    by Discord's locale codes, each value held to its base field's rule."""
+    for field, valid in (("name_localizations", valid_menu_name if menu else valid_command_name),
+                         ("description_localizations", None)):
+        localized = item.get(field)
+        if not isinstance(localized, dict):
+            continue
+        for locale, value in localized.items():
+            here = (*at, field, locale)
+            if locale not in available_locales():
+                errors.add(here, "LOCALE_INVALID", f"Invalid locale: \"{locale}\"")
+            elif valid is None:
+                if menu and value:
+                    errors.add(here, "APPLICATION_COMMAND_INVALID_DESCRIPTION",
+                               "Context menu commands cannot have a description")
+                elif not menu:
+                    _too_long(errors, here, value if isinstance(value, str) else "", DESCRIPTION_MAX, 1)
+            elif not valid(value):
+                errors.add(here, "APPLICATION_COMMAND_INVALID_NAME",
+                           f"Command name is invalid (1-{COMMAND_NAME_MAX} characters"
+                           + (")" if menu else " of lowercase letters, digits, - or _)"))
+
+
+def _localized_names(items: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Per locale, the names ``items`` show there (a localized name, else the base name)."""
+    items = list(items)
+    locales = {loc for item in items for loc in (item.get("name_localizations") or {})}
+    return {loc: [(item.get("name_localizations") or {}).get(loc, item.get("name")) for item in items]
+            for loc in locales}
+
+
+def _check_unique_localized(errors: FormErrors, at: FormPath, items: list[dict[str, Any]], indices: list[int]) -> None:
+    """Names stay unique in every locale, as the base names must."""
+    for loc, names in sorted(_localized_names(items).items()):
+        seen: set[Any] = set()
+        for index, name in zip(indices, names, strict=True):
+            if name in seen:
+                errors.add((*at, index, "name_localizations", loc), "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                           "Application command names must be unique")
+            seen.add(name)
 
 
 def _check_name_and_description(errors: FormErrors, at: FormPath, item: dict[str, Any]) -> None:
@@ -149,10 +203,12 @@ def _check_name_and_description(errors: FormErrors, at: FormPath, item: dict[str
         errors.add((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME",
                    "Command name is invalid (1-32 lowercase letters, digits, - or _)")
     _too_long(errors, (*at, "description"), item.get("description") or "", DESCRIPTION_MAX, 1)
+    _check_localizations(errors, at, item)
 
 
 def _check_options(errors: FormErrors, at: FormPath, options: list[dict[str, Any]]) -> None:
     _too_long(errors, at, options, OPTIONS_MAX)
+    _check_unique_localized(errors, at, options, list(range(len(options))))
     seen_optional = False
     for i, option in enumerate(options):
         here = (*at, i)
@@ -173,6 +229,13 @@ def _check_options(errors: FormErrors, at: FormPath, options: list[dict[str, Any
                        "Autocomplete cannot be set with choices")
         for k, choice in enumerate(choices):
             _too_long(errors, (*here, "choices", k, "name"), choice.get("name"), CHOICE_NAME_MAX, 1)
+            for loc, value in (choice.get("name_localizations") or {}).items():
+                if loc not in available_locales():
+                    errors.add((*here, "choices", k, "name_localizations", loc), "LOCALE_INVALID",
+                               f"Invalid locale: \"{loc}\"")
+                else:
+                    _too_long(errors, (*here, "choices", k, "name_localizations", loc),
+                              value if isinstance(value, str) else "", CHOICE_NAME_MAX, 1)
             if option.get("type") == OPTION_STRING:
                 _too_long(errors, (*here, "choices", k, "value"), choice.get("value"),
                           CHOICE_STRING_VALUE_MAX, 1)
@@ -181,10 +244,10 @@ def _check_options(errors: FormErrors, at: FormPath, options: list[dict[str, Any
 def _check_context_menu(errors: FormErrors, at: FormPath, command: dict[str, Any]) -> None:
     """A user or message command: a name of 1-32 characters (any case, spaces allowed), an
     empty description and no options."""
-    name = command.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= COMMAND_NAME_MAX or name != name.strip():
+    if not valid_menu_name(command.get("name")):
         errors.add((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME",
                    f"Command name is invalid (1-{COMMAND_NAME_MAX} characters)")
+    _check_localizations(errors, at, command, menu=True)
     if command.get("description"):
         errors.add((*at, "description"), "APPLICATION_COMMAND_INVALID_DESCRIPTION",
                    "Context menu commands cannot have a description")
@@ -199,6 +262,10 @@ def check_commands(commands: Any) -> FormErrors:
     errors = FormErrors()
     names: set[str] = set()
     menu_names: set[tuple[Any, Any]] = set()
+    listed = [(i, c) for i, c in enumerate(commands if isinstance(commands, list) else []) if isinstance(c, dict)]
+    for kind in {c.get("type", CHAT_INPUT) for _, c in listed}:
+        same = [(i, c) for i, c in listed if c.get("type", CHAT_INPUT) == kind]
+        _check_unique_localized(errors, (), [c for _, c in same], [i for i, _ in same])
     for i, command in enumerate(commands if isinstance(commands, list) else []):
         if not isinstance(command, dict):
             continue
@@ -223,11 +290,18 @@ def check_commands(commands: Any) -> FormErrors:
     return errors
 
 
+def _longest(item: dict[str, Any], field: str) -> int:
+    """A field's length as the size limit counts it: its longest localization, or itself."""
+    localized = item.get(f"{field}_localizations") or {}
+    return max([len(str(item.get(field) or "")), *(len(str(v)) for v in localized.values())])
+
+
 def _command_chars(item: dict[str, Any]) -> int:
-    """The characters Discord counts towards a command's size."""
-    total = len(item.get("name") or "") + len(item.get("description") or "")
+    """The characters Discord counts towards a command's size (of each localized field,
+    only the longest localization counts)."""
+    total = _longest(item, "name") + _longest(item, "description")
     for choice in item.get("choices") or []:
-        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+        total += _longest(choice, "name") + len(str(choice.get("value") or ""))
     return total + sum(_command_chars(option) for option in item.get("options") or [])
 
 

@@ -207,7 +207,8 @@ class DiscordEmulator(Gateway):
             channel=self.channels[channel_id], member_payload=member_payload, data=data,
             app_permissions=self.bot_permissions(channel_id),
             attachment_size_limit=self.attachment_size_limit, message_payload=message_payload,
-            context=context, owners=self._owners(context, guild_id, user_id, install))
+            context=context, owners=self._owners(context, guild_id, user_id, install),
+            locale=self.user_locales.get(user_id, "en-US"), guild_locale=self.guild_locale)
         self.interactions[record.id] = record
         return record
 

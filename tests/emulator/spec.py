@@ -201,3 +201,11 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
 def discord_spec() -> OpenApiSpec:
     """The spec, parsed once per process (it is 1.2 MB)."""
     return OpenApiSpec()
+
+
+@functools.cache
+def available_locales() -> frozenset[str]:
+    """Discord's locale codes (the spec's ``AvailableLocalesEnum``): the keys a command's
+    ``name_localizations`` and ``description_localizations`` take."""
+    schema = discord_spec().document["components"]["schemas"]["AvailableLocalesEnum"]
+    return frozenset(shape["const"] for shape in schema.get("anyOf") or schema.get("oneOf") or [])

@@ -194,6 +194,10 @@ class EmulatorState:
         self.admin_role_id = p.snowflake()
         self.users: dict[int, dict[str, Any]] = {self.owner_id: p.user(self.owner_id, "owner")}
         self.member_roles: dict[int, list[int]] = {self.owner_id: [self.admin_role_id]}
+        # Each user's client language (an interaction's ``locale``) and the guild's
+        # (``guild_locale``, the community's preferred locale): Discord locale codes.
+        self.user_locales: dict[int, str] = {}
+        self.guild_locale = "en-US"
         self.roles = [
             p.role(self.guild_id, "@everyone", p.EVERYONE_PERMISSIONS, 0),
             p.role(self.admin_role_id, "admin", p.EVERYONE_PERMISSIONS | p.PERM_MANAGE_GUILD, 1),
@@ -308,11 +312,17 @@ class EmulatorState:
             return self.bot_permissions(int(channel["parent_id"]))
         return p.EVERYONE_PERMISSIONS & ~self.bot_denied.get(channel_id, 0)
 
-    def add_user(self, username: str, *, admin: bool = False) -> int:
+    def add_user(self, username: str, *, admin: bool = False, locale: str = "en-US") -> int:
+        """A member of the guild whose Discord client runs in ``locale`` (e.g. ``de``, ``es-ES``)."""
         user_id = p.snowflake()
         self.users[user_id] = p.user(user_id, username)
         self.member_roles[user_id] = [self.admin_role_id] if admin else []
+        self.set_locale(user_id, locale)
         return user_id
+
+    def set_locale(self, user_id: int, locale: str) -> None:
+        """Switch ``user_id``'s client language: their next interactions carry ``locale``."""
+        self.user_locales[user_id] = locale
 
     def permissions_of(self, user_id: int) -> int:
         if user_id == self.owner_id:

@@ -388,3 +388,46 @@ async def test_injected_server_errors_are_retried_by_discord_py(discord_emulator
         message = await bot.get_channel(emulator.default_channel_id).send("after a 502")  # type: ignore[union-attr]
     posts = emulator.requests_matching("POST", "/messages")
     assert [r.status for r in posts] == [502, 200] and message.content == "after a 502"
+
+
+def test_localizations_are_held_to_discords_rules():
+    ok = {"name": "compose", "description": "Compose", "type": 1,
+          "name_localizations": {"de": "komponieren", "es-ES": "componer", "es-419": "componer",
+                                 "hi": "संगीत", "th": "แต่งเพลง"},
+          "description_localizations": {"de": "Komponiere", "es-419": "Compón"},
+          "options": [{"name": "genre", "description": "g", "type": 3, "name_localizations": {"de": "genre"},
+                       "choices": [{"name": "on", "value": "on", "name_localizations": {"de": "an"}}]}]}
+    menu = {"name": "Write more", "type": 3, "name_localizations": {"de": "Weiterschreiben", "es-ES": "Escribir más"}}
+    assert not check_commands([ok, menu]), check_commands([ok, menu])
+    bad = [{**ok, "name_localizations": {"de": "Komponieren", "es": "componer", "fr": "com poser",
+                                         "it": "x" * 33, "ja": ""},
+            "description_localizations": {"de": "d" * 101, "en": "d", "es-ES": ""},
+            "options": [{"name": "genre", "description": "g", "type": 3,
+                         "name_localizations": {"de": "stil"}, "description_localizations": {"de": "s" * 101},
+                         "choices": [{"name": "on", "value": "on", "name_localizations": {"de": "a" * 101, "xx": "a"}}]},
+                        {"name": "style", "description": "s", "type": 3, "name_localizations": {"de": "stil"}}]},
+           {"name": "wiki", "description": "w", "type": 1, "name_localizations": {"es-ES": "compose"}},
+           {**menu, "name_localizations": {"de": " Weiter", "es-419": "y" * 33, "pt": "Mais"},
+            "description_localizations": {"de": "no"}}]
+    text = repr(check_commands(bad))
+    for where in ("0.name_localizations.de: Command name is invalid",  # upper case
+                  "0.name_localizations.es: Invalid locale", "0.name_localizations.fr: Command name",
+                  "0.name_localizations.it", "0.name_localizations.ja",
+                  "0.description_localizations.de: Must be 100", "0.description_localizations.en: Invalid locale",
+                  "0.description_localizations.es-ES: Must be between 1",
+                  "0.options.0.description_localizations.de", "0.options.0.choices.0.name_localizations.de",
+                  "0.options.0.choices.0.name_localizations.xx: Invalid locale",
+                  "0.options.1.name_localizations.de: Application command names must be unique",
+                  "1.name_localizations.es-ES: Application command names must be unique",
+                  "2.name_localizations.de: Command name is invalid (1-32 characters)",
+                  "2.name_localizations.es-419", "2.name_localizations.pt: Invalid locale",
+                  "2.description_localizations.de: Context menu commands cannot have a description"):
+        assert where in text, text
+    # The size limit counts each field's longest localization.
+    long = {"name": "long", "description": "d", "type": 1, "options": [
+        {"name": f"o{i}", "description": "d", "type": 3, "description_localizations": {"de": "d" * 100}}
+        for i in range(25)]}
+    assert not check_commands([long])
+    long["options"] = [{**o, "choices": [{"name": "c", "value": "v", "name_localizations": {"de": "c" * 100}}] * 25}
+                       for o in long["options"][:2]]
+    assert "Command exceeds maximum size" in repr(check_commands([long]))

@@ -25,6 +25,7 @@ from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
 from bot.db.records import ChallengeRecord, HistoryRecord
 from bot.delivery import channel_permissions
+from bot.i18n import t
 
 if TYPE_CHECKING:
     from bot.interfaces import CogHost
@@ -242,7 +243,8 @@ class Challenges(commands.Cog, name=COG_NAME):
         missing = missing_post_permissions(target)
         if missing:
             raise ChallengeCommandError(
-                f"I cannot post the announcement in {target.mention}: I need {missing} there."  # type: ignore[union-attr]
+                "I cannot post the announcement in {channel}: I need {missing} there.",
+                channel=target.mention, missing=missing,  # type: ignore[union-attr]
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         record = await self._call(
@@ -270,8 +272,10 @@ class Challenges(commands.Cog, name=COG_NAME):
             ) from None
         await self._call(self.db.challenges.set_announcement, record.id, message.id)
         thread = await self._open_thread(message, record)
-        talk = f"; entries and talk in {thread.mention}" if thread is not None else ""
-        await answer_deferred(interaction, f"Challenge #{record.id} is announced: {message.jump_url}{talk}")
+        locale = interaction.locale
+        talk = t(locale, "; entries and talk in {thread}", thread=thread.mention) if thread is not None else ""
+        await answer_deferred(interaction, t(locale, "Challenge #{id} is announced: {link}{talk}",
+                                             id=record.id, link=message.jump_url, talk=talk))
 
     async def _open_thread(self, announcement: discord.Message,
                            record: ChallengeRecord) -> discord.Thread | None:
@@ -319,7 +323,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         record = await self._call(self.db.challenges.get, challenge, guild_id=interaction.guild_id)
         if record.state is not ChallengeState.OPEN or record.submission_deadline <= utcnow():
-            raise ChallengeCommandError(f"Challenge #{record.id} no longer takes entries.")
+            raise ChallengeCommandError("Challenge #{id} no longer takes entries.", id=record.id)
         fields: dict[str, object]
         if file is not None:
             upload = await read_attachment(
@@ -340,7 +344,8 @@ class Challenges(commands.Cog, name=COG_NAME):
                 )
             if entry.kind is not record.kind:
                 raise NotYourResult(
-                    f"This is a {record.kind.value} challenge; pick a {record.kind.value} result."
+                    "This is a music challenge; pick a music result." if record.kind.value == "music"
+                    else "This is a text challenge; pick a text result."
                 )
             upload = await self._fetch_history_content(entry, record.kind)
             fields = {
@@ -359,12 +364,11 @@ class Challenges(commands.Cog, name=COG_NAME):
             code_url=code.strip() if code else None,
             **fields,  # type: ignore[arg-type]
         )
-        verb = "replaced your earlier entry" if outcome.replaced else "is in"
-        await answer_deferred(
-            interaction,
-            f"✅ Your entry for challenge #{record.id} {verb}. You can submit again to replace "
-            f"it until {embeds.timestamp(record.submission_deadline)}.",
-        )
+        entered = ("✅ Your entry for challenge #{id} replaced your earlier entry. You can submit again "
+                   "to replace it until {deadline}." if outcome.replaced else
+                   "✅ Your entry for challenge #{id} is in. You can submit again to replace it until {deadline}.")
+        await answer_deferred(interaction, t(interaction.locale, entered, id=record.id,
+                                             deadline=embeds.timestamp(record.submission_deadline)))
 
     async def _fetch_history_content(
         self, entry: HistoryRecord, kind: ChallengeKind
@@ -405,9 +409,10 @@ class Challenges(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None and self.scheduler is not None
         record = await self._call(self.db.challenges.get, challenge, guild_id=interaction.guild_id)
         if not await self._call(self.db.challenges.open_voting, record.id, early=True):
-            raise ChallengeCommandError(f"Challenge #{record.id} is not open for entries.")
+            raise ChallengeCommandError("Challenge #{id} is not open for entries.", id=record.id)
         await interaction.response.send_message(
-            f"Voting for challenge #{record.id} is open; the entries follow in <#{record.channel_id}>.",
+            t(interaction.locale, "Voting for challenge #{id} is open; the entries follow in {channel}.",
+              id=record.id, channel=f"<#{record.channel_id}>"),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -458,18 +463,19 @@ class Challenges(commands.Cog, name=COG_NAME):
         """A vote button press: record or change the vote, answer privately."""
         # The database may be busy (many voters at once): reply first, within 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        locale = interaction.locale
         try:
             outcome = await self.db.run(
                 self.db.challenges.vote, challenge_id, submission_id, interaction.user.id
             )
         except db_errors.SelfVote:
-            await reply(interaction, "You cannot vote for your own entry.")
+            await reply(interaction, t(locale, "You cannot vote for your own entry."))
             return
         except (db_errors.WrongState, db_errors.DeadlinePassed):
-            await reply(interaction, f"Voting for challenge #{challenge_id} is closed.")
+            await reply(interaction, t(locale, "Voting for challenge #{id} is closed.", id=challenge_id))
             return
         except (db_errors.ChallengeNotFound, db_errors.SubmissionNotFound):
-            await reply(interaction, "That entry no longer exists.")
+            await reply(interaction, t(locale, "That entry no longer exists."))
             return
         numbers = {
             s.id: n
@@ -479,10 +485,11 @@ class Challenges(commands.Cog, name=COG_NAME):
         }
         number = numbers.get(outcome.submission_id, "?")
         if outcome.previous_submission_id is None:
-            text = f"✅ Your vote for entry {number} is counted."
+            text = t(locale, "✅ Your vote for entry {number} is counted.", number=number)
         elif outcome.changed:
             before = numbers.get(outcome.previous_submission_id, "?")
-            text = f"🔁 You changed your vote from entry {before} to entry {number}."
+            text = t(locale, "🔁 You changed your vote from entry {before} to entry {number}.",
+                     before=before, number=number)
         else:
-            text = f"You already voted for entry {number}."
-        await reply(interaction, text + " Tallies stay hidden until voting closes.")
+            text = t(locale, "You already voted for entry {number}.", number=number)
+        await reply(interaction, text + t(locale, " Tallies stay hidden until voting closes."))

@@ -29,7 +29,8 @@ def parse_duration(text: str) -> timedelta:
     """
     if not _DURATION.match(text or ""):
         raise BadDeadline(
-            f"`{discord.utils.escape_markdown(text[:40])}` is not a duration: use e.g. `90m`, `2d`, `1w2d`."
+            "`{text}` is not a duration: use e.g. `90m`, `2d`, `1w2d`.",
+            text=discord.utils.escape_markdown(text[:40]),
         )
     seconds = sum(int(n) * _UNITS[unit.lower()] for n, unit in _PART.findall(text))
     if seconds <= 0:
@@ -63,8 +64,8 @@ def parse_deadline(text: str, now: datetime) -> datetime:
     if when is None:
         shown = discord.utils.escape_markdown(raw[:40])
         raise BadDeadline(
-            f"`{shown}` is not a deadline: use a duration (`3d`), a UTC date "
-            "(`2026-12-01 18:00`) or a Discord timestamp."
+            "`{shown}` is not a deadline: use a duration (`3d`), a UTC date "
+            "(`2026-12-01 18:00`) or a Discord timestamp.", shown=shown,
         )
     if when <= now:
         raise BadDeadline("The deadline must be in the future.")

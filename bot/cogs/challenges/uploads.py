@@ -51,7 +51,8 @@ def check_declared(filename: str, size: int, kind: ChallengeKind, size_limit: in
     if size <= 0:
         raise UploadRejected("That file is empty.")
     if size > limit:
-        raise UploadRejected(f"That file is too large: {size:,} bytes, the limit is {limit:,}.")
+        raise UploadRejected("That file is too large: {size} bytes, the limit is {limit}.",
+                             size=f"{size:,}", limit=f"{limit:,}")
 
 
 def check_content(filename: str, data: bytes, kind: ChallengeKind) -> ValidUpload:
@@ -77,7 +78,8 @@ def check_content(filename: str, data: bytes, kind: ChallengeKind) -> ValidUploa
         raise UploadRejected("That text file is empty.")
     if len(text) > TEXT_MAX_CHARS:
         raise UploadRejected(
-            f"That text is too long: {len(text):,} characters, the limit is {TEXT_MAX_CHARS:,}."
+            "That text is too long: {size} characters, the limit is {limit}.",
+            size=f"{len(text):,}", limit=f"{TEXT_MAX_CHARS:,}",
         )
     return ValidUpload(name, "text/plain; charset=utf-8", text.encode("utf-8"))
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.i18n import t
+
 if TYPE_CHECKING:
     from bot.cogs.challenges.commands import Challenges
 
@@ -52,7 +54,7 @@ class VoteButton(
         cog: Challenges | None = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
         if cog is None:
             await interaction.response.send_message(
-                "Challenges are not available right now; please try again later.",
+                t(interaction.locale, "Challenges are not available right now; please try again later."),
                 ephemeral=True,
             )
             return

@@ -15,6 +15,7 @@ from bot import safety
 from bot.cogs.menus import MenuCog, message_menu
 from bot.cogs.music.converters import checked_genre
 from bot.errors import BadInput, send_ephemeral
+from bot.i18n import t
 from bot.jobs import STATE_QUEUED
 from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
 from bot.results import origin_line, recall_result
@@ -144,9 +145,10 @@ class General(MenuCog):
         """Show your jobs that are waiting or running, with their place in the queue."""
         # Reading the jobs and the queues takes Redis round trips: reply first, within 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        locale = interaction.locale
         jobs = await self._my_pending(interaction.user.id)
         if not jobs:
-            await interaction.edit_original_response(content="You have no jobs waiting or running.",
+            await interaction.edit_original_response(content=t(locale, "You have no jobs waiting or running."),
                                                      allowed_mentions=NO_MENTIONS)
             return
         queue_of = {job.job_id: contracts.TASK_QUEUES.get(job.task_name, contracts.QUEUE_TEXT) for job in jobs}
@@ -158,14 +160,15 @@ class General(MenuCog):
         for job in jobs:
             status = await self.bot.backend.status(job.job_id, queue_of[job.job_id], positions)
             if status.state == STATE_QUEUED:
-                where = f"queued, position {status.position}" if status.position else "starting"
+                where = (t(locale, "queued, position {position}", position=status.position)
+                         if status.position else t(locale, "starting"))
             elif status.progress is not None:
-                where = f"running, {int(status.progress.fraction * 100)}%"
+                where = t(locale, "running, {percent}%", percent=int(status.progress.fraction * 100))
             else:
-                where = "running" if status.result is None else "finishing"
+                where = t(locale, "running" if status.result is None else "finishing")
             lines.append(f"`{job.job_id[:8]}` {_command_of(job.task_name)} "
                          f"{discord.utils.escape_markdown(job.label)}: {where}")
-        embed = discord.Embed(title="Your jobs", description=clip("\n".join(lines), 4096))
+        embed = discord.Embed(title=t(locale, "Your jobs"), description=clip("\n".join(lines), 4096))
         await interaction.edit_original_response(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="cancel")
@@ -179,8 +182,8 @@ class General(MenuCog):
             raise BadInput("I can't find that job among yours. Use /queue to see them.")
         target = mine[0]
         await self.bot.backend.cancel(target.job_id)
-        await send_ephemeral(interaction, f"Cancelled `{target.job_id[:8]}` "
-                                          f"({discord.utils.escape_markdown(target.label)}).")
+        await send_ephemeral(interaction, t(interaction.locale, "Cancelled `{job}` ({label}).", job=target.job_id[:8],
+                                            label=discord.utils.escape_markdown(target.label)))
 
     @cancel.autocomplete("job")
     async def _cancel_jobs(self, interaction: discord.Interaction,
@@ -200,14 +203,14 @@ class General(MenuCog):
             raise RuntimeError("the bot has no database")
         entries = await database.run(database.history.recent, interaction.user.id, limit=HISTORY_LIMIT)
         if not entries:
-            await send_ephemeral(interaction, "You have no results yet. Try /wiki or /compose.")
+            await send_ephemeral(interaction, t(interaction.locale, "You have no results yet. Try /wiki or /compose."))
             return
         lines = []
         for e in entries:
             summary = discord.utils.escape_markdown(e.summary or e.job_id[:8])
             line = f"[{summary}]({e.jump_url})" if e.jump_url else summary
             lines.append(f"{discord.utils.format_dt(e.created_at, 'R')} {e.kind.value} {line}")
-        embed = discord.Embed(title="Your last results", description=clip("\n".join(lines), 4096))
+        embed = discord.Embed(title=t(interaction.locale, "Your last results"), description=clip("\n".join(lines), 4096))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # --- /help and /about ------------------------------------------------------
@@ -215,25 +218,27 @@ class General(MenuCog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """What wikimuse can do, and how to use it."""
-        embed = discord.Embed(title="wikimuse", description=(
+        locale = interaction.locale  # command names and descriptions as the user's client shows them
+        embed = discord.Embed(title="wikimuse", description=t(locale, (
             "I write Wikipedia-style articles and compose music with neural networks. "
-            "Jobs wait in a queue; I edit my reply while they run."))
+            "Jobs wait in a queue; I edit my reply while they run.")))
         fields, menus = [], []
-        for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name):
+        for command in sorted(self.bot.tree.get_commands(), key=lambda c: t(locale, c.name)):
+            name = t(locale, command.name)
             if isinstance(command, app_commands.Command):
-                fields.append((f"/{command.name}", command.description))
+                fields.append((f"/{name}", t(locale, command.description)))
             elif isinstance(command, app_commands.Group):  # e.g. /challenge create, submit, ...
-                subs = ", ".join(f"`{c.name}`" for c in command.commands)
-                fields.append((f"/{command.name}", f"{command.description}: {subs}"))
+                subs = ", ".join(f"`{t(locale, c.name)}`" for c in command.commands)
+                fields.append((f"/{name}", f"{t(locale, command.description)}: {subs}"))
             elif isinstance(command, app_commands.ContextMenu):
                 what = MENU_HELP.get(command.name)
-                menus.append(f"**{command.name}**" + (f": {what}" if what else ""))
+                menus.append(f"**{name}**" + (f": {t(locale, what)}" if what else ""))
         if menus:
-            fields.append(("Right-click a message → Apps", "\n".join(menus)))
+            fields.append((t(locale, "Right-click a message → Apps"), "\n".join(menus)))
         for name, value in fields[:25]:  # an embed's limit (today there are far fewer)
             embed.add_field(name=name, value=clip(value, 1024), inline=False)
-        embed.set_footer(text="Buttons under a result make another take: a new seed, a variation, a longer one, "
-                              "or your own edit of its parameters.")
+        embed.set_footer(text=t(locale, "Buttons under a result make another take: a new seed, a variation, "
+                                        "a longer one, or your own edit of its parameters."))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="about")
@@ -307,7 +312,8 @@ class General(MenuCog):
                                       ("max_queue_length", max_queue, 1, QUEUE_MAX)):
             if value is not None:
                 if not low <= value <= high:
-                    raise BadInput(f"{key.replace('_', ' ')} must be from {low} to {high}.")
+                    raise BadInput("{setting} must be from {low} to {high}.", setting=key.replace("_", " "),
+                                   low=low, high=high)
                 changes[key] = value
         if buttons is not None:
             changes["buttons"] = buttons
@@ -317,18 +323,19 @@ class General(MenuCog):
             await store.set_guild_config(guild_id, updated)
         limits = await self.bot.runner.limits_for(guild_id)
         allowed = [f"<#{c}>" for c in updated.channels]
-        embed = discord.Embed(title="Server settings" + (" (updated)" if asked else ""))
-        embed.add_field(name="Channels", inline=False,
-                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty="all channels"))
-        embed.add_field(name="Default genre", value=updated.default_genre or "none")
-        embed.add_field(name="Buttons", value=updated.buttons)
-        embed.add_field(name="Cooldown", value=f"{limits.cooldown_seconds:g} s")
-        embed.add_field(name="Jobs per user", value=str(limits.max_concurrent_per_user))
-        embed.add_field(name="Daily quota", value=str(limits.daily_quota_per_guild))
-        embed.add_field(name="Max queue", value=str(limits.max_queue_length))
+        locale = interaction.locale
+        embed = discord.Embed(title=t(locale, "Server settings (updated)" if asked else "Server settings"))
+        embed.add_field(name=t(locale, "Channels"), inline=False,
+                        value=join_within(allowed, EMBED_FIELD_VALUE_MAX, empty=t(locale, "all channels")))
+        embed.add_field(name=t(locale, "Default genre"), value=updated.default_genre or t(locale, "none"))
+        embed.add_field(name=t(locale, "Buttons"), value=t(locale, updated.buttons))
+        embed.add_field(name=t(locale, "Cooldown"), value=f"{limits.cooldown_seconds:g} s")
+        embed.add_field(name=t(locale, "Jobs per user"), value=str(limits.max_concurrent_per_user))
+        embed.add_field(name=t(locale, "Daily quota"), value=str(limits.daily_quota_per_guild))
+        embed.add_field(name=t(locale, "Max queue"), value=str(limits.max_queue_length))
         for name, value in safety.config_fields(guild_id, interaction.guild, updated,
                                                 list_words=word_action == "list"):
-            embed.add_field(name=name, value=value, inline=False)
+            embed.add_field(name=t(locale, name), value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @config.autocomplete("default_genre")

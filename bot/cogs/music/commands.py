@@ -148,7 +148,7 @@ class Music(MenuCog):
             label = f"continuation of {midi.filename[:40]}"
             await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label, note)
         except BotError as exc:  # the reply is deferred: the refusal replaces "thinking…"
-            await interaction.edit_original_response(content=exc.user_message, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(content=exc.localized(interaction.locale), allowed_mentions=NO_MENTIONS)
 
     @continue_.autocomplete("genre")
     async def _continue_genres(self, interaction: discord.Interaction,

@@ -46,13 +46,13 @@ def check_midi_attachment(attachment: discord.Attachment, size_limit: int) -> No
     name = discord.utils.escape_markdown(attachment.filename[:80])
     content_type = (attachment.content_type or "").split(";")[0].strip().lower()
     if not attachment.filename.lower().endswith(MIDI_EXTENSIONS) or content_type not in MIDI_CONTENT_TYPES:
-        raise BadInput(f"“{name}” is not a MIDI file. Please upload a `.mid` file.")
+        raise BadInput("“{name}” is not a MIDI file. Please upload a `.mid` file.", name=name)
     limit = min(size_limit, contracts.MIDI_UPLOAD_MAX_BYTES)
     if attachment.size > limit:
-        raise BadInput(f"“{name}” is {_size(attachment.size)}; MIDI uploads here are limited to "
-                       f"{_size(limit)}.")
+        raise BadInput("“{name}” is {size}; MIDI uploads here are limited to {limit}.",
+                       name=name, size=_size(attachment.size), limit=_size(limit))
     if attachment.size == 0:
-        raise BadInput(f"“{name}” is empty.")
+        raise BadInput("“{name}” is empty.", name=name)
 
 
 def check_midi_bytes(filename: str, data: bytes, limit: int) -> bytes:
@@ -60,15 +60,15 @@ def check_midi_bytes(filename: str, data: bytes, limit: int) -> bytes:
     :class:`BadInput` saying which part is missing."""
     name = discord.utils.escape_markdown(filename[:80])
     if not data:
-        raise BadInput(f"“{name}” is empty.")
+        raise BadInput("“{name}” is empty.", name=name)
     if len(data) > limit:
-        raise BadInput(f"“{name}” is larger than {_size(limit)}.")
+        raise BadInput("“{name}” is larger than {limit}.", name=name, limit=_size(limit))
     if not data.startswith(b"MThd") or len(data) < 14:
-        raise BadInput(f"“{name}” is named like a MIDI file but isn't one (no MIDI header). "
-                       "Export it again as a Standard MIDI File.")
+        raise BadInput("“{name}” is named like a MIDI file but isn't one (no MIDI header). "
+                       "Export it again as a Standard MIDI File.", name=name)
     if b"MTrk" not in data[14:4096]:
-        raise BadInput(f"“{name}” has a MIDI header but no track, so there is no music in it. "
-                       "Export it again as a Standard MIDI File.")
+        raise BadInput("“{name}” has a MIDI header but no track, so there is no music in it. "
+                       "Export it again as a Standard MIDI File.", name=name)
     return data
 
 
@@ -82,5 +82,5 @@ async def read_midi_upload(attachment: discord.Attachment, size_limit: int) -> b
         data = await asyncio.wait_for(attachment.read(), DOWNLOAD_TIMEOUT)
     except (TimeoutError, discord.HTTPException):
         name = discord.utils.escape_markdown(attachment.filename[:80])
-        raise BadInput(f"I couldn't download “{name}”. Please try again.") from None
+        raise BadInput("I couldn't download “{name}”. Please try again.", name=name) from None
     return check_midi_bytes(attachment.filename, data, min(size_limit, contracts.MIDI_UPLOAD_MAX_BYTES))

@@ -1,0 +1,873 @@
+"""The bot's languages: English (as written in the code), German and Spanish.
+
+Every user-facing text is written in English where it is used; the English template is
+also its key here, as in gettext. :func:`t` gives the text in the language of a Discord
+locale (the user's client language, ``interaction.locale``), falling back to English for
+a locale without a catalog and for a text a catalog lacks. :class:`CommandTranslator`
+gives Discord the same catalogs' names and descriptions of the commands, options,
+choices and context menus when the tree is synced.
+
+A catalog entry keeps the English template's ``{placeholders}``; command names keep
+Discord's rule (lowercase letters, digits, ``-`` or ``_``, at most 32). Generated text
+(the articles) stays English.
+"""
+
+from __future__ import annotations
+
+import string
+
+import discord
+from discord import app_commands
+
+Locale = discord.Locale | str | None
+
+# --- commands: names, descriptions, options, choices, context menus ------------------
+
+COMMANDS_DE: dict[str, str] = {
+    # context menus
+    "Continue this MIDI": "MIDI fortsetzen",
+    "Write more": "Weiterschreiben",
+    "Variation": "Variation",
+    # commands and the group
+    "about": "info",
+    "cancel": "abbrechen",
+    "compose": "komponieren",
+    "config": "einstellungen",
+    "continue": "fortsetzen",
+    "create": "erstellen",
+    "help": "hilfe",
+    "history": "verlauf",
+    "leaderboard": "bestenliste",
+    "list": "liste",
+    "queue": "warteschlange",
+    "start-voting": "abstimmung-starten",
+    "submit": "einreichen",
+    "wiki": "wiki",
+    "challenge": "wettbewerb",
+    # options
+    "bars": "takte",
+    "blocked_word": "gesperrtes_wort",
+    "buttons": "buttons",
+    "channel": "kanal",
+    "channel_action": "kanal_aktion",
+    "code": "code",
+    "cooldown": "wartezeit",
+    "daily_quota": "tageslimit",
+    "deadline": "frist",
+    "default_genre": "standardgenre",
+    "file": "datei",
+    "genre": "genre",
+    "job": "auftrag",
+    "kind": "art",
+    "length": "länge",
+    "max_concurrent": "max_gleichzeitig",
+    "max_queue": "max_warteschlange",
+    "midi": "midi",
+    "model": "modell",
+    "prompt": "aufgabe",
+    "result": "ergebnis",
+    "safe_mode": "sicherer_modus",
+    "seed": "seed",
+    "temperature": "temperatur",
+    "tempo": "tempo",
+    "title": "titel",
+    "top_p": "top_p",
+    "voting": "abstimmung",
+    "word_action": "wort_aktion",
+    # choices
+    "add": "hinzufügen",
+    "all": "alle Kanäle",
+    "allow": "erlauben",
+    "best": "beste",
+    "default": "Standard",
+    "disallow": "verbieten",
+    "everyone": "alle",
+    "music": "Musik",
+    "off": "aus",
+    "on": "an",
+    "remove": "entfernen",
+    "requester": "nur wer es angefordert hat",
+    "text": "Text",
+    # command and group descriptions
+    "Cancel an open or voting challenge; nobody scores (Manage Server).":
+        "Brich einen offenen oder laufenden Wettbewerb ab; niemand bekommt Punkte (Server verwalten).",
+    "Cancel one of your jobs, whether it is waiting or already running.":
+        "Brich einen deiner Aufträge ab, ob er noch wartet oder schon läuft.",
+    "Close entries now and post every entry with a vote button (Manage Server).":
+        "Schließ die Einreichungen jetzt und poste jeden Beitrag mit Abstimm-Button (Server verwalten).",
+    "Compose a short piece of music: you get audio, a MIDI file and a piano roll.":
+        "Komponiere ein kurzes Musikstück: Du bekommst Audio, eine MIDI-Datei und eine Pianorolle.",
+    "Continue your MIDI file: you get your piece plus the continuation.":
+        "Setz deine MIDI-Datei fort: Du bekommst dein Stück samt Fortsetzung.",
+    "Enter a challenge with a wikimuse result or your own file; again to replace it.":
+        "Nimm mit einem wikimuse-Ergebnis oder eigener Datei teil; nochmal ersetzt den Beitrag.",
+    "Points per member across the server's challenges.":
+        "Punkte pro Mitglied über alle Wettbewerbe des Servers.",
+    "Server settings: where I answer, the default genre, the limits, safe mode (Manage Server).":
+        "Servereinstellungen: wo ich antworte, Standardgenre, Limits, sicherer Modus (Server verwalten).",
+    "Show your jobs that are waiting or running, with their place in the queue.":
+        "Zeig deine wartenden und laufenden Aufträge mit ihrem Platz in der Warteschlange.",
+    "Start a community challenge and announce it (Manage Server).":
+        "Starte einen Community-Wettbewerb und kündige ihn an (Server verwalten).",
+    "The models behind wikimuse, what they learned from, and how well they do.":
+        "Die Modelle hinter wikimuse, woraus sie gelernt haben und wie gut sie sind.",
+    "The server's challenges, newest first.":
+        "Die Wettbewerbe des Servers, die neuesten zuerst.",
+    "What wikimuse can do, and how to use it.":
+        "Was wikimuse kann und wie du es benutzt.",
+    "Write a Wikipedia-style article that starts with your text.":
+        "Schreib einen Artikel im Wikipedia-Stil, der mit deinem Text beginnt.",
+    "Your last 10 results, with links to jump to them.":
+        "Deine letzten 10 Ergebnisse, mit Links direkt dorthin.",
+    "Community coding challenges":
+        "Community-Programmierwettbewerbe",
+    # option descriptions
+    "A Standard MIDI File (.mid) to continue":
+        "Eine Standard-MIDI-Datei (.mid), die fortgesetzt werden soll",
+    "A channel to allow or disallow (see channel_action)":
+        "Ein Kanal, den du erlaubst oder verbietest (siehe kanal_aktion)",
+    "A short title for the challenge":
+        "Ein kurzer Titel für den Wettbewerb",
+    "A word to block (whole words; a trailing * matches any ending)":
+        "Ein zu sperrendes Wort (ganze Wörter; ein * am Ende passt auf jede Endung)",
+    "An optional genre for the entries":
+        "Ein optionales Genre für die Beiträge",
+    "An optional link to the code that made your entry":
+        "Ein optionaler Link zum Code, der deinen Beitrag erzeugt hat",
+    "Beats per minute (40 to 240; default: the genre's)":
+        "Schläge pro Minute (40 bis 240; Standard: das des Genres)",
+    "Generations per day for this server (1 to 100000)":
+        "Generierungen pro Tag für diesen Server (1 bis 100000)",
+    "How long voting lasts after the deadline, e.g. 2d or 12h (default 2d)":
+        "Wie lange nach der Frist abgestimmt wird, z. B. 2d oder 12h (Standard 2d)",
+    "How many bars to add (1 to 64; the whole clip stops at 120 s)":
+        "Wie viele Takte dazukommen (1 bis 64; der ganze Clip endet bei 120 s)",
+    "How many characters to write (100 to 4000, default 1000)":
+        "Wie viele Zeichen geschrieben werden (100 bis 4000, Standard 1000)",
+    "How the article begins (1 to 500 characters)":
+        "Wie der Artikel beginnt (1 bis 500 Zeichen)",
+    "Jobs one user may have in flight (1 to 20)":
+        "Aufträge, die ein Mitglied gleichzeitig laufen haben darf (1 bis 20)",
+    "Keep only the likeliest letters, up to this share (0.05 to 1.0; lower is safer; default 0.95)":
+        "Nur die wahrscheinlichsten Buchstaben bis zu diesem Anteil (0.05 bis 1.0; Standard 0.95)",
+    "Length in bars instead of seconds (1 to 64)":
+        "Länge in Takten statt Sekunden (1 bis 64)",
+    "Length in seconds (5 to 120)":
+        "Länge in Sekunden (5 bis 120)",
+    "Mask blocked words in what I post (default: on if the server's filters ask for it)":
+        "Gesperrte Wörter in meinen Posts maskieren (Standard: an, wenn die Serverfilter es verlangen)",
+    "One of your wikimuse results (type to search your history)":
+        "Eines deiner wikimuse-Ergebnisse (tippe, um deinen Verlauf zu durchsuchen)",
+    "Or your own file: MIDI for music challenges, .txt/.md for text":
+        "Oder deine eigene Datei: MIDI für Musikwettbewerbe, .txt/.md für Text",
+    "Random seed for a repeatable piece (0 to 2147483647)":
+        "Zufallsstartwert für ein wiederholbares Stück (0 bis 2147483647)",
+    "Randomness (0.1 to 2.0, default 1.0)":
+        "Zufälligkeit (0.1 bis 2.0, Standard 1.0)",
+    "Randomness (0.1 to 2.0; lower is safer, higher is wilder; default 0.8)":
+        "Zufälligkeit (0.1 bis 2.0; niedriger ist sicherer, höher wilder; Standard 0.8)",
+    "Seconds a user waits between requests (0 to 3600)":
+        "Sekunden, die ein Mitglied zwischen Anfragen wartet (0 bis 3600)",
+    "The challenge to cancel":
+        "Der Wettbewerb, den du abbrichst",
+    "The challenge to enter":
+        "Der Wettbewerb, an dem du teilnimmst",
+    "The genre /compose uses when none is given":
+        "Das Genre, das /komponieren ohne Angabe nimmt",
+    "The job to cancel (start typing to pick one of yours)":
+        "Der Auftrag, den du abbrichst (tippe, um einen deiner Aufträge zu wählen)",
+    "The open challenge whose voting starts now":
+        "Der offene Wettbewerb, dessen Abstimmung jetzt beginnt",
+    "The style of the continuation (default: classical piano)":
+        "Der Stil der Fortsetzung (Standard: klassisches Klavier)",
+    "The style to compose in (start typing to see the genres)":
+        "Der Stil des Stücks (tippe, um die Genres zu sehen)",
+    "Waiting jobs past which new ones are refused (1 to 1000)":
+        "Ab so vielen wartenden Aufträgen werden neue abgelehnt (1 bis 1000)",
+    "What to make, e.g. 'generate a music clip for a genre that you choose'":
+        "Was entstehen soll, z. B. „erzeuge einen Musikclip in einem Genre deiner Wahl“",
+    "When submissions close: a duration (3d, 36h), a UTC date (2026-12-01 18:00) or a Discord timestamp":
+        "Einsendeschluss: eine Dauer (3d, 36h), ein UTC-Datum (2026-12-01 18:00) oder ein Discord-Zeitstempel",
+    "Where to announce and hold the vote (default: here)":
+        "Wo angekündigt und abgestimmt wird (Standard: hier)",
+    "Whether entries are music (MIDI or a wikimuse clip) or text":
+        "Ob die Beiträge Musik (MIDI oder ein wikimuse-Clip) oder Text sind",
+    "Which model composes (best: the best measured one for the genre)":
+        "Welches Modell komponiert (beste: das am besten gemessene für das Genre)",
+    "Who may use the buttons under a result":
+        "Wer die Buttons unter einem Ergebnis benutzen darf",
+    "add or remove blocked_word on this server's blocklist, or list it":
+        "gesperrtes_wort zur Sperrliste des Servers hinzufügen, entfernen oder die Liste zeigen",
+    "allow: answer in this channel too; disallow: stop; all: answer everywhere":
+        "erlauben: auch hier antworten; verbieten: nicht mehr; alle Kanäle: überall antworten",
+}
+
+COMMANDS_ES: dict[str, str] = {
+    "Continue this MIDI": "Continuar este MIDI",
+    "Write more": "Escribir más",
+    "Variation": "Variación",
+    "about": "info",
+    "cancel": "cancelar",
+    "compose": "componer",
+    "config": "ajustes",
+    "continue": "continuar",
+    "create": "crear",
+    "help": "ayuda",
+    "history": "historial",
+    "leaderboard": "clasificación",
+    "list": "lista",
+    "queue": "cola",
+    "start-voting": "iniciar-votación",
+    "submit": "participar",
+    "wiki": "wiki",
+    "challenge": "reto",
+    "bars": "compases",
+    "blocked_word": "palabra_bloqueada",
+    "buttons": "botones",
+    "channel": "canal",
+    "channel_action": "acción_canal",
+    "code": "código",
+    "cooldown": "espera",
+    "daily_quota": "cuota_diaria",
+    "deadline": "plazo",
+    "default_genre": "género_predeterminado",
+    "file": "archivo",
+    "genre": "género",
+    "job": "trabajo",
+    "kind": "tipo",
+    "length": "longitud",
+    "max_concurrent": "máx_simultáneos",
+    "max_queue": "máx_cola",
+    "midi": "midi",
+    "model": "modelo",
+    "prompt": "consigna",
+    "result": "resultado",
+    "safe_mode": "modo_seguro",
+    "seed": "semilla",
+    "temperature": "temperatura",
+    "tempo": "tempo",
+    "title": "título",
+    "top_p": "top_p",
+    "voting": "votación",
+    "word_action": "acción_palabra",
+    "add": "añadir",
+    "all": "todos los canales",
+    "allow": "permitir",
+    "best": "mejor",
+    "default": "predeterminado",
+    "disallow": "prohibir",
+    "everyone": "todos",
+    "music": "música",
+    "off": "desactivado",
+    "on": "activado",
+    "remove": "quitar",
+    "requester": "solo quien lo pidió",
+    "text": "texto",
+    "Cancel an open or voting challenge; nobody scores (Manage Server).":
+        "Cancela un reto abierto o en votación; nadie suma puntos (Gestionar servidor).",
+    "Cancel one of your jobs, whether it is waiting or already running.":
+        "Cancela uno de tus trabajos, tanto si espera como si ya está en marcha.",
+    "Close entries now and post every entry with a vote button (Manage Server).":
+        "Cierra las entregas ya y publica cada una con un botón de voto (Gestionar servidor).",
+    "Compose a short piece of music: you get audio, a MIDI file and a piano roll.":
+        "Compón una pieza corta: recibes audio, un archivo MIDI y un piano roll.",
+    "Continue your MIDI file: you get your piece plus the continuation.":
+        "Continúa tu archivo MIDI: recibes tu pieza más la continuación.",
+    "Enter a challenge with a wikimuse result or your own file; again to replace it.":
+        "Participa en un reto con un resultado de wikimuse o tu archivo; repite para reemplazarlo.",
+    "Points per member across the server's challenges.":
+        "Puntos por miembro en todos los retos del servidor.",
+    "Server settings: where I answer, the default genre, the limits, safe mode (Manage Server).":
+        "Ajustes: dónde respondo, el género predeterminado, los límites, modo seguro (Gestionar servidor).",
+    "Show your jobs that are waiting or running, with their place in the queue.":
+        "Muestra tus trabajos en espera o en marcha, con su puesto en la cola.",
+    "Start a community challenge and announce it (Manage Server).":
+        "Empieza un reto de la comunidad y anúncialo (Gestionar servidor).",
+    "The models behind wikimuse, what they learned from, and how well they do.":
+        "Los modelos de wikimuse, de qué aprendieron y qué tan bien funcionan.",
+    "The server's challenges, newest first.":
+        "Los retos del servidor, los más recientes primero.",
+    "What wikimuse can do, and how to use it.":
+        "Qué sabe hacer wikimuse y cómo usarlo.",
+    "Write a Wikipedia-style article that starts with your text.":
+        "Escribe un artículo al estilo de Wikipedia que empiece con tu texto.",
+    "Your last 10 results, with links to jump to them.":
+        "Tus últimos 10 resultados, con enlaces para ir a ellos.",
+    "Community coding challenges":
+        "Retos de programación de la comunidad",
+    "A Standard MIDI File (.mid) to continue":
+        "Un archivo MIDI estándar (.mid) para continuar",
+    "A channel to allow or disallow (see channel_action)":
+        "Un canal que permitir o prohibir (mira acción_canal)",
+    "A short title for the challenge":
+        "Un título corto para el reto",
+    "A word to block (whole words; a trailing * matches any ending)":
+        "Una palabra que bloquear (palabras enteras; un * final vale por cualquier terminación)",
+    "An optional genre for the entries":
+        "Un género opcional para las entregas",
+    "An optional link to the code that made your entry":
+        "Un enlace opcional al código que generó tu entrega",
+    "Beats per minute (40 to 240; default: the genre's)":
+        "Pulsos por minuto (40 a 240; por defecto: el del género)",
+    "Generations per day for this server (1 to 100000)":
+        "Generaciones por día en este servidor (1 a 100000)",
+    "How long voting lasts after the deadline, e.g. 2d or 12h (default 2d)":
+        "Cuánto dura la votación tras el plazo, p. ej. 2d o 12h (por defecto 2d)",
+    "How many bars to add (1 to 64; the whole clip stops at 120 s)":
+        "Cuántos compases añadir (1 a 64; el clip entero termina a los 120 s)",
+    "How many characters to write (100 to 4000, default 1000)":
+        "Cuántos caracteres escribir (100 a 4000, por defecto 1000)",
+    "How the article begins (1 to 500 characters)":
+        "Cómo empieza el artículo (1 a 500 caracteres)",
+    "Jobs one user may have in flight (1 to 20)":
+        "Trabajos que un miembro puede tener en marcha a la vez (1 a 20)",
+    "Keep only the likeliest letters, up to this share (0.05 to 1.0; lower is safer; default 0.95)":
+        "Solo las letras más probables, hasta esta proporción (0.05 a 1.0; por defecto 0.95)",
+    "Length in bars instead of seconds (1 to 64)":
+        "Duración en compases en vez de segundos (1 a 64)",
+    "Length in seconds (5 to 120)":
+        "Duración en segundos (5 a 120)",
+    "Mask blocked words in what I post (default: on if the server's filters ask for it)":
+        "Ocultar palabras bloqueadas en lo que publico (por defecto: sí, si los filtros lo piden)",
+    "One of your wikimuse results (type to search your history)":
+        "Uno de tus resultados de wikimuse (escribe para buscar en tu historial)",
+    "Or your own file: MIDI for music challenges, .txt/.md for text":
+        "O tu propio archivo: MIDI para retos de música, .txt/.md para texto",
+    "Random seed for a repeatable piece (0 to 2147483647)":
+        "Semilla aleatoria para una pieza repetible (0 a 2147483647)",
+    "Randomness (0.1 to 2.0, default 1.0)":
+        "Aleatoriedad (0.1 a 2.0, por defecto 1.0)",
+    "Randomness (0.1 to 2.0; lower is safer, higher is wilder; default 0.8)":
+        "Aleatoriedad (0.1 a 2.0; más baja es más segura, más alta más loca; por defecto 0.8)",
+    "Seconds a user waits between requests (0 to 3600)":
+        "Segundos que un miembro espera entre peticiones (0 a 3600)",
+    "The challenge to cancel":
+        "El reto que cancelas",
+    "The challenge to enter":
+        "El reto en el que participas",
+    "The genre /compose uses when none is given":
+        "El género que usa /componer si no se indica ninguno",
+    "The job to cancel (start typing to pick one of yours)":
+        "El trabajo que cancelas (escribe para elegir uno de los tuyos)",
+    "The open challenge whose voting starts now":
+        "El reto abierto cuya votación empieza ahora",
+    "The style of the continuation (default: classical piano)":
+        "El estilo de la continuación (por defecto: piano clásico)",
+    "The style to compose in (start typing to see the genres)":
+        "El estilo de la pieza (escribe para ver los géneros)",
+    "Waiting jobs past which new ones are refused (1 to 1000)":
+        "Trabajos en espera a partir de los que se rechazan nuevos (1 a 1000)",
+    "What to make, e.g. 'generate a music clip for a genre that you choose'":
+        "Qué hay que crear, p. ej. «genera un clip de música en el género que elijas»",
+    "When submissions close: a duration (3d, 36h), a UTC date (2026-12-01 18:00) or a Discord timestamp":
+        "Cierre de entregas: una duración (3d, 36h), una fecha UTC (2026-12-01 18:00) o una marca de Discord",
+    "Where to announce and hold the vote (default: here)":
+        "Dónde anunciar y votar (por defecto: aquí)",
+    "Whether entries are music (MIDI or a wikimuse clip) or text":
+        "Si las entregas son música (MIDI o un clip de wikimuse) o texto",
+    "Which model composes (best: the best measured one for the genre)":
+        "Qué modelo compone (mejor: el mejor medido para el género)",
+    "Who may use the buttons under a result":
+        "Quién puede usar los botones bajo un resultado",
+    "add or remove blocked_word on this server's blocklist, or list it":
+        "añade o quita palabra_bloqueada de la lista del servidor, o muéstrala",
+    "allow: answer in this channel too; disallow: stop; all: answer everywhere":
+        "permitir: responder también aquí; prohibir: dejar de hacerlo; todos los canales: en todas partes",
+}
+
+# --- messages ------------------------------------------------------------------------
+
+MESSAGES_DE: dict[str, str] = {
+    # refusals and errors
+    "This command works only in a server.": "Dieser Befehl funktioniert nur auf einem Server.",
+    "wikimuse is not enabled in this server.": "wikimuse ist auf diesem Server nicht aktiviert.",
+    "Something went wrong on our side. Please try again in a moment.":
+        "Bei uns ist etwas schiefgelaufen. Bitte versuch es gleich noch einmal.",
+    "The generator is unavailable right now. Please try again later.":
+        "Der Generator ist gerade nicht erreichbar. Bitte versuch es später noch einmal.",
+    "That value doesn't work for this option: {value}":
+        "Dieser Wert passt nicht zu dieser Option: {value}",
+    "You need the Manage Server permission for this.":
+        "Dafür brauchst du die Berechtigung „Server verwalten“.",
+    "Slow down: try again in {seconds} s.": "Nicht so schnell: Versuch es in {seconds} s noch einmal.",
+    "You can't use this command here.": "Diesen Befehl kannst du hier nicht benutzen.",
+    "{message} Try again {when}.": "{message} Versuch es {when} noch einmal.",
+    "You're going a bit fast.": "Du bist etwas zu schnell.",
+    "You already have {count} job(s) running; wait for one to finish (see /queue).":
+        "Du hast schon die Höchstzahl von {count} laufenden Aufträgen; warte, bis einer fertig ist "
+        "(siehe /warteschlange).",
+    "This server has used its {count} generations for today.":
+        "Dieser Server hat seine {count} Generierungen für heute aufgebraucht.",
+    "You have used your {count} generations for today.":
+        "Du hast deine {count} Generierungen für heute aufgebraucht.",
+    "The queue is full ({count} jobs waiting). Please try again in a few minutes.":
+        "Die Warteschlange ist voll ({count} Aufträge warten). Bitte versuch es in ein paar Minuten noch einmal.",
+    "I only answer in {where} on this server.": "Auf diesem Server antworte ich nur in {where}.",
+    "I can't find that job among yours. Use /queue to see them.":
+        "Diesen Auftrag finde ich unter deinen nicht. Mit /warteschlange siehst du sie.",
+    # refusals of the commands, menus and buttons
+    "The writer can't spell any of that seed (emoji and symbols have no letters to write them with). "
+    "Please type some words.":
+        "Der Schreiber kann nichts von diesem Anfang buchstabieren (Emojis und Symbole haben keine "
+        "Buchstaben). Bitte tippe ein paar Wörter.",
+    "The writer can't spell any of that seed. Please type some words.":
+        "Der Schreiber kann nichts von diesem Anfang buchstabieren. Bitte tippe ein paar Wörter.",
+    "“Write more” works on my articles only: right-click an article I wrote with /wiki.":
+        "„Weiterschreiben“ geht nur mit meinen Artikeln: Rechtsklick auf einen Artikel, den ich mit /wiki "
+        "geschrieben habe.",
+    "“Variation” works on my results only: right-click an article or a piece I made.":
+        "„Variation“ geht nur mit meinen Ergebnissen: Rechtsklick auf einen Artikel oder ein Stück von mir.",
+    "That message has no MIDI file to continue. Right-click a message with a `.mid` attachment, "
+    "or use /continue with your file.":
+        "Diese Nachricht hat keine MIDI-Datei zum Fortsetzen. Rechtsklick auf eine Nachricht mit "
+        "`.mid`-Anhang, oder nutze /fortsetzen mit deiner Datei.",
+    "This result is too old to build on. Please run the command again.":
+        "Dieses Ergebnis ist zu alt, um darauf aufzubauen. Bitte führ den Befehl noch einmal aus.",
+    "“{name}” is not a MIDI file. Please upload a `.mid` file.":
+        "„{name}“ ist keine MIDI-Datei. Bitte lade eine `.mid`-Datei hoch.",
+    "“{name}” is {size}; MIDI uploads here are limited to {limit}.":
+        "„{name}“ ist {size} groß; MIDI-Uploads sind hier auf {limit} begrenzt.",
+    "“{name}” is empty.": "„{name}“ ist leer.",
+    "“{name}” is larger than {limit}.": "„{name}“ ist größer als {limit}.",
+    "“{name}” is named like a MIDI file but isn't one (no MIDI header). Export it again as a Standard MIDI File.":
+        "„{name}“ heißt wie eine MIDI-Datei, ist aber keine (kein MIDI-Header). Exportiere sie noch einmal "
+        "als Standard-MIDI-Datei.",
+    "“{name}” has a MIDI header but no track, so there is no music in it. Export it again as a Standard MIDI File.":
+        "„{name}“ hat einen MIDI-Header, aber keine Spur, also keine Musik. Exportiere sie noch einmal "
+        "als Standard-MIDI-Datei.",
+    "I couldn't download “{name}”. Please try again.":
+        "Ich konnte „{name}“ nicht herunterladen. Bitte versuch es noch einmal.",
+    "Pick a channel to allow or disallow.": "Wähl einen Kanal, den du erlaubst oder verbietest.",
+    "{setting} must be from {low} to {high}.": "{setting} muss zwischen {low} und {high} liegen.",
+    "A blocked word needs {low} to {high} letters or digits "
+    "(spaces, ' and - inside are fine; a trailing * matches any ending).":
+        "Ein gesperrtes Wort braucht {low} bis {high} Buchstaben oder Ziffern "
+        "(Leerzeichen, ' und - in der Mitte sind okay; ein * am Ende passt auf jede Endung).",
+    "Give the blocked_word to {word_action}.": "Gib bei gesperrtes_wort das Wort an, das du {word_action} willst.",
+    "This server's list is full ({count} words); remove one first.":
+        "Die Liste dieses Servers ist voll ({count} Wörter); entferne zuerst eines.",
+    "That word is not on this server's list (see word_action: list).":
+        "Dieses Wort steht nicht auf der Liste dieses Servers (siehe wort_aktion: liste).",
+    "Pick a word_action (add or remove) for that blocked_word.":
+        "Wähl für dieses gesperrtes_wort eine wort_aktion (hinzufügen oder entfernen).",
+    "I cannot open a post in this forum (I need Send Messages there).":
+        "Ich kann in diesem Forum keinen Beitrag eröffnen (ich brauche dort „Nachrichten senden“).",
+    "{label}: “{value}” is not a number.": "{label}: „{value}“ ist keine Zahl.",
+    "{label}: “{value}” is not a whole number.": "{label}: „{value}“ ist keine ganze Zahl.",
+    "{label} can't be empty.": "{label} darf nicht leer sein.",
+    # challenges
+    "Challenge #{id} is not open for entries.": "Wettbewerb #{id} nimmt keine Beiträge an.",
+    "Challenge #{id} no longer takes entries.": "Wettbewerb #{id} nimmt keine Beiträge mehr an.",
+    "Choose one: a `result` from your history, or a `file` you made.":
+        "Wähl eins: ein `ergebnis` aus deinem Verlauf oder eine `datei`, die du gemacht hast.",
+    "I cannot post in that channel; the challenge was not created.":
+        "Ich kann in diesem Kanal nicht posten; der Wettbewerb wurde nicht erstellt.",
+    "I cannot post the announcement in {channel}: I need {missing} there.":
+        "Ich kann die Ankündigung nicht in {channel} posten: Ich brauche dort {missing}.",
+    "Pick a text channel for the challenge.": "Wähl einen Textkanal für den Wettbewerb.",
+    "That is not one of your wikimuse results; pick one from the list.":
+        "Das ist keines deiner wikimuse-Ergebnisse; wähl eines aus der Liste.",
+    "The code link must be an http(s) URL.": "Der Code-Link muss eine http(s)-URL sein.",
+    "This is a music challenge; pick a music result.":
+        "Das ist ein Musikwettbewerb; wähl ein Musikergebnis.",
+    "This is a text challenge; pick a text result.":
+        "Das ist ein Textwettbewerb; wähl ein Textergebnis.",
+    "A duration must be at most a year.": "Eine Dauer darf höchstens ein Jahr sein.",
+    "A duration must be longer than zero.": "Eine Dauer muss länger als null sein.",
+    "The deadline must be in the future.": "Die Frist muss in der Zukunft liegen.",
+    "The deadline must be within a year.": "Die Frist muss innerhalb eines Jahres liegen.",
+    "`{shown}` is not a deadline: use a duration (`3d`), a UTC date (`2026-12-01 18:00`) or a Discord timestamp.":
+        "`{shown}` ist keine Frist: Nimm eine Dauer (`3d`), ein UTC-Datum (`2026-12-01 18:00`) oder "
+        "einen Discord-Zeitstempel.",
+    "`{text}` is not a duration: use e.g. `90m`, `2d`, `1w2d`.":
+        "`{text}` ist keine Dauer: Nimm z. B. `90m`, `2d`, `1w2d`.",
+    "That MIDI file has no tracks.": "Diese MIDI-Datei hat keine Spuren.",
+    "That file could not be downloaded; please try again.":
+        "Die Datei konnte nicht heruntergeladen werden; bitte versuch es noch einmal.",
+    "That file is empty.": "Diese Datei ist leer.",
+    "That file is not UTF-8 text.": "Diese Datei ist kein UTF-8-Text.",
+    "That file is not a Standard MIDI File (no `MThd` header).":
+        "Diese Datei ist keine Standard-MIDI-Datei (kein `MThd`-Header).",
+    "That file is too large: {size} bytes, the limit is {limit}.":
+        "Diese Datei ist zu groß: {size} Bytes, die Grenze liegt bei {limit}.",
+    "That text file is empty.": "Diese Textdatei ist leer.",
+    "That text is too long: {size} characters, the limit is {limit}.":
+        "Dieser Text ist zu lang: {size} Zeichen, die Grenze liegt bei {limit}.",
+    "This is a music challenge: upload a MIDI file (`.mid` or `.midi`).":
+        "Das ist ein Musikwettbewerb: Lade eine MIDI-Datei hoch (`.mid` oder `.midi`).",
+    "This is a text challenge: upload a `.txt` or `.md` file.":
+        "Das ist ein Textwettbewerb: Lade eine `.txt`- oder `.md`-Datei hoch.",
+    "; entries and talk in {thread}": "; Beiträge und Gespräche in {thread}",
+    "Challenge #{id} is announced: {link}{talk}": "Wettbewerb #{id} ist angekündigt: {link}{talk}",
+    "✅ Your entry for challenge #{id} replaced your earlier entry. You can submit again "
+    "to replace it until {deadline}.":
+        "✅ Dein Beitrag zu Wettbewerb #{id} hat deinen früheren ersetzt. Bis {deadline} kannst du "
+        "ihn noch einmal ersetzen.",
+    "✅ Your entry for challenge #{id} is in. You can submit again to replace it until {deadline}.":
+        "✅ Dein Beitrag zu Wettbewerb #{id} ist eingegangen. Bis {deadline} kannst du ihn noch "
+        "einmal ersetzen.",
+    "Voting for challenge #{id} is open; the entries follow in {channel}.":
+        "Die Abstimmung für Wettbewerb #{id} läuft; die Beiträge folgen in {channel}.",
+    "You cannot vote for your own entry.": "Du kannst nicht für deinen eigenen Beitrag stimmen.",
+    "Voting for challenge #{id} is closed.": "Die Abstimmung für Wettbewerb #{id} ist beendet.",
+    "That entry no longer exists.": "Diesen Beitrag gibt es nicht mehr.",
+    "✅ Your vote for entry {number} is counted.": "✅ Deine Stimme für Beitrag {number} zählt.",
+    "🔁 You changed your vote from entry {before} to entry {number}.":
+        "🔁 Du hast deine Stimme von Beitrag {before} auf Beitrag {number} geändert.",
+    "You already voted for entry {number}.": "Du hast schon für Beitrag {number} gestimmt.",
+    " Tallies stay hidden until voting closes.": " Die Zwischenstände bleiben bis zum Ende der Abstimmung verborgen.",
+    "Challenges are not available right now; please try again later.":
+        "Wettbewerbe sind gerade nicht verfügbar; bitte versuch es später noch einmal.",
+    "Your {label} gets a post of its own: {post}": "Deine Anfrage {label} bekommt einen eigenen Beitrag: {post}",
+    # /config
+    "Server settings": "Servereinstellungen",
+    "Server settings (updated)": "Servereinstellungen (aktualisiert)",
+    "Channels": "Kanäle",
+    "all channels": "alle Kanäle",
+    "Default genre": "Standardgenre",
+    "none": "keins",
+    "Buttons": "Buttons",
+    "Cooldown": "Wartezeit",
+    "Jobs per user": "Aufträge pro Mitglied",
+    "Daily quota": "Tageslimit",
+    "Max queue": "Max. Warteschlange",
+    "Safe mode": "Sicherer Modus",
+    "Blocked words": "Gesperrte Wörter",
+    "This server's words": "Wörter dieses Servers",
+    # progress
+    "Queued": "In der Warteschlange",
+    "Queued, position {position}": "In der Warteschlange, Platz {position}",
+    ", about {seconds} s": ", etwa {seconds} s",
+    "Writing": "Schreibe",
+    "Composing": "Komponiere",
+    "Continuing": "Setze fort",
+    # /queue, /cancel, /history
+    "You have no jobs waiting or running.": "Du hast keine wartenden oder laufenden Aufträge.",
+    "queued, position {position}": "wartet, Platz {position}",
+    "starting": "startet",
+    "running, {percent}%": "läuft, {percent} %",
+    "running": "läuft",
+    "finishing": "wird fertig",
+    "Your jobs": "Deine Aufträge",
+    "Cancelled `{job}` ({label}).": "`{job}` ({label}) abgebrochen.",
+    "You have no results yet. Try /wiki or /compose.":
+        "Du hast noch keine Ergebnisse. Probier /wiki oder /komponieren.",
+    "Your last results": "Deine letzten Ergebnisse",
+    # /help
+    "I write Wikipedia-style articles and compose music with neural networks. "
+    "Jobs wait in a queue; I edit my reply while they run.":
+        "Ich schreibe Artikel im Wikipedia-Stil und komponiere Musik mit neuronalen Netzen. "
+        "Aufträge warten in einer Warteschlange; während sie laufen, aktualisiere ich meine Antwort.",
+    "Right-click a message → Apps": "Rechtsklick auf eine Nachricht → Apps",
+    "/continue on the message's MIDI file": "/fortsetzen mit der MIDI-Datei der Nachricht",
+    "a new article that goes on from where the article ended":
+        "ein neuer Artikel, der dort weitermacht, wo der Artikel aufgehört hat",
+    "the same request with a new random seed": "dieselbe Anfrage mit einem neuen Zufallsstartwert",
+    "Buttons under a result make another take: a new seed, a variation, a longer one, "
+    "or your own edit of its parameters.":
+        "Die Buttons unter einem Ergebnis machen einen neuen Versuch: ein neuer Startwert, eine Variation, "
+        "eine längere Fassung oder deine eigene Änderung der Parameter.",
+    # buttons and the modal
+    "That button doesn't apply to this result.": "Dieser Button passt nicht zu diesem Ergebnis.",
+    "Only <@{user_id}> can use these buttons here. Run the command yourself to get your own.":
+        "Nur <@{user_id}> kann diese Buttons hier benutzen. Führ den Befehl selbst aus, "
+        "dann bekommst du eigene.",
+    "Edit and regenerate": "Bearbeiten und neu erzeugen",
+    "Seed text": "Anfangstext",
+    "Length (100 to 4,000 characters)": "Länge (100 bis 4.000 Zeichen)",
+    "Temperature (0.1 to 2.0)": "Temperatur (0.1 bis 2.0)",
+    "Top-p (0.05 to 1.0)": "Top-p (0.05 bis 1.0)",
+    "Random seed (blank: a new one)": "Zufallsstartwert (leer: ein neuer)",
+    "Genre": "Genre",
+    "Length in seconds (5 to 120)": "Länge in Sekunden (5 bis 120)",
+    "Length in bars (1 to 64)": "Länge in Takten (1 bis 64)",
+    "Tempo in bpm (blank: the genre's)": "Tempo in BPM (leer: das des Genres)",
+    "Genre (blank: classical piano)": "Genre (leer: klassisches Klavier)",
+    "Bars to add (1 to 64)": "Zusätzliche Takte (1 bis 64)",
+    "Regenerate": "Neu erzeugen",
+    "Longer": "Länger",
+    "Continue": "Weiter",
+    "Edit": "Bearbeiten",
+    "The same, in another genre…": "Dasselbe in einem anderen Genre…",
+    # results (their labels; the generated text stays English)
+    "That request can't be done": "Diese Anfrage lässt sich nicht erfüllen",
+    "That MIDI file can't be used": "Diese MIDI-Datei lässt sich nicht verwenden",
+    "That took too long": "Das hat zu lange gedauert",
+    "Cancelled": "Abgebrochen",
+    "Model not installed": "Modell nicht installiert",
+    "Something went wrong": "Etwas ist schiefgelaufen",
+    "Continuation": "Fortsetzung",
+    "Composition": "Komposition",
+    "Model": "Modell",
+    "Tempo": "Tempo",
+    "Seed": "Seed",
+    "Length": "Länge",
+    "{seconds} s · {bars} bars": "{seconds} s · {bars} Takte",
+    "Generated in": "Erzeugt in",
+    "Your primer": "Dein Anfang",
+    "first {seconds} s": "erste {seconds} s",
+}
+
+MESSAGES_ES: dict[str, str] = {
+    "This command works only in a server.": "Este comando solo funciona en un servidor.",
+    "wikimuse is not enabled in this server.": "wikimuse no está activado en este servidor.",
+    "Something went wrong on our side. Please try again in a moment.":
+        "Algo ha fallado por nuestra parte. Vuelve a intentarlo en un momento.",
+    "The generator is unavailable right now. Please try again later.":
+        "El generador no está disponible ahora mismo. Vuelve a intentarlo más tarde.",
+    "That value doesn't work for this option: {value}":
+        "Ese valor no sirve para esta opción: {value}",
+    "You need the Manage Server permission for this.":
+        "Para esto necesitas el permiso «Gestionar servidor».",
+    "Slow down: try again in {seconds} s.": "Más despacio: vuelve a intentarlo en {seconds} s.",
+    "You can't use this command here.": "No puedes usar este comando aquí.",
+    "{message} Try again {when}.": "{message} Vuelve a intentarlo {when}.",
+    "You're going a bit fast.": "Vas un poco rápido.",
+    "You already have {count} job(s) running; wait for one to finish (see /queue).":
+        "Ya tienes el máximo de {count} trabajos en marcha; espera a que termine uno (mira /cola).",
+    "This server has used its {count} generations for today.":
+        "Este servidor ya ha usado sus {count} generaciones de hoy.",
+    "You have used your {count} generations for today.":
+        "Ya has usado tus {count} generaciones de hoy.",
+    "The queue is full ({count} jobs waiting). Please try again in a few minutes.":
+        "La cola está llena ({count} trabajos en espera). Vuelve a intentarlo en unos minutos.",
+    "I only answer in {where} on this server.": "En este servidor solo respondo en {where}.",
+    "I can't find that job among yours. Use /queue to see them.":
+        "No encuentro ese trabajo entre los tuyos. Usa /cola para verlos.",
+    "The writer can't spell any of that seed (emoji and symbols have no letters to write them with). "
+    "Please type some words.":
+        "El escritor no sabe escribir nada de ese inicio (los emojis y símbolos no tienen letras). "
+        "Escribe algunas palabras.",
+    "The writer can't spell any of that seed. Please type some words.":
+        "El escritor no sabe escribir nada de ese inicio. Escribe algunas palabras.",
+    "“Write more” works on my articles only: right-click an article I wrote with /wiki.":
+        "«Escribir más» solo funciona con mis artículos: haz clic derecho en un artículo que escribí con /wiki.",
+    "“Variation” works on my results only: right-click an article or a piece I made.":
+        "«Variación» solo funciona con mis resultados: haz clic derecho en un artículo o una pieza mía.",
+    "That message has no MIDI file to continue. Right-click a message with a `.mid` attachment, "
+    "or use /continue with your file.":
+        "Ese mensaje no tiene ningún archivo MIDI que continuar. Haz clic derecho en un mensaje con un "
+        "adjunto `.mid`, o usa /continuar con tu archivo.",
+    "This result is too old to build on. Please run the command again.":
+        "Este resultado es demasiado antiguo para partir de él. Vuelve a usar el comando.",
+    "“{name}” is not a MIDI file. Please upload a `.mid` file.":
+        "«{name}» no es un archivo MIDI. Sube un archivo `.mid`.",
+    "“{name}” is {size}; MIDI uploads here are limited to {limit}.":
+        "«{name}» ocupa {size}; aquí los MIDI subidos tienen un límite de {limit}.",
+    "“{name}” is empty.": "«{name}» está vacío.",
+    "“{name}” is larger than {limit}.": "«{name}» ocupa más de {limit}.",
+    "“{name}” is named like a MIDI file but isn't one (no MIDI header). Export it again as a Standard MIDI File.":
+        "«{name}» se llama como un archivo MIDI pero no lo es (no tiene cabecera MIDI). Vuelve a "
+        "exportarlo como archivo MIDI estándar.",
+    "“{name}” has a MIDI header but no track, so there is no music in it. Export it again as a Standard MIDI File.":
+        "«{name}» tiene cabecera MIDI pero ninguna pista, así que no contiene música. Vuelve a "
+        "exportarlo como archivo MIDI estándar.",
+    "I couldn't download “{name}”. Please try again.":
+        "No he podido descargar «{name}». Vuelve a intentarlo.",
+    "Pick a channel to allow or disallow.": "Elige un canal que permitir o prohibir.",
+    "{setting} must be from {low} to {high}.": "{setting} debe estar entre {low} y {high}.",
+    "A blocked word needs {low} to {high} letters or digits "
+    "(spaces, ' and - inside are fine; a trailing * matches any ending).":
+        "Una palabra bloqueada necesita de {low} a {high} letras o cifras "
+        "(se admiten espacios, ' y - en medio; un * final vale por cualquier terminación).",
+    "Give the blocked_word to {word_action}.": "Indica en palabra_bloqueada la palabra que quieres {word_action}.",
+    "This server's list is full ({count} words); remove one first.":
+        "La lista de este servidor está llena ({count} palabras); quita una primero.",
+    "That word is not on this server's list (see word_action: list).":
+        "Esa palabra no está en la lista de este servidor (mira acción_palabra: lista).",
+    "Pick a word_action (add or remove) for that blocked_word.":
+        "Elige una acción_palabra (añadir o quitar) para esa palabra_bloqueada.",
+    "I cannot open a post in this forum (I need Send Messages there).":
+        "No puedo abrir una publicación en este foro (necesito «Enviar mensajes» ahí).",
+    "{label}: “{value}” is not a number.": "{label}: «{value}» no es un número.",
+    "{label}: “{value}” is not a whole number.": "{label}: «{value}» no es un número entero.",
+    "{label} can't be empty.": "{label} no puede estar vacío.",
+    "Challenge #{id} is not open for entries.": "El reto #{id} no admite entregas.",
+    "Challenge #{id} no longer takes entries.": "El reto #{id} ya no admite entregas.",
+    "Choose one: a `result` from your history, or a `file` you made.":
+        "Elige una cosa: un `resultado` de tu historial o un `archivo` que hayas hecho.",
+    "I cannot post in that channel; the challenge was not created.":
+        "No puedo publicar en ese canal; el reto no se ha creado.",
+    "I cannot post the announcement in {channel}: I need {missing} there.":
+        "No puedo publicar el anuncio en {channel}: necesito {missing} ahí.",
+    "Pick a text channel for the challenge.": "Elige un canal de texto para el reto.",
+    "That is not one of your wikimuse results; pick one from the list.":
+        "Ese no es uno de tus resultados de wikimuse; elige uno de la lista.",
+    "The code link must be an http(s) URL.": "El enlace al código debe ser una URL http(s).",
+    "This is a music challenge; pick a music result.":
+        "Este es un reto de música; elige un resultado de música.",
+    "This is a text challenge; pick a text result.":
+        "Este es un reto de texto; elige un resultado de texto.",
+    "A duration must be at most a year.": "Una duración puede ser como mucho de un año.",
+    "A duration must be longer than zero.": "Una duración debe ser mayor que cero.",
+    "The deadline must be in the future.": "El plazo debe estar en el futuro.",
+    "The deadline must be within a year.": "El plazo debe estar dentro de un año.",
+    "`{shown}` is not a deadline: use a duration (`3d`), a UTC date (`2026-12-01 18:00`) or a Discord timestamp.":
+        "`{shown}` no es un plazo: usa una duración (`3d`), una fecha UTC (`2026-12-01 18:00`) o una "
+        "marca de tiempo de Discord.",
+    "`{text}` is not a duration: use e.g. `90m`, `2d`, `1w2d`.":
+        "`{text}` no es una duración: usa p. ej. `90m`, `2d`, `1w2d`.",
+    "That MIDI file has no tracks.": "Ese archivo MIDI no tiene pistas.",
+    "That file could not be downloaded; please try again.":
+        "No se ha podido descargar ese archivo; vuelve a intentarlo.",
+    "That file is empty.": "Ese archivo está vacío.",
+    "That file is not UTF-8 text.": "Ese archivo no es texto UTF-8.",
+    "That file is not a Standard MIDI File (no `MThd` header).":
+        "Ese archivo no es un archivo MIDI estándar (no tiene cabecera `MThd`).",
+    "That file is too large: {size} bytes, the limit is {limit}.":
+        "Ese archivo es demasiado grande: {size} bytes, el límite es {limit}.",
+    "That text file is empty.": "Ese archivo de texto está vacío.",
+    "That text is too long: {size} characters, the limit is {limit}.":
+        "Ese texto es demasiado largo: {size} caracteres, el límite es {limit}.",
+    "This is a music challenge: upload a MIDI file (`.mid` or `.midi`).":
+        "Este es un reto de música: sube un archivo MIDI (`.mid` o `.midi`).",
+    "This is a text challenge: upload a `.txt` or `.md` file.":
+        "Este es un reto de texto: sube un archivo `.txt` o `.md`.",
+    "; entries and talk in {thread}": "; entregas y charla en {thread}",
+    "Challenge #{id} is announced: {link}{talk}": "El reto #{id} está anunciado: {link}{talk}",
+    "✅ Your entry for challenge #{id} replaced your earlier entry. You can submit again "
+    "to replace it until {deadline}.":
+        "✅ Tu entrega para el reto #{id} ha reemplazado a la anterior. Puedes volver a enviarla "
+        "para reemplazarla hasta {deadline}.",
+    "✅ Your entry for challenge #{id} is in. You can submit again to replace it until {deadline}.":
+        "✅ Tu entrega para el reto #{id} está dentro. Puedes volver a enviarla para reemplazarla "
+        "hasta {deadline}.",
+    "Voting for challenge #{id} is open; the entries follow in {channel}.":
+        "La votación del reto #{id} está abierta; las entregas siguen en {channel}.",
+    "You cannot vote for your own entry.": "No puedes votar tu propia entrega.",
+    "Voting for challenge #{id} is closed.": "La votación del reto #{id} está cerrada.",
+    "That entry no longer exists.": "Esa entrega ya no existe.",
+    "✅ Your vote for entry {number} is counted.": "✅ Tu voto para la entrega {number} cuenta.",
+    "🔁 You changed your vote from entry {before} to entry {number}.":
+        "🔁 Has cambiado tu voto de la entrega {before} a la entrega {number}.",
+    "You already voted for entry {number}.": "Ya has votado la entrega {number}.",
+    " Tallies stay hidden until voting closes.": " Los recuentos siguen ocultos hasta que cierre la votación.",
+    "Challenges are not available right now; please try again later.":
+        "Los retos no están disponibles ahora mismo; vuelve a intentarlo más tarde.",
+    "Your {label} gets a post of its own: {post}": "Tu petición {label} tiene su propia publicación: {post}",
+    "Server settings": "Ajustes del servidor",
+    "Server settings (updated)": "Ajustes del servidor (actualizados)",
+    "Channels": "Canales",
+    "all channels": "todos los canales",
+    "Default genre": "Género predeterminado",
+    "none": "ninguno",
+    "Buttons": "Botones",
+    "Cooldown": "Espera",
+    "Jobs per user": "Trabajos por miembro",
+    "Daily quota": "Cuota diaria",
+    "Max queue": "Cola máxima",
+    "Safe mode": "Modo seguro",
+    "Blocked words": "Palabras bloqueadas",
+    "This server's words": "Palabras de este servidor",
+    "Queued": "En cola",
+    "Queued, position {position}": "En cola, puesto {position}",
+    ", about {seconds} s": ", unos {seconds} s",
+    "Writing": "Escribiendo",
+    "Composing": "Componiendo",
+    "Continuing": "Continuando",
+    "You have no jobs waiting or running.": "No tienes trabajos en espera ni en marcha.",
+    "queued, position {position}": "en cola, puesto {position}",
+    "starting": "empezando",
+    "running, {percent}%": "en marcha, {percent} %",
+    "running": "en marcha",
+    "finishing": "terminando",
+    "Your jobs": "Tus trabajos",
+    "Cancelled `{job}` ({label}).": "Cancelado `{job}` ({label}).",
+    "You have no results yet. Try /wiki or /compose.":
+        "Aún no tienes resultados. Prueba /wiki o /componer.",
+    "Your last results": "Tus últimos resultados",
+    "I write Wikipedia-style articles and compose music with neural networks. "
+    "Jobs wait in a queue; I edit my reply while they run.":
+        "Escribo artículos al estilo de Wikipedia y compongo música con redes neuronales. "
+        "Los trabajos esperan en una cola; mientras se hacen, voy editando mi respuesta.",
+    "Right-click a message → Apps": "Clic derecho en un mensaje → Aplicaciones",
+    "/continue on the message's MIDI file": "/continuar con el archivo MIDI del mensaje",
+    "a new article that goes on from where the article ended":
+        "un artículo nuevo que sigue donde terminó el artículo",
+    "the same request with a new random seed": "la misma petición con una semilla aleatoria nueva",
+    "Buttons under a result make another take: a new seed, a variation, a longer one, "
+    "or your own edit of its parameters.":
+        "Los botones bajo un resultado hacen otra versión: una semilla nueva, una variación, "
+        "una más larga o tu propia edición de los parámetros.",
+    "That button doesn't apply to this result.": "Ese botón no sirve para este resultado.",
+    "Only <@{user_id}> can use these buttons here. Run the command yourself to get your own.":
+        "Solo <@{user_id}> puede usar estos botones aquí. Usa el comando tú mismo para tener los tuyos.",
+    "Edit and regenerate": "Editar y regenerar",
+    "Seed text": "Texto inicial",
+    "Length (100 to 4,000 characters)": "Longitud (100 a 4000 caracteres)",
+    "Temperature (0.1 to 2.0)": "Temperatura (0.1 a 2.0)",
+    "Top-p (0.05 to 1.0)": "Top-p (0.05 a 1.0)",
+    "Random seed (blank: a new one)": "Semilla aleatoria (vacío: una nueva)",
+    "Genre": "Género",
+    "Length in seconds (5 to 120)": "Duración en segundos (5 a 120)",
+    "Length in bars (1 to 64)": "Duración en compases (1 a 64)",
+    "Tempo in bpm (blank: the genre's)": "Tempo en BPM (vacío: el del género)",
+    "Genre (blank: classical piano)": "Género (vacío: piano clásico)",
+    "Bars to add (1 to 64)": "Compases que añadir (1 a 64)",
+    "Regenerate": "Regenerar",
+    "Longer": "Más largo",
+    "Continue": "Continuar",
+    "Edit": "Editar",
+    "The same, in another genre…": "Lo mismo, en otro género…",
+    "That request can't be done": "Esa petición no se puede hacer",
+    "That MIDI file can't be used": "Ese archivo MIDI no se puede usar",
+    "That took too long": "Ha tardado demasiado",
+    "Cancelled": "Cancelado",
+    "Model not installed": "Modelo no instalado",
+    "Something went wrong": "Algo ha fallado",
+    "Continuation": "Continuación",
+    "Composition": "Composición",
+    "Model": "Modelo",
+    "Tempo": "Tempo",
+    "Seed": "Semilla",
+    "Length": "Duración",
+    "{seconds} s · {bars} bars": "{seconds} s · {bars} compases",
+    "Generated in": "Generado en",
+    "Your primer": "Tu inicio",
+    "first {seconds} s": "primeros {seconds} s",
+}
+
+CATALOGS: dict[str, dict[str, str]] = {
+    "de": COMMANDS_DE | MESSAGES_DE,
+    "es": COMMANDS_ES | MESSAGES_ES,
+}
+
+
+def language(locale: Locale) -> str:
+    """The catalog for a Discord locale (``de``, ``es-ES``, ``es-419`` ...): its language,
+    or ``en`` where there is no catalog."""
+    code = locale.value if isinstance(locale, discord.Locale) else str(locale or "")
+    lang = code.split("-")[0].lower()
+    return lang if lang in CATALOGS else "en"
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{fields}`` a template formats."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+class Term(str):
+    """A field value that is itself a catalog text (a modal's label): :func:`t` translates
+    it with the message it goes into."""
+
+    __slots__ = ()
+
+
+def t(locale: Locale, text: str, **fields: object) -> str:
+    """``text`` (an English template) in ``locale``'s language, formatted with ``fields``;
+    English where there is no translation."""
+    template = CATALOGS.get(language(locale), {}).get(text, text)
+    if not fields:
+        return template
+    return template.format(**{k: t(locale, v) if isinstance(v, Term) else v for k, v in fields.items()})
+
+
+class CommandTranslator(app_commands.Translator):
+    """Command, option, choice and menu names and descriptions from the catalogs."""
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:
+        lang = language(locale)
+        if lang == "en":
+            return None
+        return CATALOGS[lang].get(string.message)
