@@ -66,7 +66,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
 import random
@@ -93,9 +92,11 @@ from bench.load import (  # noqa: E402
     Stack,
     _is_done,
     _r,
+    add_load_arguments,
     host_info,
     make_schedule,
     percentile,
+    run_and_print,
     run_schedule,
     running_stack,
 )
@@ -733,16 +734,7 @@ def _at(value: float) -> float | None:
 
 def parse_args(argv: list[str] | None = None) -> ChaosConfig:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model-dir", type=Path, default=None,
-                        help="checkpoints (default: MODEL_DIR, else models/checkpoints)")
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--interactions", type=int, default=240)
-    parser.add_argument("--seconds", type=float, default=240.0, help="send the interactions within this time")
-    parser.add_argument("--compose-share", type=float, default=0.5)
-    parser.add_argument("--wiki-length", type=int, default=1000)
-    parser.add_argument("--compose-seconds", type=int, default=30)
-    parser.add_argument("--compose-model", default="best")
-    parser.add_argument("--genres", nargs="+", default=["chorale"])
+    add_load_arguments(parser, users=20, interactions=240, seconds=240.0)
     parser.add_argument("--seed", type=int, default=0, help="random seed of the schedule and the HTTP faults")
     parser.add_argument("--kill-child-every", type=float, default=20.0, help="0: never")
     parser.add_argument("--child-of", choices=["music", "text"], default="music",
@@ -776,15 +768,9 @@ def parse_args(argv: list[str] | None = None) -> ChaosConfig:
 
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
-    if not (config.load.model_dir / "wiki_writer.keras").is_file():
-        print(f"no wiki_writer.keras in {config.load.model_dir}", file=sys.stderr)
+    report = run_and_print(config.load.model_dir, lambda: run_chaos(config), markdown, "CHAOS_JSON")
+    if report is None:
         return 2
-    load_before = os.getloadavg()
-    report = asyncio.run(run_chaos(config))
-    report["host"]["loadavg_start"] = [round(x, 2) for x in load_before]
-    print(markdown(report))
-    print()
-    print("CHAOS_JSON " + json.dumps(report, separators=(",", ":")), flush=True)
     return 0 if report["targets_met"] else 1
 
 

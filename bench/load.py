@@ -741,19 +741,25 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> LoadConfig:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_load_arguments(parser: argparse.ArgumentParser, *, users: int, interactions: int,
+                       seconds: float) -> None:
+    """The options of what is sent (shared with bench/chaos.py), with these defaults."""
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="checkpoints (default: MODEL_DIR, else models/checkpoints)")
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--interactions", type=int, default=300)
-    parser.add_argument("--seconds", type=float, default=60.0, help="send the interactions within this time")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    parser.add_argument("--users", type=int, default=users)
+    parser.add_argument("--interactions", type=int, default=interactions)
+    parser.add_argument("--seconds", type=float, default=seconds, help="send the interactions within this time")
     parser.add_argument("--compose-share", type=float, default=0.5)
     parser.add_argument("--wiki-length", type=int, default=1000)
     parser.add_argument("--compose-seconds", type=int, default=30)
     parser.add_argument("--compose-model", default="best")
     parser.add_argument("--genres", nargs="+", default=["chorale"])
+
+
+def parse_args(argv: list[str] | None = None) -> LoadConfig:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_load_arguments(parser, users=50, interactions=300, seconds=60.0)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     parser.add_argument("--text-pool", choices=["threads", "prefork"], default="threads",
                         help="pool of the worker consuming 'text' (threads -c 16: dynamic batching)")
     parser.add_argument("--single-runs", type=int, default=5,
@@ -782,17 +788,26 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--bot-child"]:
         return bot_child_main()
     config = parse_args(argv)
-    if not (config.model_dir / "wiki_writer.keras").is_file():
-        print(f"no wiki_writer.keras in {config.model_dir}", file=sys.stderr)
+    report = run_and_print(config.model_dir, lambda: run_load(config), markdown, "LOAD_JSON")
+    if report is None:
         return 2
-    load_before = os.getloadavg()
-    report = asyncio.run(run_load(config))
-    report["host"]["loadavg_start"] = [round(x, 2) for x in load_before]
-    print(markdown(report))
-    print()
-    print("LOAD_JSON " + json.dumps(report, separators=(",", ":")), flush=True)
     failed = [r for r in report["runs"] if r["ack_under_3s"] < r["sent"]]
     return 1 if failed else 0
+
+
+def run_and_print(model_dir: Path, run: Any, render: Any, tag: str) -> dict[str, Any] | None:
+    """``asyncio.run(run())``, with the load average at the start in ``host``; prints
+    ``render(report)`` and ``<tag> {json}``. None (and a message) without a text model."""
+    if not (model_dir / "wiki_writer.keras").is_file():
+        print(f"no wiki_writer.keras in {model_dir}", file=sys.stderr)
+        return None
+    load_before = os.getloadavg()
+    report = asyncio.run(run())
+    report["host"]["loadavg_start"] = [round(x, 2) for x in load_before]
+    print(render(report))
+    print()
+    print(f"{tag} " + json.dumps(report, separators=(",", ":")), flush=True)
+    return report
 
 
 if __name__ == "__main__":
