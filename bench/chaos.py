@@ -50,7 +50,7 @@ After each fault it reports the recovery time: from the fault to the next succes
 delivery of a job sent after it (for a worker's fault, a job of that worker's queue).
 It prints two Markdown tables and one line ``CHAOS_JSON {...}``.
 
-Default scenario (about 10 minutes with the shipped models on 2 vCPUs)::
+Default scenario (about 5 minutes with the shipped models on 2 vCPUs)::
 
     .venv/bin/python bench/chaos.py --interactions 240 --seconds 240
 
@@ -666,6 +666,7 @@ async def run_chaos(config: ChaosConfig) -> dict[str, Any]:
         report["peak_queue"] = extra.get("peak_queue", {})
         report["refused_by_discord"] = dict(Counter(
             f"{r.rule} {r.status} {r.code}" for r in stack.emulator.rejected()))
+        report["broker_at_end"] = await broker_state(stack.redis.url)
         report["alive_at_end"] = {"bot": stack.bot is not None and stack.bot.alive(),
                                   **{_worker_name(w): w.alive() for w in stack.workers}}
         report["stack"] = {k: stack.out[k] for k in ("layout", "pools", "worker_warmup_seconds", "warmup_seconds",
@@ -674,6 +675,24 @@ async def run_chaos(config: ChaosConfig) -> dict[str, Any]:
     conf["load"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(load).items()}
     conf["plan"] = config.plan()
     return {"config": conf, "host": host_info(), **report, "log_dir": str(log_dir)}
+
+
+async def broker_state(redis_url: str) -> dict[str, Any]:
+    """What kombu holds in Redis at the end: queue lengths, unacknowledged messages (with the
+    age of their last stamp) and whether its sweep's mutex is taken (its time to live)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        index = await client.zrange("unacked_index", 0, -1, withscores=True)
+        return {"queues": {q: int(await client.llen(q)) for q in QUEUE_COMMANDS},
+                "unacked": int(await client.hlen("unacked")),
+                "unacked_stamp_ages_s": [round(time.time() - score, 1) for _tag, score in index],
+                "sweep_mutex_ttl_ms": int(await client.pttl("unacked_mutex"))}
+    except (aioredis.RedisError, OSError) as exc:
+        return {"error": repr(exc)}
+    finally:
+        await client.aclose()
 
 
 def _settled(emulator: Any, item: Sent) -> bool:

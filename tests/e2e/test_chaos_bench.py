@@ -36,8 +36,8 @@ async def test_chaos_bench_tiny_run(tiny_all_models_dir: Path, tmp_path: Path):
                          kill_worker_at=9.5, http_fault_share=0.2, settle_seconds=3.0)
     report = await run_chaos(config)
     counts = report["counts"]
-    detail = json.dumps(report["not_ok"], indent=1)[:4000]
-    assert counts["sent"] == 12
+    detail = json.dumps({"not_ok": report["not_ok"], "broker": report["broker_at_end"]}, indent=1)[:4000]
+    assert counts["sent"] == 12, report["broker_at_end"]
 
     # Each fault struck once, and each killed process came back.
     assert sorted(f["kind"] for f in report["faults"]) == ["bot", "child", "redis", "worker"], report["faults"]
