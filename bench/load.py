@@ -56,6 +56,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -353,7 +354,10 @@ async def _sample_queues(redis_url: str, stop: asyncio.Event, peaks: dict[str, i
     client = aioredis.Redis.from_url(redis_url)
     try:
         while not stop.is_set():
-            depths = {q: int(await client.llen(q)) for q in ("text", "music")}
+            try:
+                depths = {q: int(await client.llen(q)) for q in ("text", "music")}
+            except (aioredis.RedisError, OSError):  # Redis restarting (bench/chaos.py): next sample
+                depths = {}
             for queue, depth in depths.items():
                 peaks[queue] = max(peaks.get(queue, 0), depth)
             peaks["total"] = max(peaks.get("total", 0), sum(depths.values()))
@@ -364,8 +368,9 @@ async def _sample_queues(redis_url: str, stop: asyncio.Event, peaks: dict[str, i
 
 
 async def run_schedule(emulator: Any, schedule: list[Sent], redis_url: str,
-                       result_timeout: float) -> dict[str, Any]:
-    """Send the schedule in real time, wait for every answer, and classify each interaction."""
+                       result_timeout: float, done: Any = _is_done) -> dict[str, Any]:
+    """Send the schedule in real time, wait for every answer (``done(emulator, item)``), and
+    classify each interaction."""
     peaks: dict[str, int] = {}
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_queues(redis_url, stop, peaks))
@@ -379,7 +384,7 @@ async def run_schedule(emulator: Any, schedule: list[Sent], redis_url: str,
             item.record = await emulator.invoke(item.command, item.options, user=item.user)
         sent_s = time.monotonic() - started
         deadline = time.monotonic() + result_timeout
-        while not all(_is_done(emulator, item) for item in schedule):
+        while not all(done(emulator, item) for item in schedule):
             if time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.1)
@@ -520,104 +525,143 @@ async def _wait_for_bot(emulator: Any, bot: BotProcess, timeout: float = 120.0) 
         await asyncio.sleep(0.1)
 
 
-async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
-                    bot_env_extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Start Redis, ``workers`` workers, the emulator and the bot; warm up; measure; stop."""
+def warmup_options(config: LoadConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The options of the warm-up (and single-request) /wiki and /compose."""
+    return ({"seed": WIKI_SEEDS[0], "length": config.wiki_length, "temperature": config.wiki_temperature},
+            {"genre": config.genres[0], "model": config.compose_model, "length": config.compose_seconds})
+
+
+@dataclass
+class Stack:
+    """One running layout: Redis, its workers, the emulator and the bot, warmed up.
+
+    ``run_stack`` measures it; ``bench/chaos.py`` breaks it (and replaces ``bot`` when it
+    restarts the bot). ``out`` collects what was measured while starting it.
+    """
+
+    config: LoadConfig
+    log_dir: Path
+    redis: Any = None  # workers.embedded.RedisServer
+    workers: list[Any] = field(default_factory=list)  # workers.embedded.WorkerProcess
+    emulator: Any = None
+    bot: BotProcess | None = None
+    users: list[int] = field(default_factory=list)
+    metrics_port: int = 0
+    out: dict[str, Any] = field(default_factory=dict)
+    _solo: int = 0
+
+    def fresh_user(self) -> int:
+        """A new user, with no cooldown or job in flight."""
+        self._solo += 1
+        return self.emulator.add_user(f"solo{self._solo - 1}")
+
+    def rss_mb(self) -> dict[str, float]:
+        assert self.bot is not None
+        return {"bot": rss_bytes(self.bot.pid) / 2**20,
+                "workers": sum(rss_bytes(w.pid) for w in self.workers) / 2**20}
+
+
+@contextlib.asynccontextmanager
+async def running_stack(config: LoadConfig, workers: int, log_dir: Path, *,
+                        bot_env_extra: dict[str, str] | None = None, emulator: Any = None,
+                        appendonly: bool = False) -> AsyncIterator[Stack]:
+    """Start Redis (with an AOF, ``appendfsync everysec``, when ``appendonly``), ``workers``
+    workers, the emulator (``emulator``: one not started yet, else a plain one) and the bot;
+    warm up; yield the :class:`Stack`; stop everything."""
     from tests.emulator.server import DiscordEmulator
     from tests.workers.embedded_harness import wait_warm
     from workers.embedded import RedisServer, WorkerProcess, free_port
 
-    out: dict[str, Any] = {"workers": workers, "layout": [",".join(q) for q in worker_layout(workers)]}
+    stack = Stack(config, log_dir)
+    out = stack.out
+    out.update(workers=workers, layout=[",".join(q) for q in worker_layout(workers)])
     worker_env = {"MODEL_DIR": str(config.model_dir), "LOG_LEVEL": "INFO", "LOG_FORMAT": "json",
                   "TASK_SOFT_TIME_LIMIT": "600", "TASK_TIME_LIMIT": "660", **config.worker_env}
-    redis_server = RedisServer().start()
-    processes: list[WorkerProcess] = []
-    emulator = await DiscordEmulator().start()
-    bot: BotProcess | None = None
+    stack.redis = RedisServer(appendonly=appendonly).start()
     try:
+        stack.emulator = await (emulator or DiscordEmulator()).start()
         for n, queues in enumerate(worker_layout(workers)):
             threads = "text" in queues and config.text_pool == "threads"
             # As in docker-compose: each worker loads and compiles what its queues need at start.
             warmup = ",".join(w for q, w in (("text", "wiki"), ("music", "music")) if q in queues)
-            worker = WorkerProcess(redis_server.url, queues=queues, pool="threads" if threads else "prefork",
-                                   concurrency=config.text_concurrency if threads else 1,
-                                   env={"WARMUP": warmup, **worker_env},
-                                   log_path=log_dir / f"worker-{workers}-{n}-{'-'.join(queues)}.log")
-            processes.append(worker)
-            await asyncio.to_thread(worker.start, 180.0)
+            stack.workers.append(WorkerProcess(
+                stack.redis.url, queues=queues, pool="threads" if threads else "prefork",
+                concurrency=config.text_concurrency if threads else 1, env={"WARMUP": warmup, **worker_env},
+                log_path=log_dir / f"worker-{workers}-{n}-{'-'.join(queues)}.log"))
+        await asyncio.gather(*(asyncio.to_thread(w.start, 180.0) for w in stack.workers))
         started = time.monotonic()
-        for worker in processes:  # each worker loads and compiles what its queues need
-            await asyncio.to_thread(wait_warm, worker)
+        # each worker loads and compiles what its queues need
+        await asyncio.gather(*(asyncio.to_thread(wait_warm, w) for w in stack.workers))
         out["worker_warmup_seconds"] = round(time.monotonic() - started, 1)
-        out["pools"] = [f"{w.pool} -c {w.concurrency}" for w in processes]
-        users = [emulator.add_user(f"user{i}") for i in range(config.users)]
-        solo = iter(range(1_000_000))
+        out["pools"] = [f"{w.pool} -c {w.concurrency}" for w in stack.workers]
+        stack.users = [stack.emulator.add_user(f"user{i}") for i in range(config.users)]
 
-        def fresh_user() -> int:  # a user with no cooldown or job in flight
-            return emulator.add_user(f"solo{next(solo)}")
-
-        metrics_port = free_port()
-        bot_extra = {"BOT_METRICS_PORT": str(metrics_port), "BOT_METRICS_ADDR": "127.0.0.1",
+        stack.metrics_port = free_port()
+        bot_extra = {"BOT_METRICS_PORT": str(stack.metrics_port), "BOT_METRICS_ADDR": "127.0.0.1",
                      **(bot_env_extra or {})}
-        bot = BotProcess(_bot_env(config, emulator, redis_server.url, log_dir / f"bot-data-{workers}",
-                                  bot_extra), log_dir / f"bot-{workers}.log").start()
-        out["bot_log"] = str(bot.log_path)
-        out["worker_logs"] = [str(w.log_path) for w in processes]
-        await _wait_for_bot(emulator, bot)
-        out["rss_mb_start"] = {"bot": rss_bytes(bot.pid) / 2**20,
-                               "workers": sum(rss_bytes(w.pid) for w in processes) / 2**20}
+        stack.bot = BotProcess(_bot_env(config, stack.emulator, stack.redis.url,
+                                        log_dir / f"bot-data-{workers}", bot_extra),
+                               log_dir / f"bot-{workers}.log").start()
+        out["bot_log"] = str(stack.bot.log_path)
+        out["worker_logs"] = [str(w.log_path) for w in stack.workers]
+        await _wait_for_bot(stack.emulator, stack.bot)
+        out["rss_mb_start"] = stack.rss_mb()
 
         # Warm-up: TensorFlow import, model loads, tracing (not part of any figure).
         started = time.monotonic()
-        wiki_options = {"seed": WIKI_SEEDS[0], "length": config.wiki_length,
-                        "temperature": config.wiki_temperature}
-        compose_options = {"genre": config.genres[0], "model": config.compose_model,
-                           "length": config.compose_seconds}
+        wiki_options, compose_options = warmup_options(config)
         for genre in config.genres:  # every genre's model, so no load lands in the measured run
-            warm = await single_requests(emulator, redis_server.url, fresh_user, "compose",
+            warm = await single_requests(stack.emulator, stack.redis.url, stack.fresh_user, "compose",
                                          {**compose_options, "genre": genre}, 1, config.result_timeout)
             if warm["ok"] != 1:
-                raise RuntimeError(f"warm-up /compose {genre} failed: {warm}\n{bot.log_tail()}")
-        warm = await single_requests(emulator, redis_server.url, fresh_user, "wiki", wiki_options, 1,
-                                     config.result_timeout)
+                raise RuntimeError(f"warm-up /compose {genre} failed: {warm}\n{stack.bot.log_tail()}")
+        warm = await single_requests(stack.emulator, stack.redis.url, stack.fresh_user, "wiki", wiki_options,
+                                     1, config.result_timeout)
         if warm["ok"] != 1:
-            raise RuntimeError(f"warm-up /wiki failed: {warm}\n{bot.log_tail()}")
+            raise RuntimeError(f"warm-up /wiki failed: {warm}\n{stack.bot.log_tail()}")
         out["warmup_seconds"] = round(time.monotonic() - started, 1)
+        yield stack
+    finally:
+        if stack.bot is not None:
+            await asyncio.to_thread(stack.bot.stop)
+        if stack.emulator is not None:
+            await stack.emulator.stop()
+        await asyncio.gather(*(asyncio.to_thread(w.stop, 30.0) for w in stack.workers))
+        stack.redis.cleanup()
 
+
+async def run_stack(config: LoadConfig, workers: int, log_dir: Path, *,
+                    bot_env_extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start Redis, ``workers`` workers, the emulator and the bot; warm up; measure; stop."""
+    async with running_stack(config, workers, log_dir, bot_env_extra=bot_env_extra) as stack:
+        out, emulator, bot, redis_url = stack.out, stack.emulator, stack.bot, stack.redis.url
+        assert bot is not None
         if workers == 1 and config.single_runs > 0:
+            wiki_options, compose_options = warmup_options(config)
             out["single"] = {
-                command: await single_requests(emulator, redis_server.url, fresh_user, command, options,
+                command: await single_requests(emulator, redis_url, stack.fresh_user, command, options,
                                                config.single_runs, config.result_timeout)
                 for command, options in (("wiki", wiki_options), ("compose", compose_options))}
 
-        out["rss_mb_before"] = {"bot": rss_bytes(bot.pid) / 2**20,
-                                "workers": sum(rss_bytes(w.pid) for w in processes) / 2**20}
-        metrics_before = await asyncio.to_thread(scrape_bot_metrics, metrics_port)
-        schedule = make_schedule(config, users)
-        extra = await run_schedule(emulator, schedule, redis_server.url, config.result_timeout)
+        out["rss_mb_before"] = stack.rss_mb()
+        metrics_before = await asyncio.to_thread(scrape_bot_metrics, stack.metrics_port)
+        schedule = make_schedule(config, stack.users)
+        extra = await run_schedule(emulator, schedule, redis_url, config.result_timeout)
         out.update(summarise(schedule, extra))
-        out["rss_mb_after"] = {"bot": rss_bytes(bot.pid) / 2**20,
-                               "workers": sum(rss_bytes(w.pid) for w in processes) / 2**20}
+        out["rss_mb_after"] = stack.rss_mb()
         for key in ("rss_mb_start", "rss_mb_before", "rss_mb_after"):
             out[key] = {k: round(v, 1) for k, v in out[key].items()}
         try:
             out["bot_metrics"] = bot_metrics_delta(
-                metrics_before, await asyncio.to_thread(scrape_bot_metrics, metrics_port))
+                metrics_before, await asyncio.to_thread(scrape_bot_metrics, stack.metrics_port))
         except OSError as exc:  # the figures above stand without it
             out["bot_metrics"] = {"error": str(exc)}
         out["bot_alive"] = bot.alive()
-        out["workers_alive"] = [w.alive() for w in processes]
+        out["workers_alive"] = [w.alive() for w in stack.workers]
         # What Discord's rules refused (the emulator enforces them all), by rule and code.
         out["refused_by_discord"] = dict(collections.Counter(
             f"{r.rule} {r.status} {r.code}" for r in emulator.rejected()))
         return out
-    finally:
-        if bot is not None:
-            await asyncio.to_thread(bot.stop)
-        await emulator.stop()
-        for worker in processes:
-            await asyncio.to_thread(worker.stop, 30.0)
-        redis_server.cleanup()
 
 
 async def run_load(config: LoadConfig) -> dict[str, Any]:
@@ -697,19 +741,25 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> LoadConfig:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_load_arguments(parser: argparse.ArgumentParser, *, users: int, interactions: int,
+                       seconds: float) -> None:
+    """The options of what is sent (shared with bench/chaos.py), with these defaults."""
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="checkpoints (default: MODEL_DIR, else models/checkpoints)")
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--interactions", type=int, default=300)
-    parser.add_argument("--seconds", type=float, default=60.0, help="send the interactions within this time")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    parser.add_argument("--users", type=int, default=users)
+    parser.add_argument("--interactions", type=int, default=interactions)
+    parser.add_argument("--seconds", type=float, default=seconds, help="send the interactions within this time")
     parser.add_argument("--compose-share", type=float, default=0.5)
     parser.add_argument("--wiki-length", type=int, default=1000)
     parser.add_argument("--compose-seconds", type=int, default=30)
     parser.add_argument("--compose-model", default="best")
     parser.add_argument("--genres", nargs="+", default=["chorale"])
+
+
+def parse_args(argv: list[str] | None = None) -> LoadConfig:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_load_arguments(parser, users=50, interactions=300, seconds=60.0)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     parser.add_argument("--text-pool", choices=["threads", "prefork"], default="threads",
                         help="pool of the worker consuming 'text' (threads -c 16: dynamic batching)")
     parser.add_argument("--single-runs", type=int, default=5,
@@ -738,17 +788,26 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--bot-child"]:
         return bot_child_main()
     config = parse_args(argv)
-    if not (config.model_dir / "wiki_writer.keras").is_file():
-        print(f"no wiki_writer.keras in {config.model_dir}", file=sys.stderr)
+    report = run_and_print(config.model_dir, lambda: run_load(config), markdown, "LOAD_JSON")
+    if report is None:
         return 2
-    load_before = os.getloadavg()
-    report = asyncio.run(run_load(config))
-    report["host"]["loadavg_start"] = [round(x, 2) for x in load_before]
-    print(markdown(report))
-    print()
-    print("LOAD_JSON " + json.dumps(report, separators=(",", ":")), flush=True)
     failed = [r for r in report["runs"] if r["ack_under_3s"] < r["sent"]]
     return 1 if failed else 0
+
+
+def run_and_print(model_dir: Path, run: Any, render: Any, tag: str) -> dict[str, Any] | None:
+    """``asyncio.run(run())``, with the load average at the start in ``host``; prints
+    ``render(report)`` and ``<tag> {json}``. None (and a message) without a text model."""
+    if not (model_dir / "wiki_writer.keras").is_file():
+        print(f"no wiki_writer.keras in {model_dir}", file=sys.stderr)
+        return None
+    load_before = os.getloadavg()
+    report = asyncio.run(run())
+    report["host"]["loadavg_start"] = [round(x, 2) for x in load_before]
+    print(render(report))
+    print()
+    print(f"{tag} " + json.dumps(report, separators=(",", ":")), flush=True)
+    return report
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
+
 from workers.settings import REPO_ROOT, child_environ, get_settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -239,7 +242,14 @@ class WorkerProcess:
             while time.monotonic() < deadline:
                 if self.proc is None or self.proc.poll() is not None:
                     raise EmbeddedError(f"celery worker exited with {self.proc and self.proc.returncode}")
-                replies = client.control.ping(destination=[self.node_name()], timeout=0.5)
+                try:
+                    replies = client.control.ping(destination=[self.node_name()], timeout=0.5)
+                except (OSError, RedisError, OperationalError) as exc:
+                    # kombu's connection pools are shared by every app of this process for the
+                    # same URL: after a Redis restart the first use of a pooled connection fails.
+                    log.debug("ping failed (%s); trying again", exc)
+                    time.sleep(0.1)
+                    continue
                 if replies:
                     return
             raise EmbeddedError(f"celery worker not ready after {timeout:.0f}s")
