@@ -20,6 +20,8 @@ from workers.broker import TRANSPORT
 from workers.logs import configure_logging
 from workers.settings import WorkerSettings, get_settings
 
+UNACKED_MUTEX_EXPIRE = 10  # seconds (kombu's default: 300)
+
 
 def create_app(settings: WorkerSettings | None = None) -> Celery:
     """Build the wikimuse Celery app for ``settings`` (default: the environment).
@@ -32,8 +34,12 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
     # An unacked message whose worker stopped its heartbeat (workers/heartbeat.py)
     # for visibility_timeout is put back at the front of its queue by any worker's
     # sweep, every restore_interval seconds (kombu's default is ~100 s).
+    # The sweep holds a mutex in Redis; kombu lets it live 300 s, so a worker (or Redis)
+    # killed mid-sweep stopped every redelivery for five minutes. A sweep takes
+    # milliseconds: 10 s is plenty.
     transport = {"visibility_timeout": s.visibility_timeout,
-                 "unacked_restore_interval": s.restore_interval, "unacked_restore_throttle": 1}
+                 "unacked_restore_interval": s.restore_interval, "unacked_restore_throttle": 1,
+                 "unacked_mutex_expire": UNACKED_MUTEX_EXPIRE}
     app.conf.update(
         # JSON only, both ways: a pickle message is refused by the worker.
         task_serializer="json",
