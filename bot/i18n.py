@@ -606,6 +606,23 @@ MESSAGES_DE: dict[str, str] = {
     "Generated in": "Erzeugt in",
     "Your primer": "Dein Anfang",
     "first {seconds} s": "erste {seconds} s",
+    # refusals of the job contracts' checks (workers/contracts.py) and their option names
+    "{name} must be a whole number from {low:,} to {high:,}.":
+        "{name} muss eine ganze Zahl von {low} bis {high} sein.",
+    "{name} must be a number from {low} to {high}.": "{name} muss eine Zahl von {low} bis {high} sein.",
+    "The seed is empty (invisible characters don't count). Please type some text.":
+        "Der Anfang ist leer (unsichtbare Zeichen zählen nicht). Bitte tippe etwas Text.",
+    "The seed is {count:,} characters long; the limit is {limit:,}.":
+        "Der Anfang ist {count} Zeichen lang; erlaubt sind höchstens {limit}.",
+    "Please pick a genre: {genres}.": "Bitte wähl ein Genre: {genres}.",
+    "I don't know the genre “{genre}”. Choose one of: {genres}.":
+        "Das Genre „{genre}“ kenne ich nicht. Wähl eines davon: {genres}.",
+    "Unknown model. Choose one of: {models}.": "Unbekanntes Modell. Wähl eines davon: {models}.",
+    "Unknown model name.": "Unbekannter Modellname.",
+    "Temperature": "Temperatur",
+    "Top-k": "Top-k",
+    "Top-p": "Top-p",
+    "Bars": "Takte",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -825,6 +842,23 @@ MESSAGES_ES: dict[str, str] = {
     "Generated in": "Generado en",
     "Your primer": "Tu inicio",
     "first {seconds} s": "primeros {seconds} s",
+    # refusals of the job contracts' checks (workers/contracts.py) and their option names
+    "{name} must be a whole number from {low:,} to {high:,}.":
+        "{name}: debe ser un número entero de {low} a {high}.",
+    "{name} must be a number from {low} to {high}.": "{name}: debe ser un número de {low} a {high}.",
+    "The seed is empty (invisible characters don't count). Please type some text.":
+        "El inicio está vacío (los caracteres invisibles no cuentan). Escribe algo de texto.",
+    "The seed is {count:,} characters long; the limit is {limit:,}.":
+        "El inicio tiene {count} caracteres; el límite es {limit}.",
+    "Please pick a genre: {genres}.": "Elige un género: {genres}.",
+    "I don't know the genre “{genre}”. Choose one of: {genres}.":
+        "No conozco el género «{genre}». Elige uno de estos: {genres}.",
+    "Unknown model. Choose one of: {models}.": "Modelo desconocido. Elige uno de estos: {models}.",
+    "Unknown model name.": "Nombre de modelo desconocido.",
+    "Temperature": "Temperatura",
+    "Top-k": "Top-k",
+    "Top-p": "Top-p",
+    "Bars": "Compases",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

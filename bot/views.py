@@ -24,7 +24,7 @@ from bot.i18n import Term, t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
-from bot.validation import clean_text, fit_alphabet, validated
+from bot.validation import clean_text, fit_alphabet, refusing, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob, ErrorResult, WikiJob
 
@@ -61,10 +61,8 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
     elif action == "longer":
         new_job = dataclasses.replace(job.longer(), job_id=new_id)
     elif action == "genre" and spec.genres:
-        try:
+        with refusing():
             contracts.check_genre(genre)
-        except contracts.InvalidJob as exc:
-            raise BadInput(str(exc)) from None
         new_job = dataclasses.replace(job, job_id=new_id, genre=genre, rng_seed=None)
     else:
         raise BadInput("That button doesn't apply to this result.")
