@@ -623,6 +623,21 @@ MESSAGES_DE: dict[str, str] = {
     "Top-k": "Top-k",
     "Top-p": "Top-p",
     "Bars": "Takte",
+    # notes above a result: a seed the writer can't spell as typed, and where the result came from
+    "I changed your seed so the writer can spell it: {changes}.":
+        "Ich habe deinen Anfang geändert, damit der Schreiber ihn buchstabieren kann: {changes}.",
+    "“{typed}” → “{written}”": "„{typed}“ → „{written}“",
+    "“{typed}” → a space": "„{typed}“ → ein Leerzeichen",
+    "“{typed}” left out": "„{typed}“ weggelassen",
+    "{count} text-direction control(s) removed": "{count} Textrichtungszeichen entfernt",
+    "cut to {count} characters": "auf {count} Zeichen gekürzt",
+    "; and {count} more": "; und {count} weitere",
+    "Continuation of": "Fortsetzung von",
+    "Variation of": "Variation von",
+    "Regenerated from": "Neu erzeugt aus",
+    "Longer version of": "Längere Fassung von",
+    "Another genre of": "Anderes Genre von",
+    "Edited from": "Bearbeitet aus",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -859,6 +874,21 @@ MESSAGES_ES: dict[str, str] = {
     "Top-k": "Top-k",
     "Top-p": "Top-p",
     "Bars": "Compases",
+    # notes above a result: a seed the writer can't spell as typed, and where the result came from
+    "I changed your seed so the writer can spell it: {changes}.":
+        "He cambiado tu inicio para que el escritor pueda escribirlo: {changes}.",
+    "“{typed}” → “{written}”": "«{typed}» → «{written}»",
+    "“{typed}” → a space": "«{typed}» → un espacio",
+    "“{typed}” left out": "«{typed}» omitido",
+    "{count} text-direction control(s) removed": "{count} control(es) de dirección del texto eliminado(s)",
+    "cut to {count} characters": "recortado a {count} caracteres",
+    "; and {count} more": "; y {count} más",
+    "Continuation of": "Continuación de",
+    "Variation of": "Variación de",
+    "Regenerated from": "Regenerado a partir de",
+    "Longer version of": "Versión más larga de",
+    "Another genre of": "Otro género de",
+    "Edited from": "Editado a partir de",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

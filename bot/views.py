@@ -93,7 +93,8 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
     try:
         previous = await recall_for(interaction, job_id)
         job, label = derive_job(previous, action, genre)
-        await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message))
+        await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message,
+                                                                           interaction.locale))
     except BotError as exc:
         await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
     except Exception:
@@ -200,7 +201,7 @@ class EditModal(discord.ui.Modal):
         try:
             job = edited_job(self.previous, {name: item.value for name, item in self.inputs.items()})
             await bot.runner.start(interaction, job, self.previous.task_name,
-                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source))
+                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source, interaction.locale))
         except BotError as exc:
             await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
         except Exception:

@@ -238,6 +238,21 @@ def test_a_contracts_refusal_keeps_its_english_and_is_shown_in_the_users_languag
     assert refused.value.localized("es-ES") == "Temperatura: debe ser un número de 0.1 a 2.0."
 
 
+def test_the_note_on_a_changed_seed_and_the_origin_line_are_in_the_users_language():
+    from bot.cogs.wiki.commands import writable_seed
+    from bot.views import ORIGINS
+
+    typed = "The \u6771 fox \u202e\U0001f600"
+    assert writable_seed(typed) == ("The Dong fox", "I changed your seed so the writer can spell it: “\u6771” → “Dong”; "
+                                    "“\U0001f600” left out; 1 text-direction control(s) removed.")
+    assert writable_seed(typed, "de")[1] == (
+        "Ich habe deinen Anfang geändert, damit der Schreiber ihn buchstabieren kann: „\u6771“ → „Dong“; "
+        "„\U0001f600“ weggelassen; 1 Textrichtungszeichen entfernt.")
+    assert writable_seed(typed, "es-ES")[1].startswith("He cambiado tu inicio para que el escritor pueda escribirlo: «")
+    for relation in [*ORIGINS.values(), "Continuation of"]:
+        assert all(t(lang, relation) != relation for lang in i18n.CATALOGS), relation
+
+
 def test_a_results_buttons_and_labels_are_in_the_requesters_language():
     job = {"job_id": "a" * 32, "genre": "jazz", "seconds": 10.0}
     result = MusicResult(job_id="a" * 32, genre="jazz", model="lstm", tempo=120, rng_seed=7, seconds=9.5, bars=4,

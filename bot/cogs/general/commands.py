@@ -133,7 +133,7 @@ class General(MenuCog):
         job = dataclasses.replace(contracts.job_from_dict(previous.job), job_id=contracts.new_job_id(),
                                   rng_seed=None)
         await self.bot.runner.start(interaction, job, previous.task_name, clip(f"variation of {previous.label}", 100),
-                                    origin_line("Variation of", message))
+                                    origin_line("Variation of", message, interaction.locale))
 
     # --- /queue and /cancel ---------------------------------------------------
 
