@@ -638,6 +638,15 @@ MESSAGES_DE: dict[str, str] = {
     "Longer version of": "Längere Fassung von",
     "Another genre of": "Anderes Genre von",
     "Edited from": "Bearbeitet aus",
+    # a result posted late, a forum post's first message, /about
+    "request": "Anfrage",
+    "{mention}, your {what} could not be made:": "{mention}, dein Ergebnis ({what}) konnte nicht erstellt werden:",
+    "{mention}, here is your {what}.": "{mention}, hier ist dein Ergebnis: {what}.",
+    "{mention} asked for {what}; it follows here.": "{mention} hat {what} angefordert; das Ergebnis folgt hier.",
+    "About wikimuse's models": "Über die Modelle von wikimuse",
+    "No model checkpoints are installed next to this bot.": "Neben diesem Bot sind keine Modell-Checkpoints installiert.",
+    "Default music model per genre (`model: best`):": "Standard-Musikmodell pro Genre (`modell: beste`):",
+    "Measured figures: docs/BENCHMARKS.md": "Gemessene Werte: docs/BENCHMARKS.md",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -889,6 +898,15 @@ MESSAGES_ES: dict[str, str] = {
     "Longer version of": "Versión más larga de",
     "Another genre of": "Otro género de",
     "Edited from": "Editado a partir de",
+    # a result posted late, a forum post's first message, /about
+    "request": "petición",
+    "{mention}, your {what} could not be made:": "{mention}, no se pudo crear tu resultado ({what}):",
+    "{mention}, here is your {what}.": "{mention}, aquí tienes tu resultado: {what}.",
+    "{mention} asked for {what}; it follows here.": "{mention} ha pedido {what}; el resultado sigue aquí.",
+    "About wikimuse's models": "Sobre los modelos de wikimuse",
+    "No model checkpoints are installed next to this bot.": "No hay checkpoints de modelos instalados junto a este bot.",
+    "Default music model per genre (`model: best`):": "Modelo de música por defecto para cada género (`modelo: mejor`):",
+    "Measured figures: docs/BENCHMARKS.md": "Cifras medidas: docs/BENCHMARKS.md",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

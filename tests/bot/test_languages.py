@@ -253,6 +253,15 @@ def test_the_note_on_a_changed_seed_and_the_origin_line_are_in_the_users_languag
         assert all(t(lang, relation) != relation for lang in i18n.CATALOGS), relation
 
 
+def test_a_late_result_is_announced_in_the_requesters_language():
+    label = "article “The fox”"
+    assert presenters.late_delivery_line(42, label, failed=False) == "<@42>, here is your article “The fox”."
+    assert presenters.late_delivery_line(42, label, failed=False, locale="de") == (
+        "<@42>, hier ist dein Ergebnis: article “The fox”.")
+    assert presenters.late_delivery_line(42, "", failed=True, locale="es-419") == (
+        "<@42>, no se pudo crear tu resultado (petición):")
+
+
 def test_a_results_buttons_and_labels_are_in_the_requesters_language():
     job = {"job_id": "a" * 32, "genre": "jazz", "seconds": 10.0}
     result = MusicResult(job_id="a" * 32, genre="jazz", model="lstm", tempo=120, rng_seed=7, seconds=9.5, bars=4,
