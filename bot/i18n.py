@@ -647,6 +647,22 @@ MESSAGES_DE: dict[str, str] = {
     "No model checkpoints are installed next to this bot.": "Neben diesem Bot sind keine Modell-Checkpoints installiert.",
     "Default music model per genre (`model: best`):": "Standard-Musikmodell pro Genre (`modell: beste`):",
     "Measured figures: docs/BENCHMARKS.md": "Gemessene Werte: docs/BENCHMARKS.md",
+    # /challenge list and /challenge leaderboard
+    "🏅 Challenge leaderboard: {guild}": "🏅 Wettbewerbs-Bestenliste: {guild}",
+    "No challenge has been decided yet.": "Noch kein Wettbewerb ist entschieden.",
+    "{rank}. {member}: **{points}** points ({wins} win, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** Punkte ({wins} Sieg, {runner_ups}× Zweiter)",
+    "{rank}. {member}: **{points}** points ({wins} wins, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** Punkte ({wins} Siege, {runner_ups}× Zweiter)",
+    "Challenges": "Wettbewerbe",
+    "No challenges yet. Admins start one with `/challenge create`.":
+        "Noch keine Wettbewerbe. Admins starten einen mit `/wettbewerb erstellen`.",
+    "entries until {when}": "Einreichungen bis {when}",
+    "voting until {when}": "Abstimmung bis {when}",
+    "since {when}": "seit {when}",
+    "open for entries": "offen für Beiträge",
+    "closed": "beendet",
+    "cancelled": "abgebrochen",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -907,6 +923,22 @@ MESSAGES_ES: dict[str, str] = {
     "No model checkpoints are installed next to this bot.": "No hay checkpoints de modelos instalados junto a este bot.",
     "Default music model per genre (`model: best`):": "Modelo de música por defecto para cada género (`modelo: mejor`):",
     "Measured figures: docs/BENCHMARKS.md": "Cifras medidas: docs/BENCHMARKS.md",
+    # /challenge list and /challenge leaderboard
+    "🏅 Challenge leaderboard: {guild}": "🏅 Clasificación de retos: {guild}",
+    "No challenge has been decided yet.": "Todavía no se ha decidido ningún reto.",
+    "{rank}. {member}: **{points}** points ({wins} win, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** puntos ({wins} victoria, {runner_ups} segundo puesto)",
+    "{rank}. {member}: **{points}** points ({wins} wins, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** puntos ({wins} victorias, {runner_ups} segundo puesto)",
+    "Challenges": "Retos",
+    "No challenges yet. Admins start one with `/challenge create`.":
+        "Todavía no hay retos. Los admins crean uno con `/reto crear`.",
+    "entries until {when}": "participaciones hasta {when}",
+    "voting until {when}": "votación hasta {when}",
+    "since {when}": "desde {when}",
+    "open for entries": "abierto a participaciones",
+    "closed": "cerrado",
+    "cancelled": "cancelado",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

@@ -262,6 +262,24 @@ def test_a_late_result_is_announced_in_the_requesters_language():
         "<@42>, no se pudo crear tu resultado (petición):")
 
 
+def test_the_challenge_list_and_leaderboard_are_in_the_askers_language():
+    from bot.cogs.challenges import embeds
+    from bot.db.records import LeaderboardRow
+
+    rows = [LeaderboardRow(user_id=7, points=3, wins=1, runner_ups=0), LeaderboardRow(8, 1, 0, 1)]
+    english = embeds.leaderboard_embed(rows, "Guild")
+    assert english.title == "🏅 Challenge leaderboard: Guild"
+    assert english.description == "1. <@7>: **3** points (1 win, 0 runner-up)\n2. <@8>: **1** points (0 wins, 1 runner-up)"
+    german = embeds.leaderboard_embed(rows, "Guild", "de")
+    assert german.title == "🏅 Wettbewerbs-Bestenliste: Guild"
+    assert german.description.splitlines()[1] == "2. <@8>: **1** Punkte (0 Siege, 1× Zweiter)"
+    assert embeds.leaderboard_embed([], "Guild", "es-ES").description == "Todavía no se ha decidido ningún reto."
+    assert embeds.list_embed([], "es-ES").title == "Retos"
+    assert embeds.list_embed([], "de").description.endswith("`/wettbewerb erstellen`.")
+    for label in embeds.STATE_LABELS.values():
+        assert all(t(lang, label) != label for lang in i18n.CATALOGS), label
+
+
 def test_a_results_buttons_and_labels_are_in_the_requesters_language():
     job = {"job_id": "a" * 32, "genre": "jazz", "seconds": 10.0}
     result = MusicResult(job_id="a" * 32, genre="jazz", model="lstm", tempo=120, rng_seed=7, seconds=9.5, bars=4,
