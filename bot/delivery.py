@@ -156,7 +156,8 @@ class JobRunner:
         try:
             created = await forum.create_thread(
                 name=presenters.clip(label, 100),
-                content=f"<@{interaction.user.id}> asked for {quoted}; it follows here.",
+                content=t(interaction.locale, "{mention} asked for {what}; it follows here.",
+                          mention=f"<@{interaction.user.id}>", what=quoted),
                 allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("cannot open a post in forum %s: %s", forum.id, exc)
@@ -452,7 +453,8 @@ class JobRunner:
             except discord.HTTPException as exc:
                 log.warning("channel %s unavailable: %s", pending.channel_id, exc)
                 return None
-        mention = presenters.late_delivery_line(pending.user_id, pending.label or "result", failed=reply.failed)
+        mention = presenters.late_delivery_line(pending.user_id, pending.label or "result", failed=reply.failed,
+                                                locale=pending.locale)
         content = f"{mention}\n{reply.content}" if reply.content else mention
         # Only the requester may be pinged: no roles, no @everyone, no other users.
         only_requester = discord.AllowedMentions(everyone=False, roles=False, replied_user=False,

@@ -606,6 +606,63 @@ MESSAGES_DE: dict[str, str] = {
     "Generated in": "Erzeugt in",
     "Your primer": "Dein Anfang",
     "first {seconds} s": "erste {seconds} s",
+    # refusals of the job contracts' checks (workers/contracts.py) and their option names
+    "{name} must be a whole number from {low:,} to {high:,}.":
+        "{name} muss eine ganze Zahl von {low} bis {high} sein.",
+    "{name} must be a number from {low} to {high}.": "{name} muss eine Zahl von {low} bis {high} sein.",
+    "The seed is empty (invisible characters don't count). Please type some text.":
+        "Der Anfang ist leer (unsichtbare Zeichen zählen nicht). Bitte tippe etwas Text.",
+    "The seed is {count:,} characters long; the limit is {limit:,}.":
+        "Der Anfang ist {count} Zeichen lang; erlaubt sind höchstens {limit}.",
+    "Please pick a genre: {genres}.": "Bitte wähl ein Genre: {genres}.",
+    "I don't know the genre “{genre}”. Choose one of: {genres}.":
+        "Das Genre „{genre}“ kenne ich nicht. Wähl eines davon: {genres}.",
+    "Unknown model. Choose one of: {models}.": "Unbekanntes Modell. Wähl eines davon: {models}.",
+    "Unknown model name.": "Unbekannter Modellname.",
+    "Temperature": "Temperatur",
+    "Top-k": "Top-k",
+    "Top-p": "Top-p",
+    "Bars": "Takte",
+    # notes above a result: a seed the writer can't spell as typed, and where the result came from
+    "I changed your seed so the writer can spell it: {changes}.":
+        "Ich habe deinen Anfang geändert, damit der Schreiber ihn buchstabieren kann: {changes}.",
+    "“{typed}” → “{written}”": "„{typed}“ → „{written}“",
+    "“{typed}” → a space": "„{typed}“ → ein Leerzeichen",
+    "“{typed}” left out": "„{typed}“ weggelassen",
+    "{count} text-direction control(s) removed": "{count} Textrichtungszeichen entfernt",
+    "cut to {count} characters": "auf {count} Zeichen gekürzt",
+    "; and {count} more": "; und {count} weitere",
+    "Continuation of": "Fortsetzung von",
+    "Variation of": "Variation von",
+    "Regenerated from": "Neu erzeugt aus",
+    "Longer version of": "Längere Fassung von",
+    "Another genre of": "Anderes Genre von",
+    "Edited from": "Bearbeitet aus",
+    # a result posted late, a forum post's first message, /about
+    "request": "Anfrage",
+    "{mention}, your {what} could not be made:": "{mention}, dein Ergebnis ({what}) konnte nicht erstellt werden:",
+    "{mention}, here is your {what}.": "{mention}, hier ist dein Ergebnis: {what}.",
+    "{mention} asked for {what}; it follows here.": "{mention} hat {what} angefordert; das Ergebnis folgt hier.",
+    "About wikimuse's models": "Über die Modelle von wikimuse",
+    "No model checkpoints are installed next to this bot.": "Neben diesem Bot sind keine Modell-Checkpoints installiert.",
+    "Default music model per genre (`model: best`):": "Standard-Musikmodell pro Genre (`modell: beste`):",
+    "Measured figures: docs/BENCHMARKS.md": "Gemessene Werte: docs/BENCHMARKS.md",
+    # /challenge list and /challenge leaderboard
+    "🏅 Challenge leaderboard: {guild}": "🏅 Wettbewerbs-Bestenliste: {guild}",
+    "No challenge has been decided yet.": "Noch kein Wettbewerb ist entschieden.",
+    "{rank}. {member}: **{points}** points ({wins} win, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** Punkte ({wins} Sieg, {runner_ups}× Zweiter)",
+    "{rank}. {member}: **{points}** points ({wins} wins, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** Punkte ({wins} Siege, {runner_ups}× Zweiter)",
+    "Challenges": "Wettbewerbe",
+    "No challenges yet. Admins start one with `/challenge create`.":
+        "Noch keine Wettbewerbe. Admins starten einen mit `/wettbewerb erstellen`.",
+    "entries until {when}": "Einreichungen bis {when}",
+    "voting until {when}": "Abstimmung bis {when}",
+    "since {when}": "seit {when}",
+    "open for entries": "offen für Beiträge",
+    "closed": "beendet",
+    "cancelled": "abgebrochen",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -825,6 +882,63 @@ MESSAGES_ES: dict[str, str] = {
     "Generated in": "Generado en",
     "Your primer": "Tu inicio",
     "first {seconds} s": "primeros {seconds} s",
+    # refusals of the job contracts' checks (workers/contracts.py) and their option names
+    "{name} must be a whole number from {low:,} to {high:,}.":
+        "{name}: debe ser un número entero de {low} a {high}.",
+    "{name} must be a number from {low} to {high}.": "{name}: debe ser un número de {low} a {high}.",
+    "The seed is empty (invisible characters don't count). Please type some text.":
+        "El inicio está vacío (los caracteres invisibles no cuentan). Escribe algo de texto.",
+    "The seed is {count:,} characters long; the limit is {limit:,}.":
+        "El inicio tiene {count} caracteres; el límite es {limit}.",
+    "Please pick a genre: {genres}.": "Elige un género: {genres}.",
+    "I don't know the genre “{genre}”. Choose one of: {genres}.":
+        "No conozco el género «{genre}». Elige uno de estos: {genres}.",
+    "Unknown model. Choose one of: {models}.": "Modelo desconocido. Elige uno de estos: {models}.",
+    "Unknown model name.": "Nombre de modelo desconocido.",
+    "Temperature": "Temperatura",
+    "Top-k": "Top-k",
+    "Top-p": "Top-p",
+    "Bars": "Compases",
+    # notes above a result: a seed the writer can't spell as typed, and where the result came from
+    "I changed your seed so the writer can spell it: {changes}.":
+        "He cambiado tu inicio para que el escritor pueda escribirlo: {changes}.",
+    "“{typed}” → “{written}”": "«{typed}» → «{written}»",
+    "“{typed}” → a space": "«{typed}» → un espacio",
+    "“{typed}” left out": "«{typed}» omitido",
+    "{count} text-direction control(s) removed": "{count} control(es) de dirección del texto eliminado(s)",
+    "cut to {count} characters": "recortado a {count} caracteres",
+    "; and {count} more": "; y {count} más",
+    "Continuation of": "Continuación de",
+    "Variation of": "Variación de",
+    "Regenerated from": "Regenerado a partir de",
+    "Longer version of": "Versión más larga de",
+    "Another genre of": "Otro género de",
+    "Edited from": "Editado a partir de",
+    # a result posted late, a forum post's first message, /about
+    "request": "petición",
+    "{mention}, your {what} could not be made:": "{mention}, no se pudo crear tu resultado ({what}):",
+    "{mention}, here is your {what}.": "{mention}, aquí tienes tu resultado: {what}.",
+    "{mention} asked for {what}; it follows here.": "{mention} ha pedido {what}; el resultado sigue aquí.",
+    "About wikimuse's models": "Sobre los modelos de wikimuse",
+    "No model checkpoints are installed next to this bot.": "No hay checkpoints de modelos instalados junto a este bot.",
+    "Default music model per genre (`model: best`):": "Modelo de música por defecto para cada género (`modelo: mejor`):",
+    "Measured figures: docs/BENCHMARKS.md": "Cifras medidas: docs/BENCHMARKS.md",
+    # /challenge list and /challenge leaderboard
+    "🏅 Challenge leaderboard: {guild}": "🏅 Clasificación de retos: {guild}",
+    "No challenge has been decided yet.": "Todavía no se ha decidido ningún reto.",
+    "{rank}. {member}: **{points}** points ({wins} win, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** puntos ({wins} victoria, {runner_ups} segundo puesto)",
+    "{rank}. {member}: **{points}** points ({wins} wins, {runner_ups} runner-up)":
+        "{rank}. {member}: **{points}** puntos ({wins} victorias, {runner_ups} segundo puesto)",
+    "Challenges": "Retos",
+    "No challenges yet. Admins start one with `/challenge create`.":
+        "Todavía no hay retos. Los admins crean uno con `/reto crear`.",
+    "entries until {when}": "participaciones hasta {when}",
+    "voting until {when}": "votación hasta {when}",
+    "since {when}": "desde {when}",
+    "open for entries": "abierto a participaciones",
+    "closed": "cerrado",
+    "cancelled": "cancelado",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

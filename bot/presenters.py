@@ -218,16 +218,17 @@ def error_reply(result: ErrorResult, parameters: str = "", locale: Locale = None
     return Reply(content=None, embeds=[embed], failed=True)
 
 
-def late_delivery_line(user_id: int, label: str, *, failed: bool) -> str:
+def late_delivery_line(user_id: int, label: str, *, failed: bool, locale: Locale = None) -> str:
     """The line above a result posted in the channel after the interaction expired.
 
     It mentions the requester (the only mention allowed) and quotes ``label``, which
-    may hold what the user typed, made harmless by :func:`quote_user_text`.
+    may hold what the user typed, made harmless by :func:`quote_user_text`; the rest is in
+    ``locale``'s language (the requester's).
     """
-    what = quote_user_text(label, 100) or "request"
+    what = quote_user_text(label, 100) or t(locale, "request")
     if failed:
-        return f"<@{user_id}>, your {what} could not be made:"
-    return f"<@{user_id}>, here is your {what}."
+        return t(locale, "{mention}, your {what} could not be made:", mention=f"<@{user_id}>", what=what)
+    return t(locale, "{mention}, here is your {what}.", mention=f"<@{user_id}>", what=what)
 
 
 def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:

@@ -14,6 +14,7 @@ import re
 import discord
 
 from bot.errors import BadInput
+from bot.i18n import Locale, t
 from bot.store import PendingJob, Store
 
 JOB_ID = r"[0-9a-f]{32}"
@@ -46,6 +47,7 @@ async def recall_result(store: Store, message: discord.Message, application_id: 
     return previous
 
 
-def origin_line(relation: str, message: discord.Message | None) -> str:
-    """``Variation of <link>``: the line above a result that links the one it came from."""
-    return f"{relation} {message.jump_url}" if message is not None else ""
+def origin_line(relation: str, message: discord.Message | None, locale: Locale = None) -> str:
+    """``Variation of <link>``: the line above a result that links the one it came from
+    (``relation`` in ``locale``'s language)."""
+    return f"{t(locale, relation)} {message.jump_url}" if message is not None else ""

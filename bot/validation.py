@@ -18,6 +18,7 @@ from typing import TypeVar
 from anyascii import anyascii
 
 from bot.errors import BadInput
+from bot.i18n import Term
 from workers.contracts import ComposeJob, ContinueJob, InvalidJob, WikiJob
 
 # Zero-width and invisible formatting characters people paste (or use to dodge filters).
@@ -37,11 +38,13 @@ J = TypeVar("J", WikiJob, ComposeJob, ContinueJob)
 @contextlib.contextmanager
 def refusing() -> Iterator[None]:
     """Turn a contract's :class:`~workers.contracts.InvalidJob` into :class:`BadInput`
-    (same message: the contracts word every refusal of a bound)."""
+    (same message: the contracts word every refusal of a bound; its template and fields,
+    so that the refusal is shown in the user's language, an option's name included)."""
     try:
         yield
     except InvalidJob as exc:
-        raise BadInput(str(exc)) from None
+        fields = {key: Term(value) if key == "name" else value for key, value in exc.fields.items()}
+        raise BadInput(exc.template, **fields) from None
 
 
 def validated(job: J) -> J:

@@ -24,7 +24,7 @@ from bot.i18n import Term, t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
-from bot.validation import clean_text, fit_alphabet, validated
+from bot.validation import clean_text, fit_alphabet, refusing, validated
 from workers import contracts
 from workers.contracts import ComposeJob, ContinueJob, ErrorResult, WikiJob
 
@@ -61,10 +61,8 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
     elif action == "longer":
         new_job = dataclasses.replace(job.longer(), job_id=new_id)
     elif action == "genre" and spec.genres:
-        try:
+        with refusing():
             contracts.check_genre(genre)
-        except contracts.InvalidJob as exc:
-            raise BadInput(str(exc)) from None
         new_job = dataclasses.replace(job, job_id=new_id, genre=genre, rng_seed=None)
     else:
         raise BadInput("That button doesn't apply to this result.")
@@ -95,7 +93,8 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
     try:
         previous = await recall_for(interaction, job_id)
         job, label = derive_job(previous, action, genre)
-        await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message))
+        await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message,
+                                                                           interaction.locale))
     except BotError as exc:
         await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
     except Exception:
@@ -202,7 +201,7 @@ class EditModal(discord.ui.Modal):
         try:
             job = edited_job(self.previous, {name: item.value for name, item in self.inputs.items()})
             await bot.runner.start(interaction, job, self.previous.task_name,
-                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source))
+                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source, interaction.locale))
         except BotError as exc:
             await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
         except Exception:

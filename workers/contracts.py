@@ -137,7 +137,13 @@ class ContractError(ValueError):
 
 class InvalidJob(ContractError):
     """A job outside its contract's bounds. The message is the one a user sees: the bot
-    shows it as its ephemeral refusal, a worker returns it in a ``bad_input`` result."""
+    shows it as its ephemeral refusal, a worker returns it in a ``bad_input`` result.
+    ``template`` and ``fields`` are that message before formatting (``str(exc)`` is
+    ``template.format(**fields)``), so that the bot can show it in the user's language."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        super().__init__(template.format(**fields) if fields else template)
+        self.template, self.fields = template, fields
 
 
 # --- validation: one check per kind of bound, one wording for each -----------------
@@ -148,14 +154,14 @@ def check_whole(value: object, name: str, low: int, high: int, *, float_ok: bool
     as the message starts with it: "Length", "Seed"); ``float_ok``: ``30.0`` counts too."""
     whole = isinstance(value, int) or (float_ok and isinstance(value, float) and value.is_integer())
     if isinstance(value, bool) or not whole or not low <= value <= high:  # type: ignore[operator]
-        raise InvalidJob(f"{name} must be a whole number from {low:,} to {high:,}.")
+        raise InvalidJob("{name} must be a whole number from {low:,} to {high:,}.", name=name, low=low, high=high)
 
 
 def check_number(value: object, name: str, low: float, high: float) -> None:
     """:class:`InvalidJob` unless ``value`` is a finite number in ``[low, high]``."""
     if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
             or not low <= value <= high):
-        raise InvalidJob(f"{name} must be a number from {low} to {high}.")
+        raise InvalidJob("{name} must be a number from {low} to {high}.", name=name, low=low, high=high)
 
 
 def check_rng_seed(value: object) -> None:
@@ -168,7 +174,8 @@ def check_seed_text(seed: object) -> None:
     if not isinstance(seed, str) or not seed.strip():
         raise InvalidJob("The seed is empty (invisible characters don't count). Please type some text.")
     if len(seed) > WIKI_SEED_MAX_CHARS:
-        raise InvalidJob(f"The seed is {len(seed):,} characters long; the limit is {WIKI_SEED_MAX_CHARS:,}.")
+        raise InvalidJob("The seed is {count:,} characters long; the limit is {limit:,}.",
+                         count=len(seed), limit=WIKI_SEED_MAX_CHARS)
 
 
 def genre_key(text: str) -> str:
@@ -181,16 +188,17 @@ def check_genre(genre: object, *, required: bool = True) -> None:
     ``required``, None or empty)."""
     if genre is None or genre == "":
         if required:
-            raise InvalidJob(f"Please pick a genre: {', '.join(GENRE_NAMES)}.")
+            raise InvalidJob("Please pick a genre: {genres}.", genres=", ".join(GENRE_NAMES))
         return
     if genre not in GENRE_NAMES:
         shown = re.sub(r"[^\w -]", "", str(genre))[:40]  # quoted as plain text, whatever was sent
-        raise InvalidJob(f"I don't know the genre “{shown}”. Choose one of: {', '.join(GENRE_NAMES)}.")
+        raise InvalidJob("I don't know the genre “{genre}”. Choose one of: {genres}.",
+                         genre=shown, genres=", ".join(GENRE_NAMES))
 
 
 def check_music_model(model: object) -> None:
     if model not in MUSIC_MODELS:
-        raise InvalidJob(f"Unknown model. Choose one of: {', '.join(MUSIC_MODELS)}.")
+        raise InvalidJob("Unknown model. Choose one of: {models}.", models=", ".join(MUSIC_MODELS))
 
 
 _MODEL_FILE_NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")

@@ -5,13 +5,16 @@ the bot's replies (the real bot against the strict emulator; no worker: the jobs
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot import i18n, presenters
+from bot.errors import BadInput
 from bot.i18n import t
 from bot.store import PendingJob
+from bot.validation import validated
 from bot.views import edit_fields, result_view
 from tests.emulator.harness import running_bot
 from tests.emulator.rules import (
@@ -78,12 +81,28 @@ def refusal_texts() -> list[tuple[str, str]]:
     return found
 
 
+def contract_refusals() -> list[tuple[str, str]]:
+    """("contracts.py", English template) of every InvalidJob the job contracts raise."""
+    tree = ast.parse(Path(contracts.__file__).read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "InvalidJob":
+            [first, *_] = node.args
+            assert isinstance(first, ast.Constant), f"contracts.py: a refusal that is no template: {ast.unparse(first)}"
+            found.append(("contracts.py", first.value))
+    return found
+
+
 def test_every_refusal_is_translated():
     from bot import errors
     from bot.cogs.general.commands import NOT_A_RESULT
 
     texts = refusal_texts()
     assert len(texts) > 50, texts
+    contract_texts = contract_refusals()
+    assert len(contract_texts) >= 8, contract_texts
+    texts += contract_texts
+    texts += [("contracts.py", name) for name in ("Length", "Temperature", "Top-k", "Top-p", "Seed", "Bars", "Tempo")]
     texts += [("errors.py", errors.GENERIC_MESSAGE), ("errors.py", errors.BackendUnavailable().template),
               ("commands.py", NOT_A_RESULT)]
     for lang, catalog in i18n.CATALOGS.items():
@@ -164,6 +183,14 @@ async def test_each_user_gets_the_bot_in_their_clients_language(discord_emulator
         for code, text in wanted.items():
             record = await emulator.invoke("cancel", {"job": "ffffffff"}, user=users[code])
             assert (await reply(record))["content"] == text
+        # A refusal of a job contract's check, with its fields (and an option's name) translated.
+        genres = ", ".join(contracts.GENRE_NAMES)
+        unknown = {"de": f"Das Genre „polka“ kenne ich nicht. Wähl eines davon: {genres}.",
+                  "es-ES": f"No conozco el género «polka». Elige uno de estos: {genres}.",
+                  "fr": f"I don't know the genre “polka”. Choose one of: {genres}."}
+        for code, text in unknown.items():
+            record = await emulator.invoke("compose", {"genre": "polka"}, user=users[code])
+            assert (await reply(record))["content"] == text
         # A guild-only command forced through in a DM.
         record = await emulator.invoke("config", {}, user=users["de"], dm=True, force=True)
         assert (await reply(record))["content"] == "Dieser Befehl funktioniert nur auf einem Server."
@@ -189,6 +216,68 @@ async def test_each_user_gets_the_bot_in_their_clients_language(discord_emulator
         record = await emulator.invoke("cancel", {"job": "ffffffff"}, user=users["fr"])
         assert (await reply(record))["content"] == wanted["es-ES"]
     emulator.assert_no_invalid_requests()
+
+
+def test_a_contracts_refusal_keeps_its_english_and_is_shown_in_the_users_language():
+    wiki = WikiJob(job_id="a" * 32, seed="x" * (contracts.WIKI_SEED_MAX_CHARS + 1))
+    with pytest.raises(contracts.InvalidJob) as raised:
+        wiki.validate()
+    assert str(raised.value) == "The seed is 501 characters long; the limit is 500."
+    with pytest.raises(BadInput) as refused:
+        validated(dataclasses.replace(wiki, seed="The fox", length=5000))
+    assert refused.value.user_message == "Length must be a whole number from 100 to 4,000."
+    assert refused.value.localized("de") == "Länge muss eine ganze Zahl von 100 bis 4000 sein."
+    assert refused.value.localized("fr") == refused.value.user_message
+    with pytest.raises(BadInput) as refused:
+        validated(ComposeJob(job_id="a" * 32, genre=contracts.GENRE_NAMES[0], bars=65))
+    assert refused.value.localized("de") == "Takte muss eine ganze Zahl von 1 bis 64 sein."
+    assert refused.value.localized("es-419") == "Compases: debe ser un número entero de 1 a 64."
+    with pytest.raises(BadInput) as refused:
+        validated(ComposeJob(job_id="a" * 32, genre=contracts.GENRE_NAMES[0], temperature=3.0))
+    assert refused.value.user_message == "Temperature must be a number from 0.1 to 2.0."
+    assert refused.value.localized("es-ES") == "Temperatura: debe ser un número de 0.1 a 2.0."
+
+
+def test_the_note_on_a_changed_seed_and_the_origin_line_are_in_the_users_language():
+    from bot.cogs.wiki.commands import writable_seed
+    from bot.views import ORIGINS
+
+    typed = "The \u6771 fox \u202e\U0001f600"
+    assert writable_seed(typed) == ("The Dong fox", "I changed your seed so the writer can spell it: “\u6771” → “Dong”; "
+                                    "“\U0001f600” left out; 1 text-direction control(s) removed.")
+    assert writable_seed(typed, "de")[1] == (
+        "Ich habe deinen Anfang geändert, damit der Schreiber ihn buchstabieren kann: „\u6771“ → „Dong“; "
+        "„\U0001f600“ weggelassen; 1 Textrichtungszeichen entfernt.")
+    assert writable_seed(typed, "es-ES")[1].startswith("He cambiado tu inicio para que el escritor pueda escribirlo: «")
+    for relation in [*ORIGINS.values(), "Continuation of"]:
+        assert all(t(lang, relation) != relation for lang in i18n.CATALOGS), relation
+
+
+def test_a_late_result_is_announced_in_the_requesters_language():
+    label = "article “The fox”"
+    assert presenters.late_delivery_line(42, label, failed=False) == "<@42>, here is your article “The fox”."
+    assert presenters.late_delivery_line(42, label, failed=False, locale="de") == (
+        "<@42>, hier ist dein Ergebnis: article “The fox”.")
+    assert presenters.late_delivery_line(42, "", failed=True, locale="es-419") == (
+        "<@42>, no se pudo crear tu resultado (petición):")
+
+
+def test_the_challenge_list_and_leaderboard_are_in_the_askers_language():
+    from bot.cogs.challenges import embeds
+    from bot.db.records import LeaderboardRow
+
+    rows = [LeaderboardRow(user_id=7, points=3, wins=1, runner_ups=0), LeaderboardRow(8, 1, 0, 1)]
+    english = embeds.leaderboard_embed(rows, "Guild")
+    assert english.title == "🏅 Challenge leaderboard: Guild"
+    assert english.description == "1. <@7>: **3** points (1 win, 0 runner-up)\n2. <@8>: **1** points (0 wins, 1 runner-up)"
+    german = embeds.leaderboard_embed(rows, "Guild", "de")
+    assert german.title == "🏅 Wettbewerbs-Bestenliste: Guild"
+    assert german.description.splitlines()[1] == "2. <@8>: **1** Punkte (0 Siege, 1× Zweiter)"
+    assert embeds.leaderboard_embed([], "Guild", "es-ES").description == "Todavía no se ha decidido ningún reto."
+    assert embeds.list_embed([], "es-ES").title == "Retos"
+    assert embeds.list_embed([], "de").description.endswith("`/wettbewerb erstellen`.")
+    for label in embeds.STATE_LABELS.values():
+        assert all(t(lang, label) != label for lang in i18n.CATALOGS), label
 
 
 def test_a_results_buttons_and_labels_are_in_the_requesters_language():

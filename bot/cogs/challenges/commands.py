@@ -424,7 +424,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         records = await self._call(self.db.challenges.in_guild, interaction.guild_id, limit=10)
         await interaction.response.send_message(
-            embed=embeds.list_embed(records), allowed_mentions=NO_MENTIONS
+            embed=embeds.list_embed(records, interaction.locale), allowed_mentions=NO_MENTIONS
         )
 
     @challenge.command(name="leaderboard")
@@ -433,7 +433,7 @@ class Challenges(commands.Cog, name=COG_NAME):
         assert interaction.guild is not None
         rows = await self._call(self.db.challenges.leaderboard, interaction.guild.id, limit=10)
         await interaction.response.send_message(
-            embed=embeds.leaderboard_embed(rows, interaction.guild.name),
+            embed=embeds.leaderboard_embed(rows, interaction.guild.name, interaction.locale),
             allowed_mentions=NO_MENTIONS,
         )
 

@@ -16,6 +16,7 @@ from bot.db.records import (
     Scoring,
     SubmissionRecord,
 )
+from bot.i18n import Locale, t
 
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 GOLD = discord.Colour.gold()
@@ -147,14 +148,17 @@ def results_embed(
     return embed
 
 
-def leaderboard_embed(rows: Sequence[LeaderboardRow], guild_name: str) -> discord.Embed:
-    embed = discord.Embed(title=f"🏅 Challenge leaderboard: {clean(guild_name, 100)}", colour=GOLD)
+def leaderboard_embed(rows: Sequence[LeaderboardRow], guild_name: str, locale: Locale = None) -> discord.Embed:
+    """The leaderboard, in ``locale``'s language (the user who asked)."""
+    embed = discord.Embed(title=t(locale, "🏅 Challenge leaderboard: {guild}", guild=clean(guild_name, 100)),
+                          colour=GOLD)
     if not rows:
-        embed.description = "No challenge has been decided yet."
+        embed.description = t(locale, "No challenge has been decided yet.")
         return embed
     embed.description = "\n".join(
-        f"{rank}. <@{row.user_id}>: **{row.points}** points "
-        f"({row.wins} {'win' if row.wins == 1 else 'wins'}, {row.runner_ups} runner-up)"
+        t(locale, "{rank}. {member}: **{points}** points ({wins} win, {runner_ups} runner-up)" if row.wins == 1
+          else "{rank}. {member}: **{points}** points ({wins} wins, {runner_ups} runner-up)",
+          rank=rank, member=f"<@{row.user_id}>", points=row.points, wins=row.wins, runner_ups=row.runner_ups)
         for rank, row in enumerate(rows, start=1)
     )
     return embed
@@ -168,24 +172,25 @@ STATE_LABELS = {
 }
 
 
-def list_embed(challenges: Sequence[ChallengeRecord]) -> discord.Embed:
-    embed = discord.Embed(title="Challenges", colour=COLOUR)
+def list_embed(challenges: Sequence[ChallengeRecord], locale: Locale = None) -> discord.Embed:
+    """The server's challenges, in ``locale``'s language (the user who asked)."""
+    embed = discord.Embed(title=t(locale, "Challenges"), colour=COLOUR)
     if not challenges:
-        embed.description = "No challenges yet. Admins start one with `/challenge create`."
+        embed.description = t(locale, "No challenges yet. Admins start one with `/challenge create`.")
         return embed
     for challenge in challenges[:25]:
         if challenge.state is ChallengeState.OPEN:
-            when = f"entries until {timestamp(challenge.submission_deadline)}"
+            when = t(locale, "entries until {when}", when=timestamp(challenge.submission_deadline))
         elif challenge.state is ChallengeState.VOTING:
-            when = f"voting until {timestamp(challenge.voting_deadline)}"
+            when = t(locale, "voting until {when}", when=timestamp(challenge.voting_deadline))
         else:
-            when = (
-                f"since <t:{int((challenge.closed_at or challenge.voting_deadline).timestamp())}:d>"
-            )
+            when = t(locale, "since {when}",
+                     when=f"<t:{int((challenge.closed_at or challenge.voting_deadline).timestamp())}:d>")
         genre = f", {clean(challenge.genre, 60)}" if challenge.genre else ""
         embed.add_field(
             name=f"#{challenge.id} {clean(challenge.title, 200)}"[:256],
-            value=f"{challenge.kind.value}{genre} · {STATE_LABELS[challenge.state]} · {when} · <#{challenge.channel_id}>"[
+            value=f"{t(locale, challenge.kind.value)}{genre} · {t(locale, STATE_LABELS[challenge.state])} · {when} · "
+                  f"<#{challenge.channel_id}>"[
                 :1024
             ],
             inline=False,

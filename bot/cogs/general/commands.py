@@ -133,7 +133,7 @@ class General(MenuCog):
         job = dataclasses.replace(contracts.job_from_dict(previous.job), job_id=contracts.new_job_id(),
                                   rng_seed=None)
         await self.bot.runner.start(interaction, job, previous.task_name, clip(f"variation of {previous.label}", 100),
-                                    origin_line("Variation of", message))
+                                    origin_line("Variation of", message, interaction.locale))
 
     # --- /queue and /cancel ---------------------------------------------------
 
@@ -244,16 +244,18 @@ class General(MenuCog):
     @app_commands.command(name="about")
     async def about(self, interaction: discord.Interaction) -> None:
         """The models behind wikimuse, what they learned from, and how well they do."""
-        embed = discord.Embed(title="About wikimuse's models")
+        locale = interaction.locale
+        embed = discord.Embed(title=t(locale, "About wikimuse's models"))
         summaries = _model_summaries(self.bot.settings.model_dir)
         for name, text in summaries[:25]:
             embed.add_field(name=name, value=clip(text, 1024), inline=False)
         if not summaries:
-            embed.description = "No model checkpoints are installed next to this bot."
+            embed.description = t(locale, "No model checkpoints are installed next to this bot.")
         defaults = _genre_defaults(self.bot.settings.model_dir)
         if defaults:
-            embed.description = clip("Default music model per genre (`model: best`):\n" + "\n".join(defaults), 4096)
-        embed.set_footer(text="Measured figures: docs/BENCHMARKS.md")
+            embed.description = clip(t(locale, "Default music model per genre (`model: best`):") + "\n"
+                                     + "\n".join(defaults), 4096)
+        embed.set_footer(text=t(locale, "Measured figures: docs/BENCHMARKS.md"))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # --- /config ---------------------------------------------------------------

@@ -132,7 +132,7 @@ class Music(MenuCog):
             previous = await self.bot.store.recall_job(job_id)
             genre = previous.job.get("genre") if previous is not None else None
         await self._continue(interaction, midi, contracts.CONTINUE_BARS_DEFAULT, genre,
-                             note=origin_line("Continuation of", message))
+                             note=origin_line("Continuation of", message, interaction.locale))
 
     async def _continue(self, interaction: discord.Interaction, midi: discord.Attachment, bars: int,
                         genre: str | None, note: str = "") -> None:

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.cogs.menus import MenuCog, message_menu
 from bot.errors import BadInput
+from bot.i18n import Locale, t
 from bot.presenters import clip, quote_user_text
 from bot.results import origin_line, recall_result
 from bot.validation import clean_text, fit_alphabet, validated
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
     from bot.interfaces import CogHost
 
 
-def writable_seed(cleaned: str) -> tuple[str, str]:
+def writable_seed(cleaned: str, locale: Locale = None) -> tuple[str, str]:
     """``(seed, note)``: a (validated) seed written with the characters the writer knows,
-    and a line telling the user what changed ("" when nothing did).
+    and a line telling the user what changed, in ``locale``'s language ("" when nothing did).
 
     Raises:
         BadInput: none of it can be written.
@@ -33,24 +34,26 @@ def writable_seed(cleaned: str) -> tuple[str, str]:
         raise BadInput("The writer can't spell any of that seed (emoji and symbols have no letters "
                        "to write them with). Please type some words.")
     text = fitted.text
-    changes = [f"“{quote_user_text(typed, 30)}” → “{quote_user_text(written, 30)}”"
-               if written.strip() else f"“{quote_user_text(typed, 30)}” → a space"
+    changes = [t(locale, "“{typed}” → “{written}”", typed=quote_user_text(typed, 30),
+                 written=quote_user_text(written, 30))
+               if written.strip() else t(locale, "“{typed}” → a space", typed=quote_user_text(typed, 30))
                for typed, written in fitted.replaced]
-    changes += [f"“{quote_user_text(typed, 30)}” left out" for typed in fitted.dropped]
+    changes += [t(locale, "“{typed}” left out", typed=quote_user_text(typed, 30)) for typed in fitted.dropped]
     if fitted.bidi_controls:
-        changes.append(f"{fitted.bidi_controls} text-direction control(s) removed")
+        changes.append(t(locale, "{count} text-direction control(s) removed", count=fitted.bidi_controls))
     if len(text) > contracts.WIKI_SEED_MAX_CHARS:
         text = text[: contracts.WIKI_SEED_MAX_CHARS].rstrip()
-        changes.append(f"cut to {contracts.WIKI_SEED_MAX_CHARS} characters")
+        changes.append(t(locale, "cut to {count} characters", count=contracts.WIKI_SEED_MAX_CHARS))
     if not changes:
         return text, ""
     changes = list(dict.fromkeys(changes))  # each change once, in the order typed
-    shown = "; ".join(changes[:10]) + (f"; and {len(changes) - 10} more" if len(changes) > 10 else "")
-    return text, f"I changed your seed so the writer can spell it: {shown}."
+    shown = "; ".join(changes[:10]) + (t(locale, "; and {count} more", count=len(changes) - 10)
+                                       if len(changes) > 10 else "")
+    return text, t(locale, "I changed your seed so the writer can spell it: {changes}.", changes=shown)
 
 
 def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = None,
-             top_p: float = contracts.WIKI_TOP_P_DEFAULT) -> tuple[WikiJob, str]:
+             top_p: float = contracts.WIKI_TOP_P_DEFAULT, locale: Locale = None) -> tuple[WikiJob, str]:
     """A validated :class:`WikiJob` and the note on its seed (see :func:`writable_seed`).
 
     Raises:
@@ -58,7 +61,7 @@ def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = 
     """
     job = validated(WikiJob(job_id=contracts.new_job_id(), seed=clean_text(seed), length=length,
                             temperature=temperature, top_p=top_p, rng_seed=rng_seed))
-    text, note = writable_seed(job.seed)
+    text, note = writable_seed(job.seed, locale)
     return dataclasses.replace(job, seed=text), note
 
 
@@ -92,8 +95,9 @@ class Wiki(MenuCog):
             raise BadInput(NOT_AN_ARTICLE)
         before = contracts.job_from_dict(previous.job)
         job, note = wiki_job(seed_from_tail(previous.tail), before.length, before.temperature,
-                             top_p=before.top_p)
-        lines = "\n".join(line for line in (origin_line("Continuation of", message), note) if line)
+                             top_p=before.top_p, locale=interaction.locale)
+        lines = "\n".join(line for line in (origin_line("Continuation of", message, interaction.locale), note)
+                          if line)
         await self.bot.runner.start(interaction, job, contracts.TASK_WIKI,
                                     clip(f"continuation of {previous.label}", 100), lines)
 
@@ -120,5 +124,5 @@ class Wiki(MenuCog):
         top_p: app_commands.Range[float, contracts.TOP_P_MIN, contracts.TOP_P_MAX] = contracts.WIKI_TOP_P_DEFAULT,
     ) -> None:
         """Write a Wikipedia-style article that starts with your text."""
-        job, note = wiki_job(seed, length, temperature, top_p=top_p)
+        job, note = wiki_job(seed, length, temperature, top_p=top_p, locale=interaction.locale)
         await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job), note)
