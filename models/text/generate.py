@@ -88,12 +88,21 @@ class TextGenerator:
         """
         nl, sp, eq = self._newline, self._space, self._equals
         not_eq = tf.not_equal(token, eq)
-        # The newline is history[:, 2] (sampled at step t - 4) for an article, history[:, 0]
-        # (step t - 6) for a section; earlier steps read it from the prompt.
-        article = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1) & (t >= 4)
+        # The newline is history[:, 0] (sampled at step t - 6) for a section; earlier steps
+        # read it from the prompt.
+        article = self._opens_heading_line(history, t)
         section = tf.reduce_all(tf.equal(history, tf.constant([nl, sp, eq, sp, eq, sp])), axis=-1) & (t >= 6)
         hit = tf.where(mode == STOP_SECTION, article | section, article) & not_eq
         return hit & (mode != STOP_NONE)
+
+    def _opens_heading_line(self, history: tf.Tensor, t: tf.Tensor) -> tf.Tensor:
+        """Rows (B,) whose last four tokens are a newline the model wrote and `` = ``.
+
+        ``history`` (B, 6) ends with the current token; the newline is ``history[:, 2]``,
+        sampled at step ``t - 4``, so earlier steps read it from the prompt.
+        """
+        nl, sp, eq = self._newline, self._space, self._equals
+        return tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1) & (t >= 4)
 
     def _keep_writing(self, history: tf.Tensor, mode: tf.Tensor, t: tf.Tensor, min_chars: tf.Tensor) -> tf.Tensor:
         """Rows (B,) that must not start a new article at step ``t``: they have written
@@ -104,9 +113,7 @@ class TextGenerator:
         suppresses the end-of-sequence token in other samplers. ``history`` (B, 6) ends
         with the current token.
         """
-        nl, sp, eq = self._newline, self._space, self._equals
-        opening = tf.reduce_all(tf.equal(history[:, 2:], tf.constant([nl, sp, eq, sp])), axis=-1) & (t >= 4)
-        return opening & (t < min_chars) & (mode != STOP_NONE)
+        return self._opens_heading_line(history, t) & (t < min_chars) & (mode != STOP_NONE)
 
     def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode, min_chars):
         self.traces += 1
