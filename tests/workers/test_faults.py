@@ -261,17 +261,27 @@ def test_a_dead_workers_job_is_redelivered_after_the_visibility_timeout(start_ce
 @pytest.mark.timeout(180)
 def test_a_job_running_longer_than_the_visibility_timeout_is_not_redelivered(start_celery_worker,
                                                                              celery_app, redis_url):
-    """Two fresh workers with a 2 s visibility timeout; a job that runs for longer (the first
-    job of a worker also loads TensorFlow and the model) stays with the worker running it:
-    its heartbeat keeps it from the other worker's sweep."""
+    """Two fresh workers with a 2 s visibility timeout; a job that runs for far longer stays with
+    the worker running it: its heartbeat keeps it from the other worker's sweep. The job is made
+    long by pausing the pool children (SIGSTOP) while it runs, so it outlives the timeout however
+    fast the host is; the main processes, which beat and sweep, go on."""
     env = {"VISIBILITY_TIMEOUT": "2"}
-    for _ in range(2):
-        start_celery_worker(queues=("faults_beat",), env=env)
+    workers = [start_celery_worker(queues=("faults_beat",), env=env) for _ in range(2)]
     client = redis.Redis.from_url(redis_url)
     job, sent = _send(celery_app, "faults_beat", length=contracts.WIKI_LENGTH_MAX)
     _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
     started = time.monotonic()
+    children = [pid for worker in workers for pid in worker.child_pids()]
+    for pid in children:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(3 * 2 + 1)  # three visibility timeouts and more than three sweeps
+        assert _deliveries(client, sent.id) == 1 and client.llen("faults_beat") == 0
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
     result = result_from_dict(sent.get(timeout=120))
     assert isinstance(result, WikiResult) and result.job_id == job.job_id
-    assert time.monotonic() - started > 2 * 2, "the job ended too soon to test the heartbeat"
+    assert time.monotonic() - started > 3 * 2
     assert _deliveries(client, sent.id) == 1
