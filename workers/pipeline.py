@@ -111,6 +111,8 @@ def run_wiki_batch(
             seed=seeds,
             stop_at_end=True,
             min_chars=[job.length for job in batch],  # no stub: the article runs to its length
+            stop_after=[job.length for job in batch],  # and ends at the sentence end_cleanly keeps
+            stop_slack=ENDING_SLACK,
         )
         seconds = time.perf_counter() - started
         log.info("generated %d article(s) in %.2fs", len(batch), seconds,

@@ -23,7 +23,9 @@ _MARKDOWN = re.compile(r"([\\*_~`|>])")
 
 # A sentence end in WikiText: a spaced ".", "?" or "!" (abbreviations keep their period
 # attached: "U.S.", "St."), with the closing quotes or brackets that follow it.
-_SENTENCE_END = re.compile(r" [.!?](?: [\"')\]])*(?=\s|$)")
+SENTENCE_PUNCT = ".!?"
+SENTENCE_CLOSERS = "\"')]"
+_SENTENCE_END = re.compile(rf" [{re.escape(SENTENCE_PUNCT)}](?: [{re.escape(SENTENCE_CLOSERS)}])*(?=\s|$)")
 _LINE_END = re.compile(r"\n")
 ENDING_SLACK = 150  # characters an article may run past its length to finish a sentence
 

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from models import sampling
+from models.text.sentence_stop import SentenceEnds, open_quote
 from models.text.vocab import UNK_ID, Vocab
 
 # Context fed before every prompt: the end of a blank line and the space that
@@ -60,9 +61,12 @@ class TextGenerator:
         self._logit_bias = tf.constant(bias)
         ids = {c: (vocab.encode(c)[0] if c in vocab else -1) for c in "\n ="}
         self._newline, self._space, self._equals = ids["\n"], ids[" "], ids["="]
+        self._sentence_ends = SentenceEnds(vocab.chars)
         # Arguments: prompt ids right-aligned (B, P) int32; first real position of each row
         # (B,); max new characters; temperature; top_k (0 = off); top_p (1 = off); one
-        # uniform number per row and step (B, M); stop mode. Shapes are bucketed.
+        # uniform number per row and step (B, M); stop mode; per row (B,): the minimum length,
+        # where a sentence end may stop it (0 = never) and whether its prompt leaves a quote
+        # open; the slack after that length. Shapes are bucketed.
         self._fn = tf.function(self._generate, jit_compile=jit_compile, reduce_retracing=False)
 
     # -- the graph -----------------------------------------------------------------------
@@ -115,7 +119,8 @@ class TextGenerator:
         """
         return self._opens_heading_line(history, t) & (t < min_chars) & (mode != STOP_NONE)
 
-    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode, min_chars):
+    def _generate(self, prompt_ids, starts, max_chars, temperature, top_k, top_p, uniforms, mode, min_chars,
+                  stop_after, quoted, slack):
         self.traces += 1
         batch, length = prompt_ids.shape  # static: bucketed
         steps = uniforms.shape[1]
@@ -135,8 +140,12 @@ class TextGenerator:
         history = tf.concat([tf.fill([batch, 6], -1), prompt_ids], axis=1)[:, -7:-1]
         lengths = tf.fill([batch], max_chars)
         done = tf.zeros([batch], tf.bool)
+        ends = self._sentence_ends.start(quoted)
 
-        def body(t, token, history, lengths, done, out, *states):
+        def at_sentence_end(end, end_quoted):
+            return (end >= stop_after) & (end <= stop_after + slack) & ~end_quoted & (stop_after > 0)
+
+        def body(t, token, history, lengths, done, ends, out, *states):
             logits, states = self._step(token, list(states))
             logits = sampling.filter_logits(logits, temperature, top_k, top_p)
             new = sampling.sample_with_uniforms(logits, tf.gather(uniforms, t, axis=1))  # (B,)
@@ -145,14 +154,18 @@ class TextGenerator:
             ended = self._ended(history, new, mode, t) & ~done
             # Cut before the " = " that opens the next heading line (keep the newline).
             lengths = tf.where(ended, tf.maximum(t - 3, 0), lengths)
-            done = done | ended
-            return (t + 1, new, history, lengths, done, out.write(t, new), *states)
+            # Past its stop_after, a row ends once the end its article will be cut at is certain.
+            ends, sentence, sentence_quoted, line, line_quoted = self._sentence_ends.step(ends, token, new, t)
+            stop = (at_sentence_end(sentence, sentence_quoted) | at_sentence_end(line, line_quoted)) & ~done & ~ended
+            lengths = tf.where(stop, t + 1, lengths)
+            done = done | ended | stop
+            return (t + 1, new, history, lengths, done, ends, out.write(t, new), *states)
 
-        def cond(t, token, history, lengths, done, out, *states):
+        def cond(t, token, history, lengths, done, ends, out, *states):
             return (t < max_chars) & ~tf.reduce_all(done)
 
-        t, _, _, lengths, _, out, *_ = tf.while_loop(
-            cond, body, (tf.constant(0), prompt_ids[:, -1], history, lengths, done, out, *states),
+        t, _, _, lengths, _, _, out, *_ = tf.while_loop(
+            cond, body, (tf.constant(0), prompt_ids[:, -1], history, lengths, done, ends, out, *states),
             maximum_iterations=steps)
         return tf.transpose(out.stack()), tf.minimum(lengths, t)  # (B, M), (B,)
 
@@ -161,7 +174,8 @@ class TextGenerator:
     def generate(self, prompts: Sequence[str], max_chars: int, *, temperature: float = 0.8,
                  top_k: int = 0, top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop_at_end: bool = True, stop_at_section: bool = False,
-                 min_chars: int | Sequence[int] = 0) -> list[str]:
+                 min_chars: int | Sequence[int] = 0, stop_after: int | Sequence[int] = 0,
+                 stop_slack: int = 0) -> list[str]:
         """Continue each prompt by up to ``max_chars`` characters.
 
         Args:
@@ -177,6 +191,12 @@ class TextGenerator:
             min_chars: an int, or one per prompt: a row does not start a new article
                 before it has written this many characters (the heading becomes a
                 section heading); it still stops at one after that.
+            stop_after: an int, or one per prompt (0 = off): a row stops at the first
+                sentence or line end (as :func:`models.text.format.end_cleanly` finds them)
+                between this many and ``stop_after + stop_slack`` written characters, once
+                that end is certain. What it would write after that, ``end_cleanly`` with
+                the same length and slack cuts off anyway; this saves writing it.
+            stop_slack: see ``stop_after``.
 
         Returns:
             For each prompt, the prompt followed by its continuation (WikiText style).
@@ -199,6 +219,9 @@ class TextGenerator:
         seeds = np.concatenate([seeds, np.zeros(rows - len(prompts), np.int64)])
         minimum = np.broadcast_to(np.asarray(min_chars, np.int32), (len(prompts),))
         minimum = np.concatenate([minimum, np.zeros(rows - len(prompts), np.int32)])
+        stops = np.broadcast_to(np.asarray(stop_after, np.int32), (len(prompts),))
+        stops = np.concatenate([stops, np.zeros(rows - len(prompts), np.int32)])
+        quoted = np.array([open_quote(p) for p in prompts] + [False] * (rows - len(prompts)))
         width = _bucket(max(len(e) for e in encoded), PROMPT_BUCKET)
         ids = np.zeros((rows, width), np.int32)
         starts = np.zeros(rows, np.int32)
@@ -213,7 +236,8 @@ class TextGenerator:
             tf.constant(ids), tf.constant(starts), tf.constant(int(max_chars), tf.int32),
             tf.constant(float(temperature), tf.float32), tf.constant(int(top_k), tf.int32),
             tf.constant(float(top_p), tf.float32), tf.constant(uniforms),
-            tf.constant(mode, tf.int32), tf.constant(minimum),
+            tf.constant(mode, tf.int32), tf.constant(minimum), tf.constant(stops), tf.constant(quoted),
+            tf.constant(int(stop_slack), tf.int32),
         )
         out, lengths = out.numpy(), lengths.numpy()
         return [p + self.vocab.decode(out[row, : lengths[row]]) for row, p in enumerate(prompts)]

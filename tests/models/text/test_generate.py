@@ -172,3 +172,21 @@ def test_each_row_keeps_its_own_minimum_length_in_a_batch(generator):
     alone = [generator.generate([p], 50, seed=s, min_chars=m)[0]
              for p, s, m in zip(prompts, [11, 12, 13], [10, 40, 0], strict=True)]
     assert batch == alone
+
+
+def test_stopping_at_the_sentence_end_the_article_is_cut_at_changes_no_article(generator):
+    from models.text.format import end_cleanly
+
+    prompts = ["the quick brown", "dog", "over the lazy d", "the fox"]
+    seeds, lengths, slack = [21, 22, 23, 24], [30, 60, 45, 50], 40
+    kw = dict(seed=seeds, temperature=1.5, min_chars=lengths)
+    full = generator.generate(prompts, 100, **kw)
+    early = generator.generate(prompts, 100, stop_after=lengths, stop_slack=slack, **kw)
+    for prompt, a, b, length in zip(prompts, full, early, lengths, strict=True):
+        assert b == a[:len(b)]  # the same text, cut short
+        assert end_cleanly(b, len(prompt), length, slack) == end_cleanly(a, len(prompt), length, slack)
+    assert any(len(b) < len(a) for a, b in zip(full, early, strict=True))  # rows did stop early
+    # A row stops on its own: alone it writes what it writes in the batch.
+    alone = [generator.generate([p], 100, seed=s, min_chars=m, stop_after=m, stop_slack=slack, temperature=1.5)[0]
+             for p, s, m in zip(prompts, seeds, lengths, strict=True)]
+    assert alone == early
