@@ -10,14 +10,20 @@ This only helps when several tasks run in the same process at once, i.e. a
 threads pool (``celery -A workers.app worker -Q text -P threads -c 16``). In a
 prefork child (one task at a time) the batcher runs each job inline, without
 waiting for a window.
+
+The window is only waited for jobs that are coming: a task announces itself when it
+starts (:meth:`Batcher.arriving`), and a batch waits for announced tasks that have not
+submitted yet, never for jobs that may or may not arrive. A lone job runs at once;
+jobs that arrive while a batch generates form the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +51,8 @@ class Batcher:
     Args:
         run_batch: runs a list of jobs, returning one result per job in order.
         max_size: the largest batch; 1 runs every job inline in the caller's thread.
-        window_s: how long to wait, after the first job of a batch arrived,
-            for more jobs to join it.
+        window_s: how long at most to wait, after the first job of a batch arrived,
+            for announced jobs to join it.
     """
 
     def __init__(self, run_batch: BatchRunner, max_size: int, window_s: float) -> None:
@@ -56,6 +62,24 @@ class Batcher:
         self._pending: list[_Pending] = []
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._announced = 0  # tasks inside arriving() that have not submitted yet
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around a task that will submit a job: a batch being collected waits for it
+        (at most its window). Leaving without submitting withdraws the announcement."""
+        with self._cond:
+            self._announced += 1
+        self._local.announced = True
+        try:
+            yield
+        finally:
+            if getattr(self._local, "announced", False):
+                self._local.announced = False
+                with self._cond:
+                    self._announced -= 1
+                    self._cond.notify_all()
 
     def submit(self, job: WikiJob, progress: Callable[[Progress], None], timeout: float | None = None) -> Any:
         """Run ``job`` (in a batch when others are waiting) and return its result.
@@ -68,6 +92,9 @@ class Batcher:
             return self.run_batch([job], [progress])[0]
         item = _Pending(job, progress)
         with self._cond:
+            if getattr(self._local, "announced", False):
+                self._local.announced = False
+                self._announced -= 1
             self._pending.append(item)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="wiki-batcher", daemon=True)
@@ -80,7 +107,7 @@ class Batcher:
             while not self._pending:
                 self._cond.wait()
             deadline = self._pending[0].arrived + self.window_s
-            while len(self._pending) < self.max_size:
+            while len(self._pending) < self.max_size and self._announced > 0:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break

@@ -143,7 +143,8 @@ def _wiki(payload: Any, report: Any) -> Any:
 @app.task(name=contracts.TASK_WIKI, bind=True, Request=JobRequest)
 def wiki(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Write a Wikipedia-style article for a :class:`WikiJob` dict."""
-    return _run(self, job, _wiki)
+    with get_batcher().arriving():  # a batch being collected waits for this job
+        return _run(self, job, _wiki)
 
 
 def _compose(payload: Any, report: Any) -> Any:
