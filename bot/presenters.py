@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.i18n import Locale, t
+from bot.i18n import Locale, in_context, option_terms, t
 from workers import contracts
 from workers.contracts import ErrorResult, WikiResult
 
@@ -210,11 +210,25 @@ ERROR_TITLES = {
 }
 
 
+def error_message(result: ErrorResult, locale: Locale = None) -> str:
+    """A worker's error message (user-safe by contract) in ``locale``'s language: its template
+    translated and formatted with its fields, an option's name included; the English message
+    where the template is unknown here, or the fields do not fit it (a newer worker's)."""
+    fields = result.fields if isinstance(result.fields, dict) else {}
+    template = result.template if isinstance(result.template, str) and result.template else ""
+    if not template or not fields and template != result.message:
+        template = result.message  # an old worker's result: its message, translated where known
+    try:
+        return t(locale, template, **option_terms(fields))
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return result.message
+
+
 def error_reply(result: ErrorResult, parameters: str = "", locale: Locale = None) -> Reply:
-    """A worker's error result as a short embed (its message is user-safe by contract), under
-    a title in the requester's language (the worker's message stays English)."""
+    """A worker's error result as a short embed, in the requester's language."""
     embed = discord.Embed(title=t(locale, ERROR_TITLES.get(result.code, "Something went wrong")),
-                          description=clip(result.message, EMBED_DESCRIPTION_MAX), colour=ERROR_COLOUR)
+                          description=clip(error_message(result, locale), EMBED_DESCRIPTION_MAX),
+                          colour=ERROR_COLOUR)
     return Reply(content=None, embeds=[embed], failed=True)
 
 
@@ -225,10 +239,12 @@ def late_delivery_line(user_id: int, label: str, *, failed: bool, locale: Locale
     may hold what the user typed, made harmless by :func:`quote_user_text`; the rest is in
     ``locale``'s language (the requester's).
     """
-    what = quote_user_text(label, 100) or t(locale, "request")
+    what, mention = quote_user_text(label, 100), f"<@{user_id}>"
     if failed:
-        return t(locale, "{mention}, your {what} could not be made:", mention=f"<@{user_id}>", what=what)
-    return t(locale, "{mention}, here is your {what}.", mention=f"<@{user_id}>", what=what)
+        return (t(locale, "{mention}, your {what} could not be made:", mention=mention, what=what) if what
+                else t(locale, "{mention}, your request could not be made:", mention=mention))
+    return (t(locale, "{mention}, here is your {what}.", mention=mention, what=what) if what
+            else t(locale, "{mention}, here is your result.", mention=mention))
 
 
 def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:
@@ -300,6 +316,7 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
 
 
 MUSIC_COLOUR = discord.Colour(0x8E44AD)
+CLIP_LENGTH = in_context("clip", "Length")  # a clip's duration ("Length" alone: a text's, an option's)
 
 
 def music_reply(result: contracts.MusicResult, parameters: str = "", locale: Locale = None) -> Reply:
@@ -312,7 +329,7 @@ def music_reply(result: contracts.MusicResult, parameters: str = "", locale: Loc
     embed.add_field(name=t(locale, "Model"), value=result.model)
     embed.add_field(name=t(locale, "Tempo"), value=f"{result.tempo} bpm")
     embed.add_field(name=t(locale, "Seed"), value=str(result.rng_seed))
-    embed.add_field(name=t(locale, "Length"), value=t(locale, "{seconds} s · {bars} bars",
+    embed.add_field(name=t(locale, CLIP_LENGTH), value=t(locale, "{seconds} s · {bars} bars",
                                                        seconds=f"{result.seconds:.1f}", bars=result.bars))
     embed.add_field(name=t(locale, "Generated in"), value=format_duration(result.generation_seconds))
     if result.primer_seconds > 0:

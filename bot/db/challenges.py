@@ -20,6 +20,7 @@ from bot.db.lifecycle import ChallengeLifecycle
 from bot.db.models import (
     GENRE_MAX,
     JOB_ID_MAX,
+    LOCALE_MAX,
     PROMPT_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -71,8 +72,10 @@ class ChallengeRepository(ChallengeLifecycle):
         voting_deadline: datetime,
         genre: str | None = None,
         now: datetime | None = None,
+        locale: str | None = None,
     ) -> ChallengeRecord:
-        """Create an open challenge.
+        """Create an open challenge whose public messages are in ``locale``'s language (a
+        Discord locale; None or one longer than a locale code: English).
 
         Raises:
             InvalidChallenge: empty or too long title/prompt, unknown kind, or deadlines
@@ -107,6 +110,7 @@ class ChallengeRepository(ChallengeLifecycle):
             voting_deadline=voting_deadline,
             state=ChallengeState.OPEN.value,
             created_at=now,
+            locale=locale if locale and len(locale) <= LOCALE_MAX else None,
         )
         with self._sessions.begin() as session:
             session.add(row)

@@ -70,6 +70,13 @@ def missing_post_permissions(channel: object) -> str:
     return ", ".join(name.replace("_", " ").title() for name in lacking)
 
 
+def guild_locale(interaction: discord.Interaction) -> str | None:
+    """The guild's preferred locale (a Discord locale code), the language of a challenge's
+    public messages; None where Discord sends none."""
+    locale = interaction.guild_locale
+    return getattr(locale, "value", None) or (str(locale) if locale else None)
+
+
 async def answer_deferred(interaction: discord.Interaction, text: str) -> None:
     """Fill in a deferred reply (its "thinking…" message) with ``text``.
 
@@ -259,6 +266,7 @@ class Challenges(commands.Cog, name=COG_NAME):
             submission_deadline=submission_deadline,
             voting_deadline=voting_deadline,
             now=now,
+            locale=guild_locale(interaction),
         )
         try:
             message = await target.send(
@@ -449,9 +457,9 @@ class Challenges(commands.Cog, name=COG_NAME):
         record = await self._call(
             self.db.challenges.cancel, challenge, guild_id=interaction.guild_id
         )
-        await interaction.response.send_message(
-            f"Challenge #{record.id}, *{embeds.clean(record.title, 200)}*, was cancelled by "
-            f"<@{interaction.user.id}>.",
+        await interaction.response.send_message(  # public: in the challenge's language
+            t(record.locale, "Challenge #{id}, *{title}*, was cancelled by {member}.", id=record.id,
+              title=embeds.clean(record.title, 200), member=f"<@{interaction.user.id}>"),
             allowed_mentions=NO_MENTIONS,
         )
 
