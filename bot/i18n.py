@@ -728,6 +728,27 @@ MESSAGES_DE: dict[str, str] = {
         "{entries} Beiträge, {voters} Abstimmende · /wettbewerb bestenliste",
     "Challenge #{id}, *{title}*, was cancelled by {member}.":
         "Wettbewerb #{id}, *{title}*, wurde von {member} abgebrochen.",
+    # the challenge rules' refusals (bot/db)
+    "There is no challenge #{id}.": "Es gibt keinen Wettbewerb #{id}.",
+    "There is no challenge #{id} here.": "Hier gibt es keinen Wettbewerb #{id}.",
+    "The title needs 1 to {limit} characters.": "Der Titel braucht 1 bis {limit} Zeichen.",
+    "The prompt needs 1 to {limit} characters.": "Die Aufgabe braucht 1 bis {limit} Zeichen.",
+    "The kind is either music or text.": "Die Art ist entweder Musik oder Text.",
+    "The genre needs at most {limit} characters.": "Das Genre darf höchstens {limit} Zeichen haben.",
+    "The submission deadline must be in the future.": "Der Einsendeschluss muss in der Zukunft liegen.",
+    "Voting must end after the submission deadline.": "Die Abstimmung muss nach dem Einsendeschluss enden.",
+    "Attach a wikimuse result or upload a file.": "Hänge ein wikimuse-Ergebnis an oder lade eine Datei hoch.",
+    "That job id is not a wikimuse job.": "Diese Auftrags-ID gehört zu keinem wikimuse-Auftrag.",
+    "The code link needs at most {limit} characters.": "Der Code-Link darf höchstens {limit} Zeichen haben.",
+    "Challenge #{id} is {state}; submissions are closed.":
+        "Wettbewerb #{id} hat den Status „{state}“; Einreichungen sind geschlossen.",
+    "The submission deadline of challenge #{id} has passed.": "Der Einsendeschluss von Wettbewerb #{id} ist vorbei.",
+    "Voting for challenge #{id} is not open.": "Die Abstimmung für Wettbewerb #{id} ist nicht offen.",
+    "Voting for challenge #{id} has ended.": "Die Abstimmung für Wettbewerb #{id} ist vorbei.",
+    "That submission is not in this challenge.": "Dieser Beitrag gehört nicht zu diesem Wettbewerb.",
+    "You cannot vote for your own submission.": "Du kannst nicht für deinen eigenen Beitrag stimmen.",
+    "Challenge #{id} is already {state}.": "Wettbewerb #{id} hat bereits den Status „{state}“.",
+    "Challenge #{id} is {state}.": "Wettbewerb #{id} hat den Status „{state}“.",
     # what a request is called in lines about it (/queue, a late result, a forum post)
     "article “{seed}”": "Artikel „{seed}“",
     "{genre} piece": "Stück ({genre})",
@@ -1124,6 +1145,26 @@ MESSAGES_ES: dict[str, str] = {
         "{entries} entregas, {voters} votantes · /reto clasificación",
     "Challenge #{id}, *{title}*, was cancelled by {member}.":
         "{member} ha cancelado el reto #{id}, *{title}*.",
+    "There is no challenge #{id}.": "No existe el reto #{id}.",
+    "There is no challenge #{id} here.": "Aquí no hay ningún reto #{id}.",
+    "The title needs 1 to {limit} characters.": "El título necesita de 1 a {limit} caracteres.",
+    "The prompt needs 1 to {limit} characters.": "La consigna necesita de 1 a {limit} caracteres.",
+    "The kind is either music or text.": "El tipo es música o texto.",
+    "The genre needs at most {limit} characters.": "El género puede tener como mucho {limit} caracteres.",
+    "The submission deadline must be in the future.": "El cierre de entregas debe estar en el futuro.",
+    "Voting must end after the submission deadline.": "La votación debe terminar después del cierre de entregas.",
+    "Attach a wikimuse result or upload a file.": "Adjunta un resultado de wikimuse o sube un archivo.",
+    "That job id is not a wikimuse job.": "Ese ID no es de un trabajo de wikimuse.",
+    "The code link needs at most {limit} characters.": "El enlace al código puede tener como mucho {limit} caracteres.",
+    "Challenge #{id} is {state}; submissions are closed.":
+        "El reto #{id} está en estado «{state}»; las entregas están cerradas.",
+    "The submission deadline of challenge #{id} has passed.": "El plazo de entregas del reto #{id} ha pasado.",
+    "Voting for challenge #{id} is not open.": "La votación del reto #{id} no está abierta.",
+    "Voting for challenge #{id} has ended.": "La votación del reto #{id} ha terminado.",
+    "That submission is not in this challenge.": "Esa entrega no es de este reto.",
+    "You cannot vote for your own submission.": "No puedes votar tu propia entrega.",
+    "Challenge #{id} is already {state}.": "El reto #{id} ya está en estado «{state}».",
+    "Challenge #{id} is {state}.": "El reto #{id} está en estado «{state}».",
     "article “{seed}”": "artículo «{seed}»",
     "{genre} piece": "pieza de {genre}",
     "continuation of {what}": "continuación de {what}",
@@ -1214,7 +1255,7 @@ class Term(str):
     __slots__ = ()
 
 
-def t(locale: Locale, text: str, **fields: object) -> str:
+def t(locale: Locale, text: str, /, **fields: object) -> str:
     """``text`` (an English template) in ``locale``'s language, formatted with ``fields``;
     English where there is no translation."""
     template = CATALOGS.get(language(locale), {}).get(text) or text.rpartition(CONTEXT_SEPARATOR)[2]

@@ -94,6 +94,19 @@ def contract_refusals() -> list[tuple[str, str]]:
     return found
 
 
+def rule_refusals() -> list[tuple[str, str]]:
+    """(file, English template) of every refusal of the challenge rules (``errors.X(...)`` in bot/db)."""
+    found = []
+    for path in sorted((BOT / "db").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "errors" and node.args):
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path.name}: a refusal that is no template: {ast.unparse(first)}"
+                found.append((path.name, first.value))
+    return found
+
+
 def test_every_refusal_is_translated():
     from bot import errors
     from bot.cogs.general.commands import NOT_A_RESULT
@@ -103,6 +116,9 @@ def test_every_refusal_is_translated():
     contract_texts = contract_refusals()
     assert len(contract_texts) >= 8, contract_texts
     texts += contract_texts
+    rule_texts = rule_refusals()
+    assert len(rule_texts) >= 19, rule_texts
+    texts += rule_texts
     texts += [("contracts.py", name) for name in ("Length", "Temperature", "Top-k", "Top-p", "Seed", "Bars", "Tempo")]
     texts += [("errors.py", errors.GENERIC_MESSAGE), ("errors.py", errors.BackendUnavailable().template),
               ("commands.py", NOT_A_RESULT)]
@@ -562,6 +578,18 @@ async def test_a_challenge_is_announced_and_balloted_in_its_guilds_language(
         ballots = await emulator.wait_for(
             lambda: [m for m in emulator.channel_messages() if m.get("components")], 15, "the ballot")
         stored = await bot.database.run(bot.database.challenges.get, 1)
+        # The rules' refusals, in the asker's language; a challenge's state by its label.
+        missing = await emulator.invoke("challenge cancel", {"challenge": 99}, user=admin)
+        await emulator.wait_for_callback(missing)
+        cancels = []
+        for _ in range(2):
+            cancels.append(await emulator.invoke("challenge cancel", {"challenge": 1}, user=admin))
+            await emulator.wait_for_callback(cancels[-1])
+    assert missing.callback_json["data"]["content"] == "Aquí no hay ningún reto #99."
+    cancelled, again = (record.callback_json["data"] for record in cancels)
+    assert not cancels[0].ephemeral and cancels[1].ephemeral  # the cancellation is public, the refusal private
+    assert cancelled["content"] == f"Wettbewerb #1, *Jazz*, wurde von <@{admin}> abgebrochen."
+    assert again["content"] == "El reto #1 ya está en estado «cancelado»."
     # The one who asked reads their own language; everyone reads the guild's.
     assert answer["content"].startswith("El reto #1 está anunciado: ")
     assert voting.callback_json["data"]["content"].startswith("La votación del reto #1 está abierta")

@@ -25,7 +25,7 @@ from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
 from bot.db.records import ChallengeRecord, HistoryRecord
 from bot.delivery import channel_permissions
-from bot.i18n import t
+from bot.i18n import Term, t
 
 if TYPE_CHECKING:
     from bot.interfaces import CogHost
@@ -121,8 +121,10 @@ class Challenges(commands.Cog, name=COG_NAME):
         """Run a repository call off the loop; a rule refusal becomes a user-facing error."""
         try:
             return await self.db.run(fn, *args, **kwargs)
-        except db_errors.ChallengeError as exc:
-            raise ChallengeCommandError(str(exc)) from exc
+        except db_errors.ChallengeError as exc:  # worded in the member's language: a state by its label
+            fields = {key: Term(embeds.STATE_LABELS[ChallengeState(value)]) if key == "state" else value
+                      for key, value in exc.fields.items()}
+            raise ChallengeCommandError(exc.template, **fields) from exc
 
     async def cog_load(self) -> None:
         self.scheduler = ChallengeScheduler(
