@@ -749,6 +749,15 @@ MESSAGES_DE: dict[str, str] = {
     "You cannot vote for your own submission.": "Du kannst nicht für deinen eigenen Beitrag stimmen.",
     "Challenge #{id} is already {state}.": "Wettbewerb #{id} hat bereits den Status „{state}“.",
     "Challenge #{id} is {state}.": "Wettbewerb #{id} hat den Status „{state}“.",
+    # a result's footer
+    "Untitled": "Ohne Titel",
+    "under 1 ms": "unter 1 ms",
+    "{model} · {chars} characters · {time} · seed {seed}": "{model} · {chars} Zeichen · {time} · Seed {seed}",
+    " · batch of {count}": " · in einem Stapel von {count}",
+    " · full article attached": " · ganzer Artikel angehängt",
+    "{notes} notes · job {job}": "{notes} Noten · Auftrag {job}",
+    "Left out (over this server's upload limit): {files}":
+        "Weggelassen (über dem Upload-Limit dieses Servers): {files}",
     # what a request is called in lines about it (/queue, a late result, a forum post)
     "article “{seed}”": "Artikel „{seed}“",
     "{genre} piece": "Stück ({genre})",
@@ -1165,6 +1174,14 @@ MESSAGES_ES: dict[str, str] = {
     "You cannot vote for your own submission.": "No puedes votar tu propia entrega.",
     "Challenge #{id} is already {state}.": "El reto #{id} ya está en estado «{state}».",
     "Challenge #{id} is {state}.": "El reto #{id} está en estado «{state}».",
+    "Untitled": "Sin título",
+    "under 1 ms": "menos de 1 ms",
+    "{model} · {chars} characters · {time} · seed {seed}": "{model} · {chars} caracteres · {time} · semilla {seed}",
+    " · batch of {count}": " · en un lote de {count}",
+    " · full article attached": " · artículo completo adjunto",
+    "{notes} notes · job {job}": "{notes} notas · trabajo {job}",
+    "Left out (over this server's upload limit): {files}":
+        "Omitido (supera el límite de subida de este servidor): {files}",
     "article “{seed}”": "artículo «{seed}»",
     "{genre} piece": "pieza de {genre}",
     "continuation of {what}": "continuación de {what}",

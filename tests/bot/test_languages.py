@@ -604,3 +604,21 @@ async def test_a_challenge_is_announced_and_balloted_in_its_guilds_language(
     assert ballots[0]["content"].startswith("**Beitrag 1** zu Wettbewerb #1, von <@")
     assert ballots[0]["components"][0]["components"][0]["label"] == "Für Beitrag 1 stimmen"
     emulator.assert_no_invalid_requests()
+
+
+def test_a_results_footer_is_in_the_requesters_language():
+    from workers.contracts import WikiResult
+
+    article = WikiResult(job_id="a" * 32, seed="The fox", title="", markdown="The fox ran.", text="The fox ran.",
+                         chars=12, rng_seed=7, model="wiki_writer", seconds=1.5, batch_size=2)
+    footers = {locale: presenters.result_reply(article, locale=locale).embeds[0].footer.text
+               for locale in (None, "de", "es-ES")}
+    assert footers == {None: "wiki_writer · 12 characters · 1.5 s · seed 7 · batch of 2",
+                       "de": "wiki_writer · 12 Zeichen · 1.5 s · Seed 7 · in einem Stapel von 2",
+                       "es-ES": "wiki_writer · 12 caracteres · 1.5 s · semilla 7 · en un lote de 2"}
+    assert presenters.result_reply(article, locale="es-ES").embeds[0].title == "Sin título"
+    music = MusicResult(job_id="b" * 32, genre="jazz", model="lstm", tempo=120, rng_seed=7, seconds=9.5, bars=4,
+                        notes=40, generation_seconds=0.0)
+    embed = presenters.result_reply(music, locale="de").embeds[0]
+    assert embed.footer.text == "40 Noten · Auftrag bbbbbbbb"
+    assert {f.name: f.value for f in embed.fields}["Erzeugt in"] == "unter 1 ms"
