@@ -807,6 +807,22 @@ MESSAGES_DE: dict[str, str] = {
         "Die MIDI-Datei enthält nur Schlagzeug; es gibt keine Noten mit Tonhöhe, die sich verwenden lassen.",
     "All notes of the MIDI file lie outside the 88 piano keys.":
         "Alle Noten der MIDI-Datei liegen außerhalb der 88 Klaviertasten.",
+    "The MIDI file is corrupt ({what}).": "Die MIDI-Datei ist beschädigt ({what}).",
+    "The MIDI file is corrupt ({what} in track {track}).": "Die MIDI-Datei ist beschädigt ({what} in Spur {track}).",
+    "Unknown MIDI file format {format}.": "Unbekanntes MIDI-Dateiformat {format}.",
+    "The MIDI file has more than {limit} tracks.": "Die MIDI-Datei hat mehr als {limit} Spuren.",
+    "The MIDI file has more than {limit:,} events.": "Die MIDI-Datei hat mehr als {limit} Ereignisse.",
+    "The MIDI file is longer than {limit:,.0f} beats (or its timing is corrupt).":
+        "Die MIDI-Datei ist länger als {limit:.0f} Schläge (oder ihr Timing ist beschädigt).",
+    "The MIDI file is {size:.1f} MB; the limit is {limit:.1f} MB.":
+        "Die MIDI-Datei ist {size:.1f} MB groß; die Grenze liegt bei {limit:.1f} MB.",
+    "The MIDI file contains no notes: its {count:,} note event(s) only switch notes off (note-offs, "
+    "or note-ons with velocity 0).":
+        "Die MIDI-Datei enthält keine Noten: Ihre {count} Notenereignisse schalten nur Noten aus "
+        "(Note-offs oder Note-ons mit Velocity 0).",
+    "The MIDI file has {count:,} notes; the limit is {limit:,}.": "Die MIDI-Datei hat {count} Noten; die Grenze liegt bei {limit}.",
+    "The MIDI file lasts {minutes:.0f} minutes; the limit is {limit:.0f} minutes.":
+        "Die MIDI-Datei dauert {minutes:.0f} Minuten; die Grenze liegt bei {limit:.0f} Minuten.",
     # /about: the models
     "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).":
         "Zeichenbasiertes, gestapeltes LSTM, trainiert auf WikiText-2 (Wikipedia-Artikel).",
@@ -1228,6 +1244,22 @@ MESSAGES_ES: dict[str, str] = {
         "El archivo MIDI solo tiene batería; no hay notas con altura que usar.",
     "All notes of the MIDI file lie outside the 88 piano keys.":
         "Todas las notas del archivo MIDI quedan fuera de las 88 teclas del piano.",
+    "The MIDI file is corrupt ({what}).": "El archivo MIDI está dañado ({what}).",
+    "The MIDI file is corrupt ({what} in track {track}).": "El archivo MIDI está dañado ({what} en la pista {track}).",
+    "Unknown MIDI file format {format}.": "Formato de archivo MIDI desconocido: {format}.",
+    "The MIDI file has more than {limit} tracks.": "El archivo MIDI tiene más de {limit} pistas.",
+    "The MIDI file has more than {limit:,} events.": "El archivo MIDI tiene más de {limit} eventos.",
+    "The MIDI file is longer than {limit:,.0f} beats (or its timing is corrupt).":
+        "El archivo MIDI dura más de {limit:.0f} pulsos (o su temporización está dañada).",
+    "The MIDI file is {size:.1f} MB; the limit is {limit:.1f} MB.":
+        "El archivo MIDI ocupa {size:.1f} MB; el límite es {limit:.1f} MB.",
+    "The MIDI file contains no notes: its {count:,} note event(s) only switch notes off (note-offs, "
+    "or note-ons with velocity 0).":
+        "El archivo MIDI no contiene notas: sus {count} eventos de nota solo apagan notas "
+        "(note-offs o note-ons con velocidad 0).",
+    "The MIDI file has {count:,} notes; the limit is {limit:,}.": "El archivo MIDI tiene {count} notas; el límite es {limit}.",
+    "The MIDI file lasts {minutes:.0f} minutes; the limit is {limit:.0f} minutes.":
+        "El archivo MIDI dura {minutes:.0f} minutos; el límite es de {limit:.0f} minutos.",
     "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).":
         "LSTM apilada a nivel de carácter, entrenada con WikiText-2 (artículos de Wikipedia).",
     "LSTM composer over 88-key piano rolls.": "Compositor LSTM sobre piano rolls de 88 teclas.",

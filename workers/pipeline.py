@@ -286,7 +286,7 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     try:
         roll, info = midi_bytes_to_roll(data, genre.steps_per_beat)
     except MIDIConversionError as exc:
-        return _bad(job.job_id, str(exc), contracts.ERR_BAD_MIDI)
+        return _bad(job.job_id, exc.template, contracts.ERR_BAD_MIDI, **exc.fields)
     primer = roll[-MAX_PRIMER_BEATS * genre.steps_per_beat:]
     tempo = int(min(max(round(info.get("tempo") or genre.tempo), contracts.TEMPO_MIN), contracts.TEMPO_MAX))
     rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)

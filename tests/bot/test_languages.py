@@ -622,3 +622,20 @@ def test_a_results_footer_is_in_the_requesters_language():
     embed = presenters.result_reply(music, locale="de").embeds[0]
     assert embed.footer.text == "40 Noten · Auftrag bbbbbbbb"
     assert {f.name: f.value for f in embed.fields}["Erzeugt in"] == "unter 1 ms"
+
+
+@pytest.mark.parametrize("name", ["no_notes.mid", "huge_delta.mid", "smpte.mid", "drums_only.mid"])
+def test_a_midi_file_the_worker_cannot_read_is_explained_in_the_users_language(name):
+    from models.music.midi_io import MIDIConversionError, midi_bytes_to_roll
+
+    data = (Path(__file__).resolve().parents[1] / "data" / name).read_bytes()
+    with pytest.raises(MIDIConversionError) as raised:
+        midi_bytes_to_roll(data, 4)
+    # As a worker returns it (workers/pipeline.py: the reader's template and fields).
+    result = ErrorResult.of("j", contracts.ERR_BAD_MIDI, raised.value.template, **raised.value.fields)
+    result = contracts.result_from_dict(json.loads(result.to_json()))
+    assert result.message == str(raised.value)
+    for lang in i18n.CATALOGS:
+        assert raised.value.template in i18n.CATALOGS[lang], (lang, raised.value.template)
+        shown = presenters.error_message(result, lang)
+        assert shown != result.message and "{" not in shown, (lang, shown)
