@@ -453,7 +453,7 @@ class JobRunner:
             except discord.HTTPException as exc:
                 log.warning("channel %s unavailable: %s", pending.channel_id, exc)
                 return None
-        mention = presenters.late_delivery_line(pending.user_id, pending.label or "result", failed=reply.failed,
+        mention = presenters.late_delivery_line(pending.user_id, pending.label, failed=reply.failed,
                                                 locale=pending.locale)
         content = f"{mention}\n{reply.content}" if reply.content else mention
         # Only the requester may be pinged: no roles, no @everyone, no other users.

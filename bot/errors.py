@@ -24,7 +24,7 @@ class BotError(app_commands.AppCommandError):
     """An error with a message that is safe to show to the user who caused it."""
 
     def __init__(self, message: str, **fields: object) -> None:
-        super().__init__(message.format(**fields) if fields else message)
+        super().__init__(t(None, message, **fields) if fields else message)  # English, its Terms too
         self.template, self.fields = message, fields
         self.user_message = str(self.args[0])
 

@@ -15,11 +15,23 @@ Discord's rule (lowercase letters, digits, ``-`` or ``_``, at most 32). Generate
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 
 import discord
 from discord import app_commands
 
 Locale = discord.Locale | str | None
+
+# gettext's separator between a message's context and its text: a key ``in_context(c, text)``
+# is ``text`` where the same English word needs another translation (a challenge's state
+# "voting" beside the option ``voting``; a clip's "Length", its duration).
+CONTEXT_SEPARATOR = "\x04"
+
+
+def in_context(context: str, text: str) -> str:
+    """The catalog key of ``text`` in ``context``; :func:`t` shows it as ``text`` in English."""
+    return f"{context}{CONTEXT_SEPARATOR}{text}"
+
 
 # --- commands: names, descriptions, options, choices, context menus ------------------
 
@@ -518,7 +530,7 @@ MESSAGES_DE: dict[str, str] = {
     " Tallies stay hidden until voting closes.": " Die Zwischenstände bleiben bis zum Ende der Abstimmung verborgen.",
     "Challenges are not available right now; please try again later.":
         "Wettbewerbe sind gerade nicht verfügbar; bitte versuch es später noch einmal.",
-    "Your {label} gets a post of its own: {post}": "Deine Anfrage {label} bekommt einen eigenen Beitrag: {post}",
+    "Your {label} gets a post of its own: {post}": "Deine Anfrage ({label}) bekommt einen eigenen Beitrag: {post}",
     # /config
     "Server settings": "Servereinstellungen",
     "Server settings (updated)": "Servereinstellungen (aktualisiert)",
@@ -639,7 +651,6 @@ MESSAGES_DE: dict[str, str] = {
     "Another genre of": "Anderes Genre von",
     "Edited from": "Bearbeitet aus",
     # a result posted late, a forum post's first message, /about
-    "request": "Anfrage",
     "{mention}, your {what} could not be made:": "{mention}, dein Ergebnis ({what}) konnte nicht erstellt werden:",
     "{mention}, here is your {what}.": "{mention}, hier ist dein Ergebnis: {what}.",
     "{mention} asked for {what}; it follows here.": "{mention} hat {what} angefordert; das Ergebnis folgt hier.",
@@ -663,6 +674,173 @@ MESSAGES_DE: dict[str, str] = {
     "open for entries": "offen für Beiträge",
     "closed": "beendet",
     "cancelled": "abgebrochen",
+    # a challenge's public messages (in the guild's language): announcement, ballots, results
+    in_context("challenge state", "voting"): "Abstimmung",
+    "a wikimuse clip from your `/history`, or your own MIDI":
+        "ein wikimuse-Clip aus deinem `/verlauf` oder deine eigene MIDI-Datei",
+    "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)":
+        "ein wikimuse-Artikel aus deinem `/verlauf` oder dein eigener Text (`.txt`/`.md`)",
+    "• Submit with `/challenge submit`: {entry}, with an optional link to your code.":
+        "• Einreichen mit `/wettbewerb einreichen`: {entry}, wahlweise mit einem Link zu deinem Code.",
+    "• One entry per member; submitting again replaces your entry until the deadline.":
+        "• Ein Beitrag pro Mitglied; wer bis zur Frist noch einmal einreicht, ersetzt seinen Beitrag.",
+    "• Voting: one vote per member, never for yourself; you may change your vote.":
+        "• Abstimmung: eine Stimme pro Mitglied, nie für dich selbst; du kannst deine Stimme ändern.",
+    "• Tallies stay hidden until voting closes.":
+        "• Die Zwischenstände bleiben bis zum Ende der Abstimmung verborgen.",
+    "• Winner {win} points, runner-up {runner_up}.": "• Sieger {win} Punkte, Zweiter {runner_up}.",
+    "Challenge #{id}: {title}": "Wettbewerb #{id}: {title}",
+    "Challenge #{id}": "Wettbewerb #{id}",
+    "Kind": "Art",
+    "Submissions close": "Einsendeschluss",
+    "Voting closes": "Ende der Abstimmung",
+    "Rules": "Regeln",
+    "Entries and talk": "Beiträge und Gespräche",
+    "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entry below. One vote per member, "
+    "never for yourself; press another entry's button to change your vote. Voting closes {when}.":
+        "🗳️ **Die Abstimmung läuft** für Wettbewerb #{id}, *{title}*: {count} Beitrag unten. Eine Stimme "
+        "pro Mitglied, nie für dich selbst; mit dem Button eines anderen Beitrags änderst du deine Stimme. "
+        "Die Abstimmung endet {when}.",
+    "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entries below. One vote per member, "
+    "never for yourself; press another entry's button to change your vote. Voting closes {when}.":
+        "🗳️ **Die Abstimmung läuft** für Wettbewerb #{id}, *{title}*: {count} Beiträge unten. Eine Stimme "
+        "pro Mitglied, nie für dich selbst; mit dem Button eines anderen Beitrags änderst du deine Stimme. "
+        "Die Abstimmung endet {when}.",
+    "**Entry {number}** for challenge #{id}, by {member}": "**Beitrag {number}** zu Wettbewerb #{id}, von {member}",
+    "wikimuse result: {link}": "wikimuse-Ergebnis: {link}",
+    "Code: {link}": "Code: {link}",
+    "The file could not be attached in this channel.": "Die Datei ließ sich in diesem Kanal nicht anhängen.",
+    "Vote": "Abstimmen",
+    "Vote for entry {number}": "Für Beitrag {number} stimmen",
+    "Voting closed": "Abstimmung beendet",
+    "Results of challenge #{id}: {title}": "Ergebnisse von Wettbewerb #{id}: {title}",
+    "No entries, so no winner this time.": "Keine Beiträge, also diesmal kein Sieger.",
+    "Nobody voted, so no winner this time.": "Niemand hat abgestimmt, also diesmal kein Sieger.",
+    "🥇 Winner": "🥇 Sieger",
+    "🥈 Runner-up": "🥈 Zweiter Platz",
+    "{member}, entry {number}: {votes} vote, +{points} points":
+        "{member}, Beitrag {number}: {votes} Stimme, +{points} Punkte",
+    "{member}, entry {number}: {votes} votes, +{points} points":
+        "{member}, Beitrag {number}: {votes} Stimmen, +{points} Punkte",
+    "Entry {number} ({member}): {votes}": "Beitrag {number} ({member}): {votes}",
+    "All votes": "Alle Stimmen",
+    "{entries} entries, {voters} voters · /challenge leaderboard":
+        "{entries} Beiträge, {voters} Abstimmende · /wettbewerb bestenliste",
+    "Challenge #{id}, *{title}*, was cancelled by {member}.":
+        "Wettbewerb #{id}, *{title}*, wurde von {member} abgebrochen.",
+    # the challenge rules' refusals (bot/db)
+    "There is no challenge #{id}.": "Es gibt keinen Wettbewerb #{id}.",
+    "There is no challenge #{id} here.": "Hier gibt es keinen Wettbewerb #{id}.",
+    "The title needs 1 to {limit} characters.": "Der Titel braucht 1 bis {limit} Zeichen.",
+    "The prompt needs 1 to {limit} characters.": "Die Aufgabe braucht 1 bis {limit} Zeichen.",
+    "The kind is either music or text.": "Die Art ist entweder Musik oder Text.",
+    "The genre needs at most {limit} characters.": "Das Genre darf höchstens {limit} Zeichen haben.",
+    "The submission deadline must be in the future.": "Der Einsendeschluss muss in der Zukunft liegen.",
+    "Voting must end after the submission deadline.": "Die Abstimmung muss nach dem Einsendeschluss enden.",
+    "Attach a wikimuse result or upload a file.": "Hänge ein wikimuse-Ergebnis an oder lade eine Datei hoch.",
+    "That job id is not a wikimuse job.": "Diese Auftrags-ID gehört zu keinem wikimuse-Auftrag.",
+    "The code link needs at most {limit} characters.": "Der Code-Link darf höchstens {limit} Zeichen haben.",
+    "Challenge #{id} is {state}; submissions are closed.":
+        "Wettbewerb #{id} hat den Status „{state}“; Einreichungen sind geschlossen.",
+    "The submission deadline of challenge #{id} has passed.": "Der Einsendeschluss von Wettbewerb #{id} ist vorbei.",
+    "Voting for challenge #{id} is not open.": "Die Abstimmung für Wettbewerb #{id} ist nicht offen.",
+    "Voting for challenge #{id} has ended.": "Die Abstimmung für Wettbewerb #{id} ist vorbei.",
+    "That submission is not in this challenge.": "Dieser Beitrag gehört nicht zu diesem Wettbewerb.",
+    "You cannot vote for your own submission.": "Du kannst nicht für deinen eigenen Beitrag stimmen.",
+    "Challenge #{id} is already {state}.": "Wettbewerb #{id} hat bereits den Status „{state}“.",
+    "Challenge #{id} is {state}.": "Wettbewerb #{id} hat den Status „{state}“.",
+    # a result's footer
+    "Untitled": "Ohne Titel",
+    "under 1 ms": "unter 1 ms",
+    "{model} · {chars} characters · {time} · seed {seed}": "{model} · {chars} Zeichen · {time} · Seed {seed}",
+    " · batch of {count}": " · in einem Stapel von {count}",
+    " · full article attached": " · ganzer Artikel angehängt",
+    "{notes} notes · job {job}": "{notes} Noten · Auftrag {job}",
+    "Left out (over this server's upload limit): {files}":
+        "Weggelassen (über dem Upload-Limit dieses Servers): {files}",
+    # what a request is called in lines about it (/queue, a late result, a forum post)
+    "article “{seed}”": "Artikel „{seed}“",
+    "{genre} piece": "Stück ({genre})",
+    "continuation of {what}": "Fortsetzung von {what}",
+    "variation of {what}": "Variation von {what}",
+    "regenerated {what}": "Neufassung von {what}",
+    "longer {what}": "längere Fassung von {what}",
+    "{genre} version of {what}": "{genre}-Fassung von {what}",
+    "edited {what}": "bearbeitete Fassung von {what}",
+    "{mention}, here is your result.": "{mention}, hier ist dein Ergebnis.",
+    "{mention}, your request could not be made:": "{mention}, deine Anfrage ließ sich nicht erfüllen:",
+    # a worker's error results (workers/pipeline.py, workers/tasks.py, models/music/midi_io.py)
+    "The model {model} is not installed on this worker.": "Das Modell {model} ist auf diesem Worker nicht installiert.",
+    "No trained model for the genre {genre} is installed on this worker.":
+        "Für das Genre {genre} ist auf diesem Worker kein trainiertes Modell installiert.",
+    "The seed contains characters the model does not know: {chars}. Use plain letters, digits and punctuation.":
+        "Der Anfang enthält Zeichen, die das Modell nicht kennt: {chars}. Nimm einfache Buchstaben, Ziffern "
+        "und Satzzeichen.",
+    "The seed contains characters the model does not know: {chars} and {more} more. "
+    "Use plain letters, digits and punctuation.":
+        "Der Anfang enthält Zeichen, die das Modell nicht kennt: {chars} und {more} weitere. Nimm einfache "
+        "Buchstaben, Ziffern und Satzzeichen.",
+    "Malformed job: {detail}": "Fehlerhafter Auftrag: {detail}",
+    "The job took too long and was stopped. Try a shorter length.":
+        "Der Auftrag hat zu lange gedauert und wurde abgebrochen. Versuch es mit einer kürzeren Länge.",
+    "Something went wrong on our side. Please try again.":
+        "Bei uns ist etwas schiefgelaufen. Bitte versuch es noch einmal.",
+    "This job crashed its worker repeatedly and was stopped. Try other settings.":
+        "Dieser Auftrag hat seinen Worker wiederholt zum Absturz gebracht und wurde abgebrochen. "
+        "Versuch es mit anderen Einstellungen.",
+    "The upload is not a MIDI file.": "Die hochgeladene Datei ist keine MIDI-Datei.",
+    "The uploaded MIDI file is no longer stored; please send it again.":
+        "Die hochgeladene MIDI-Datei ist nicht mehr gespeichert; bitte schick sie noch einmal.",
+    "Expected MIDI data as bytes.": "Erwartet waren MIDI-Daten als Bytes.",
+    "MIDI files are limited to {limit} kB.": "MIDI-Dateien sind auf {limit} kB begrenzt.",
+    "RIFF MIDI (.rmi) files are not supported; upload a .mid.":
+        "RIFF-MIDI-Dateien (.rmi) werden nicht unterstützt; lade eine .mid-Datei hoch.",
+    "This is not a Standard MIDI File (.mid).": "Das ist keine Standard-MIDI-Datei (.mid).",
+    "The MIDI file header is corrupt.": "Der Header der MIDI-Datei ist beschädigt.",
+    "MIDI files timed in SMPTE frames are not supported.":
+        "MIDI-Dateien mit SMPTE-Zeitbasis werden nicht unterstützt.",
+    "The MIDI file has 0 ticks per beat.": "Die MIDI-Datei hat 0 Ticks pro Schlag.",
+    "The MIDI file has no tracks.": "Die MIDI-Datei hat keine Spuren.",
+    "The MIDI file is empty.": "Die MIDI-Datei ist leer.",
+    "The MIDI file contains no notes.": "Die MIDI-Datei enthält keine Noten.",
+    "The MIDI file has only drums; there are no pitched notes to use.":
+        "Die MIDI-Datei enthält nur Schlagzeug; es gibt keine Noten mit Tonhöhe, die sich verwenden lassen.",
+    "All notes of the MIDI file lie outside the 88 piano keys.":
+        "Alle Noten der MIDI-Datei liegen außerhalb der 88 Klaviertasten.",
+    "The MIDI file is corrupt ({what}).": "Die MIDI-Datei ist beschädigt ({what}).",
+    "The MIDI file is corrupt ({what} in track {track}).": "Die MIDI-Datei ist beschädigt ({what} in Spur {track}).",
+    "Unknown MIDI file format {format}.": "Unbekanntes MIDI-Dateiformat {format}.",
+    "The MIDI file has more than {limit} tracks.": "Die MIDI-Datei hat mehr als {limit} Spuren.",
+    "The MIDI file has more than {limit:,} events.": "Die MIDI-Datei hat mehr als {limit} Ereignisse.",
+    "The MIDI file is longer than {limit:,.0f} beats (or its timing is corrupt).":
+        "Die MIDI-Datei ist länger als {limit:.0f} Schläge (oder ihr Timing ist beschädigt).",
+    "The MIDI file is {size:.1f} MB; the limit is {limit:.1f} MB.":
+        "Die MIDI-Datei ist {size:.1f} MB groß; die Grenze liegt bei {limit:.1f} MB.",
+    "The MIDI file contains no notes: its {count:,} note event(s) only switch notes off (note-offs, "
+    "or note-ons with velocity 0).":
+        "Die MIDI-Datei enthält keine Noten: Ihre {count} Notenereignisse schalten nur Noten aus "
+        "(Note-offs oder Note-ons mit Velocity 0).",
+    "The MIDI file has {count:,} notes; the limit is {limit:,}.": "Die MIDI-Datei hat {count} Noten; die Grenze liegt bei {limit}.",
+    "The MIDI file lasts {minutes:.0f} minutes; the limit is {limit:.0f} minutes.":
+        "Die MIDI-Datei dauert {minutes:.0f} Minuten; die Grenze liegt bei {limit:.0f} Minuten.",
+    # /about: the models
+    "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).":
+        "Zeichenbasiertes, gestapeltes LSTM, trainiert auf WikiText-2 (Wikipedia-Artikel).",
+    "LSTM composer over 88-key piano rolls.": "LSTM-Komponist über Pianorollen mit 88 Tasten.",
+    "Encoder-decoder that continues a primer.": "Encoder-Decoder, der einen Anfang fortsetzt.",
+    "Restricted Boltzmann machine over piano-roll frames.":
+        "Restricted Boltzmann Machine über die Zeitschritte einer Pianorolle.",
+    "RNN-RBM: an RNN conditioning an RBM at each step.": "RNN-RBM: ein RNN, das bei jedem Schritt eine RBM steuert.",
+    "RNN-NADE: an RNN conditioning a NADE at each step.":
+        "RNN-NADE: ein RNN, das bei jedem Schritt ein NADE steuert.",
+    "A trained model.": "Ein trainiertes Modell.",
+    "Data: {dataset}.": "Daten: {dataset}.",
+    "Measured: {figures}.": "Gemessen: {figures}.",
+    "{count:,} parameters.": "{count} Parameter.",
+    "Measured per genre: {genres}.": "Gemessen pro Genre: {genres}.",
+    "music: {kind}": "Musik: {kind}",
+    "no reason recorded": "kein Grund festgehalten",
+    in_context("clip", "Length"): "Dauer",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -801,7 +979,7 @@ MESSAGES_ES: dict[str, str] = {
     " Tallies stay hidden until voting closes.": " Los recuentos siguen ocultos hasta que cierre la votación.",
     "Challenges are not available right now; please try again later.":
         "Los retos no están disponibles ahora mismo; vuelve a intentarlo más tarde.",
-    "Your {label} gets a post of its own: {post}": "Tu petición {label} tiene su propia publicación: {post}",
+    "Your {label} gets a post of its own: {post}": "Tu {label} tiene su propia publicación: {post}",
     "Server settings": "Ajustes del servidor",
     "Server settings (updated)": "Ajustes del servidor (actualizados)",
     "Channels": "Canales",
@@ -877,7 +1055,7 @@ MESSAGES_ES: dict[str, str] = {
     "Model": "Modelo",
     "Tempo": "Tempo",
     "Seed": "Semilla",
-    "Length": "Duración",
+    "Length": "Longitud",
     "{seconds} s · {bars} bars": "{seconds} s · {bars} compases",
     "Generated in": "Generado en",
     "Your primer": "Tu inicio",
@@ -915,10 +1093,10 @@ MESSAGES_ES: dict[str, str] = {
     "Another genre of": "Otro género de",
     "Edited from": "Editado a partir de",
     # a result posted late, a forum post's first message, /about
-    "request": "petición",
     "{mention}, your {what} could not be made:": "{mention}, no se pudo crear tu resultado ({what}):",
     "{mention}, here is your {what}.": "{mention}, aquí tienes tu resultado: {what}.",
-    "{mention} asked for {what}; it follows here.": "{mention} ha pedido {what}; el resultado sigue aquí.",
+    "{mention} asked for {what}; it follows here.":
+        "{mention} ha hecho una petición ({what}); el resultado sigue aquí.",
     "About wikimuse's models": "Sobre los modelos de wikimuse",
     "No model checkpoints are installed next to this bot.": "No hay checkpoints de modelos instalados junto a este bot.",
     "Default music model per genre (`model: best`):": "Modelo de música por defecto para cada género (`modelo: mejor`):",
@@ -939,6 +1117,165 @@ MESSAGES_ES: dict[str, str] = {
     "open for entries": "abierto a participaciones",
     "closed": "cerrado",
     "cancelled": "cancelado",
+    in_context("challenge state", "voting"): "votación",
+    "a wikimuse clip from your `/history`, or your own MIDI":
+        "un clip de wikimuse de tu `/historial` o tu propio MIDI",
+    "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)":
+        "un artículo de wikimuse de tu `/historial` o tu propio texto (`.txt`/`.md`)",
+    "• Submit with `/challenge submit`: {entry}, with an optional link to your code.":
+        "• Participa con `/reto participar`: {entry}, con un enlace opcional a tu código.",
+    "• One entry per member; submitting again replaces your entry until the deadline.":
+        "• Una entrega por miembro; si vuelves a enviarla antes del plazo, reemplaza la anterior.",
+    "• Voting: one vote per member, never for yourself; you may change your vote.":
+        "• Votación: un voto por miembro, nunca para ti mismo; puedes cambiar tu voto.",
+    "• Tallies stay hidden until voting closes.":
+        "• Los recuentos siguen ocultos hasta que cierre la votación.",
+    "• Winner {win} points, runner-up {runner_up}.": "• Ganador {win} puntos, segundo puesto {runner_up}.",
+    "Challenge #{id}: {title}": "Reto #{id}: {title}",
+    "Challenge #{id}": "Reto #{id}",
+    "Kind": "Tipo",
+    "Submissions close": "Cierre de entregas",
+    "Voting closes": "Cierre de la votación",
+    "Rules": "Reglas",
+    "Entries and talk": "Entregas y charla",
+    "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entry below. One vote per member, "
+    "never for yourself; press another entry's button to change your vote. Voting closes {when}.":
+        "🗳️ **La votación está abierta** para el reto #{id}, *{title}*: {count} entrega abajo. Un voto por "
+        "miembro, nunca para ti mismo; pulsa el botón de otra entrega para cambiar tu voto. La votación "
+        "cierra {when}.",
+    "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entries below. One vote per member, "
+    "never for yourself; press another entry's button to change your vote. Voting closes {when}.":
+        "🗳️ **La votación está abierta** para el reto #{id}, *{title}*: {count} entregas abajo. Un voto por "
+        "miembro, nunca para ti mismo; pulsa el botón de otra entrega para cambiar tu voto. La votación "
+        "cierra {when}.",
+    "**Entry {number}** for challenge #{id}, by {member}": "**Entrega {number}** del reto #{id}, de {member}",
+    "wikimuse result: {link}": "Resultado de wikimuse: {link}",
+    "Code: {link}": "Código: {link}",
+    "The file could not be attached in this channel.": "No se ha podido adjuntar el archivo en este canal.",
+    "Vote": "Votar",
+    "Vote for entry {number}": "Votar la entrega {number}",
+    "Voting closed": "Votación cerrada",
+    "Results of challenge #{id}: {title}": "Resultados del reto #{id}: {title}",
+    "No entries, so no winner this time.": "No hubo entregas, así que esta vez no hay ganador.",
+    "Nobody voted, so no winner this time.": "Nadie votó, así que esta vez no hay ganador.",
+    "🥇 Winner": "🥇 Ganador",
+    "🥈 Runner-up": "🥈 Segundo puesto",
+    "{member}, entry {number}: {votes} vote, +{points} points":
+        "{member}, entrega {number}: {votes} voto, +{points} puntos",
+    "{member}, entry {number}: {votes} votes, +{points} points":
+        "{member}, entrega {number}: {votes} votos, +{points} puntos",
+    "Entry {number} ({member}): {votes}": "Entrega {number} ({member}): {votes}",
+    "All votes": "Todos los votos",
+    "{entries} entries, {voters} voters · /challenge leaderboard":
+        "{entries} entregas, {voters} votantes · /reto clasificación",
+    "Challenge #{id}, *{title}*, was cancelled by {member}.":
+        "{member} ha cancelado el reto #{id}, *{title}*.",
+    "There is no challenge #{id}.": "No existe el reto #{id}.",
+    "There is no challenge #{id} here.": "Aquí no hay ningún reto #{id}.",
+    "The title needs 1 to {limit} characters.": "El título necesita de 1 a {limit} caracteres.",
+    "The prompt needs 1 to {limit} characters.": "La consigna necesita de 1 a {limit} caracteres.",
+    "The kind is either music or text.": "El tipo es música o texto.",
+    "The genre needs at most {limit} characters.": "El género puede tener como mucho {limit} caracteres.",
+    "The submission deadline must be in the future.": "El cierre de entregas debe estar en el futuro.",
+    "Voting must end after the submission deadline.": "La votación debe terminar después del cierre de entregas.",
+    "Attach a wikimuse result or upload a file.": "Adjunta un resultado de wikimuse o sube un archivo.",
+    "That job id is not a wikimuse job.": "Ese ID no es de un trabajo de wikimuse.",
+    "The code link needs at most {limit} characters.": "El enlace al código puede tener como mucho {limit} caracteres.",
+    "Challenge #{id} is {state}; submissions are closed.":
+        "El reto #{id} está en estado «{state}»; las entregas están cerradas.",
+    "The submission deadline of challenge #{id} has passed.": "El plazo de entregas del reto #{id} ha pasado.",
+    "Voting for challenge #{id} is not open.": "La votación del reto #{id} no está abierta.",
+    "Voting for challenge #{id} has ended.": "La votación del reto #{id} ha terminado.",
+    "That submission is not in this challenge.": "Esa entrega no es de este reto.",
+    "You cannot vote for your own submission.": "No puedes votar tu propia entrega.",
+    "Challenge #{id} is already {state}.": "El reto #{id} ya está en estado «{state}».",
+    "Challenge #{id} is {state}.": "El reto #{id} está en estado «{state}».",
+    "Untitled": "Sin título",
+    "under 1 ms": "menos de 1 ms",
+    "{model} · {chars} characters · {time} · seed {seed}": "{model} · {chars} caracteres · {time} · semilla {seed}",
+    " · batch of {count}": " · en un lote de {count}",
+    " · full article attached": " · artículo completo adjunto",
+    "{notes} notes · job {job}": "{notes} notas · trabajo {job}",
+    "Left out (over this server's upload limit): {files}":
+        "Omitido (supera el límite de subida de este servidor): {files}",
+    "article “{seed}”": "artículo «{seed}»",
+    "{genre} piece": "pieza de {genre}",
+    "continuation of {what}": "continuación de {what}",
+    "variation of {what}": "variación de {what}",
+    "regenerated {what}": "nueva versión de {what}",
+    "longer {what}": "versión más larga de {what}",
+    "{genre} version of {what}": "versión {genre} de {what}",
+    "edited {what}": "versión editada de {what}",
+    "{mention}, here is your result.": "{mention}, aquí tienes tu resultado.",
+    "{mention}, your request could not be made:": "{mention}, no se pudo hacer tu petición:",
+    "The model {model} is not installed on this worker.": "El modelo {model} no está instalado en este worker.",
+    "No trained model for the genre {genre} is installed on this worker.":
+        "No hay ningún modelo entrenado para el género {genre} instalado en este worker.",
+    "The seed contains characters the model does not know: {chars}. Use plain letters, digits and punctuation.":
+        "El inicio contiene caracteres que el modelo no conoce: {chars}. Usa letras, cifras y signos de "
+        "puntuación normales.",
+    "The seed contains characters the model does not know: {chars} and {more} more. "
+    "Use plain letters, digits and punctuation.":
+        "El inicio contiene caracteres que el modelo no conoce: {chars} y {more} más. Usa letras, cifras y "
+        "signos de puntuación normales.",
+    "Malformed job: {detail}": "Trabajo mal formado: {detail}",
+    "The job took too long and was stopped. Try a shorter length.":
+        "El trabajo ha tardado demasiado y se ha detenido. Prueba con una longitud menor.",
+    "Something went wrong on our side. Please try again.":
+        "Algo ha fallado por nuestra parte. Vuelve a intentarlo.",
+    "This job crashed its worker repeatedly and was stopped. Try other settings.":
+        "Este trabajo ha hecho fallar su worker varias veces y se ha detenido. Prueba con otros ajustes.",
+    "The upload is not a MIDI file.": "El archivo subido no es un archivo MIDI.",
+    "The uploaded MIDI file is no longer stored; please send it again.":
+        "El archivo MIDI subido ya no está guardado; vuelve a enviarlo.",
+    "Expected MIDI data as bytes.": "Se esperaban datos MIDI en bytes.",
+    "MIDI files are limited to {limit} kB.": "Los archivos MIDI tienen un límite de {limit} kB.",
+    "RIFF MIDI (.rmi) files are not supported; upload a .mid.":
+        "Los archivos RIFF MIDI (.rmi) no son compatibles; sube un .mid.",
+    "This is not a Standard MIDI File (.mid).": "Esto no es un archivo MIDI estándar (.mid).",
+    "The MIDI file header is corrupt.": "La cabecera del archivo MIDI está dañada.",
+    "MIDI files timed in SMPTE frames are not supported.":
+        "Los archivos MIDI con tiempo en fotogramas SMPTE no son compatibles.",
+    "The MIDI file has 0 ticks per beat.": "El archivo MIDI tiene 0 ticks por pulso.",
+    "The MIDI file has no tracks.": "El archivo MIDI no tiene pistas.",
+    "The MIDI file is empty.": "El archivo MIDI está vacío.",
+    "The MIDI file contains no notes.": "El archivo MIDI no contiene notas.",
+    "The MIDI file has only drums; there are no pitched notes to use.":
+        "El archivo MIDI solo tiene batería; no hay notas con altura que usar.",
+    "All notes of the MIDI file lie outside the 88 piano keys.":
+        "Todas las notas del archivo MIDI quedan fuera de las 88 teclas del piano.",
+    "The MIDI file is corrupt ({what}).": "El archivo MIDI está dañado ({what}).",
+    "The MIDI file is corrupt ({what} in track {track}).": "El archivo MIDI está dañado ({what} en la pista {track}).",
+    "Unknown MIDI file format {format}.": "Formato de archivo MIDI desconocido: {format}.",
+    "The MIDI file has more than {limit} tracks.": "El archivo MIDI tiene más de {limit} pistas.",
+    "The MIDI file has more than {limit:,} events.": "El archivo MIDI tiene más de {limit} eventos.",
+    "The MIDI file is longer than {limit:,.0f} beats (or its timing is corrupt).":
+        "El archivo MIDI dura más de {limit:.0f} pulsos (o su temporización está dañada).",
+    "The MIDI file is {size:.1f} MB; the limit is {limit:.1f} MB.":
+        "El archivo MIDI ocupa {size:.1f} MB; el límite es {limit:.1f} MB.",
+    "The MIDI file contains no notes: its {count:,} note event(s) only switch notes off (note-offs, "
+    "or note-ons with velocity 0).":
+        "El archivo MIDI no contiene notas: sus {count} eventos de nota solo apagan notas "
+        "(note-offs o note-ons con velocidad 0).",
+    "The MIDI file has {count:,} notes; the limit is {limit:,}.": "El archivo MIDI tiene {count} notas; el límite es {limit}.",
+    "The MIDI file lasts {minutes:.0f} minutes; the limit is {limit:.0f} minutes.":
+        "El archivo MIDI dura {minutes:.0f} minutos; el límite es de {limit:.0f} minutos.",
+    "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).":
+        "LSTM apilada a nivel de carácter, entrenada con WikiText-2 (artículos de Wikipedia).",
+    "LSTM composer over 88-key piano rolls.": "Compositor LSTM sobre piano rolls de 88 teclas.",
+    "Encoder-decoder that continues a primer.": "Codificador-decodificador que continúa un inicio.",
+    "Restricted Boltzmann machine over piano-roll frames.":
+        "Máquina de Boltzmann restringida sobre los pasos de un piano roll.",
+    "RNN-RBM: an RNN conditioning an RBM at each step.": "RNN-RBM: una RNN que condiciona una RBM en cada paso.",
+    "RNN-NADE: an RNN conditioning a NADE at each step.": "RNN-NADE: una RNN que condiciona un NADE en cada paso.",
+    "A trained model.": "Un modelo entrenado.",
+    "Data: {dataset}.": "Datos: {dataset}.",
+    "Measured: {figures}.": "Medido: {figures}.",
+    "{count:,} parameters.": "{count} parámetros.",
+    "Measured per genre: {genres}.": "Medido por género: {genres}.",
+    "music: {kind}": "música: {kind}",
+    "no reason recorded": "sin motivo registrado",
+    in_context("clip", "Length"): "Duración",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {
@@ -967,13 +1304,20 @@ class Term(str):
     __slots__ = ()
 
 
-def t(locale: Locale, text: str, **fields: object) -> str:
+def t(locale: Locale, text: str, /, **fields: object) -> str:
     """``text`` (an English template) in ``locale``'s language, formatted with ``fields``;
     English where there is no translation."""
-    template = CATALOGS.get(language(locale), {}).get(text, text)
+    template = CATALOGS.get(language(locale), {}).get(text) or text.rpartition(CONTEXT_SEPARATOR)[2]
     if not fields:
         return template
     return template.format(**{k: t(locale, v) if isinstance(v, Term) else v for k, v in fields.items()})
+
+
+def option_terms(fields: Mapping[str, object]) -> dict[str, object]:
+    """The fields of a job contract's message (an ``InvalidJob``, an ``ErrorResult``), its
+    option's ``name`` ("Length", "Seed") as a :class:`Term`, translated with the message."""
+    return {key: Term(value) if key == "name" and isinstance(value, str) else value
+            for key, value in fields.items()}
 
 
 class CommandTranslator(app_commands.Translator):

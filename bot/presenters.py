@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.i18n import Locale, t
+from bot.i18n import Locale, in_context, option_terms, t
 from workers import contracts
 from workers.contracts import ErrorResult, WikiResult
 
@@ -88,11 +88,11 @@ def bold_seed(seed: str) -> str:
     return f"**{escape_all(seed.strip())}**"
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float, locale: Locale = None) -> str:
     """``34 ms``, ``2.5 s``, ``48 s``: a fast job is not shown as "0.0 s"."""
     ms = round(seconds * 1000)
     if ms < 1:
-        return "under 1 ms"
+        return t(locale, "under 1 ms")
     if ms < 1000:
         return f"{ms} ms"
     return f"{seconds:.1f} s" if round(seconds, 1) < 10 else f"{seconds:.0f} s"
@@ -174,12 +174,12 @@ def wiki_reply(result: WikiResult, parameters: str = "", locale: Locale = None) 
     intro, sections = split_sections(result.markdown)
     description = _intro_with_seed(result.seed, intro)
     complete = len(description) <= EMBED_DESCRIPTION_MAX
-    embed = discord.Embed(title=clip(result.title or "Untitled", EMBED_TITLE_MAX),
+    embed = discord.Embed(title=clip(result.title or t(locale, "Untitled"), EMBED_TITLE_MAX),
                           description=clip(description, EMBED_DESCRIPTION_MAX), colour=WIKI_COLOUR)
-    footer = (f"{result.model} · {result.chars} characters · {format_duration(result.seconds)}"
-              f" · seed {result.rng_seed}")
+    footer = t(locale, "{model} · {chars} characters · {time} · seed {seed}", model=result.model,
+               chars=result.chars, time=format_duration(result.seconds, locale), seed=result.rng_seed)
     if result.batch_size > 1:
-        footer += f" · batch of {result.batch_size}"
+        footer += t(locale, " · batch of {count}", count=result.batch_size)
     footer = _with_parameters(footer, parameters)
     budget = EMBED_TOTAL_MAX - len(embed.title or "") - len(embed.description or "") - len(footer) - 100
     for heading, body in sections:
@@ -193,7 +193,7 @@ def wiki_reply(result: WikiResult, parameters: str = "", locale: Locale = None) 
         budget -= len(name) + len(value)
     attachments = [(a.name, a.data) for a in result.attachments]
     if not complete:
-        footer += " · full article attached"
+        footer += t(locale, " · full article attached")
         document = f"# {result.title}\n\n{result.markdown}\n"
         attachments.append((f"{_slug(result.title)}.md", document.encode()))
     embed.set_footer(text=footer)
@@ -210,11 +210,25 @@ ERROR_TITLES = {
 }
 
 
+def error_message(result: ErrorResult, locale: Locale = None) -> str:
+    """A worker's error message (user-safe by contract) in ``locale``'s language: its template
+    translated and formatted with its fields, an option's name included; the English message
+    where the template is unknown here, or the fields do not fit it (a newer worker's)."""
+    fields = result.fields if isinstance(result.fields, dict) else {}
+    template = result.template if isinstance(result.template, str) and result.template else ""
+    if not template or not fields and template != result.message:
+        template = result.message  # an old worker's result: its message, translated where known
+    try:
+        return t(locale, template, **option_terms(fields))
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return result.message
+
+
 def error_reply(result: ErrorResult, parameters: str = "", locale: Locale = None) -> Reply:
-    """A worker's error result as a short embed (its message is user-safe by contract), under
-    a title in the requester's language (the worker's message stays English)."""
+    """A worker's error result as a short embed, in the requester's language."""
     embed = discord.Embed(title=t(locale, ERROR_TITLES.get(result.code, "Something went wrong")),
-                          description=clip(result.message, EMBED_DESCRIPTION_MAX), colour=ERROR_COLOUR)
+                          description=clip(error_message(result, locale), EMBED_DESCRIPTION_MAX),
+                          colour=ERROR_COLOUR)
     return Reply(content=None, embeds=[embed], failed=True)
 
 
@@ -225,10 +239,12 @@ def late_delivery_line(user_id: int, label: str, *, failed: bool, locale: Locale
     may hold what the user typed, made harmless by :func:`quote_user_text`; the rest is in
     ``locale``'s language (the requester's).
     """
-    what = quote_user_text(label, 100) or t(locale, "request")
+    what, mention = quote_user_text(label, 100), f"<@{user_id}>"
     if failed:
-        return t(locale, "{mention}, your {what} could not be made:", mention=f"<@{user_id}>", what=what)
-    return t(locale, "{mention}, here is your {what}.", mention=f"<@{user_id}>", what=what)
+        return (t(locale, "{mention}, your {what} could not be made:", mention=mention, what=what) if what
+                else t(locale, "{mention}, your request could not be made:", mention=mention))
+    return (t(locale, "{mention}, here is your {what}.", mention=mention, what=what) if what
+            else t(locale, "{mention}, here is your result.", mention=mention))
 
 
 def join_within(items: list[str], limit: int, *, empty: str = "none") -> str:
@@ -271,7 +287,7 @@ def _drop_attachment_refs(embed: discord.Embed, dropped: set[str]) -> discord.Em
     return embed
 
 
-def fit_attachments(reply: Reply, size_limit: int | None) -> Reply:
+def fit_attachments(reply: Reply, size_limit: int | None, locale: Locale = None) -> Reply:
     """Leave out each attachment larger than ``size_limit`` bytes (Discord's limit is per
     file), say so, and take the embeds' pictures of left-out files away with them."""
     if size_limit is None:
@@ -280,7 +296,7 @@ def fit_attachments(reply: Reply, size_limit: int | None) -> Reply:
     dropped = [name for name, data in reply.attachments if len(data) > size_limit]
     if not dropped:
         return reply
-    note = f"Left out (over this server's upload limit): {', '.join(dropped)}"
+    note = t(locale, "Left out (over this server's upload limit): {files}", files=", ".join(dropped))
     content = f"{reply.content}\n{note}" if reply.content else note
     embeds = [_drop_attachment_refs(e, set(dropped)) for e in reply.embeds]
     return Reply(content=clip(content, CONTENT_MAX), embeds=embeds, attachments=kept, failed=reply.failed)
@@ -296,10 +312,11 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
     reply = REPLIES[type(result)](result, parameters_text(job), locale)  # type: ignore[operator]
     if note:
         reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
-    return fit_attachments(reply, size_limit)
+    return fit_attachments(reply, size_limit, locale)
 
 
 MUSIC_COLOUR = discord.Colour(0x8E44AD)
+CLIP_LENGTH = in_context("clip", "Length")  # a clip's duration ("Length" alone: a text's, an option's)
 
 
 def music_reply(result: contracts.MusicResult, parameters: str = "", locale: Locale = None) -> Reply:
@@ -312,16 +329,17 @@ def music_reply(result: contracts.MusicResult, parameters: str = "", locale: Loc
     embed.add_field(name=t(locale, "Model"), value=result.model)
     embed.add_field(name=t(locale, "Tempo"), value=f"{result.tempo} bpm")
     embed.add_field(name=t(locale, "Seed"), value=str(result.rng_seed))
-    embed.add_field(name=t(locale, "Length"), value=t(locale, "{seconds} s · {bars} bars",
+    embed.add_field(name=t(locale, CLIP_LENGTH), value=t(locale, "{seconds} s · {bars} bars",
                                                        seconds=f"{result.seconds:.1f}", bars=result.bars))
-    embed.add_field(name=t(locale, "Generated in"), value=format_duration(result.generation_seconds))
+    embed.add_field(name=t(locale, "Generated in"), value=format_duration(result.generation_seconds, locale))
     if result.primer_seconds > 0:
         embed.add_field(name=t(locale, "Your primer"),
                         value=t(locale, "first {seconds} s", seconds=f"{result.primer_seconds:.1f}"))
     picture = next((a.name for a in result.attachments if a.mime.startswith("image/")), None)
     if picture is not None:
         embed.set_image(url=f"attachment://{picture}")
-    embed.set_footer(text=_with_parameters(f"{result.notes} notes · job {result.job_id[:8]}", parameters))
+    embed.set_footer(text=_with_parameters(t(locale, "{notes} notes · job {job}", notes=result.notes,
+                                             job=result.job_id[:8]), parameters))
     return Reply(content=None, embeds=[embed], attachments=[(a.name, a.data) for a in result.attachments])
 
 

@@ -161,7 +161,9 @@ def mask_result(result: R, blocklist: Blocklist) -> R:
             markdown=blocklist.mask(result.markdown, markdown=True))
     if isinstance(result, MusicResult):
         return dataclasses.replace(result, notice=blocklist.mask(result.notice, markdown=True))
-    return dataclasses.replace(result, message=blocklist.mask(result.message, markdown=True))
+    fields = {key: blocklist.mask(value, markdown=True) if isinstance(value, str) else value
+              for key, value in result.fields.items()} if isinstance(result.fields, dict) else {}
+    return dataclasses.replace(result, message=blocklist.mask(result.message, markdown=True), fields=fields)
 
 
 async def screen(bot: BotClient, pending: PendingJob, result: R) -> tuple[PendingJob, R]:

@@ -18,7 +18,7 @@ from typing import TypeVar
 from anyascii import anyascii
 
 from bot.errors import BadInput
-from bot.i18n import Term
+from bot.i18n import option_terms
 from workers.contracts import ComposeJob, ContinueJob, InvalidJob, WikiJob
 
 # Zero-width and invisible formatting characters people paste (or use to dodge filters).
@@ -43,8 +43,7 @@ def refusing() -> Iterator[None]:
     try:
         yield
     except InvalidJob as exc:
-        fields = {key: Term(value) if key == "name" else value for key, value in exc.fields.items()}
-        raise BadInput(exc.template, **fields) from None
+        raise BadInput(exc.template, **option_terms(exc.fields)) from None
 
 
 def validated(job: J) -> J:

@@ -20,7 +20,7 @@ import discord
 
 from bot import errors
 from bot.errors import BadInput, BotError, NotAllowed
-from bot.i18n import Term, t
+from bot.i18n import Locale, Term, t
 from bot.presenters import quote_user_text
 from bot.results import JOB_ID, TOO_OLD, origin_line
 from bot.store import PendingJob
@@ -48,9 +48,10 @@ def _shift_temperature(t: float) -> float:
     return up if up <= contracts.TEMPERATURE_MAX else round(max(contracts.TEMPERATURE_MIN, t * 0.75), 2)
 
 
-def derive_job(previous: PendingJob, action: str, genre: str | None = None
+def derive_job(previous: PendingJob, action: str, genre: str | None = None, locale: Locale = None
                ) -> tuple[WikiJob | ComposeJob | ContinueJob, str]:
-    """The job a button asks for, built from the job behind a result, and its /queue label."""
+    """The job a button asks for, built from the job behind a result, and its /queue label (in
+    ``locale``'s language, the clicker's)."""
     job = contracts.job_from_dict(previous.job)
     spec = contracts.task_spec(previous.task_name)
     new_id = contracts.new_job_id()
@@ -66,9 +67,9 @@ def derive_job(previous: PendingJob, action: str, genre: str | None = None
         new_job = dataclasses.replace(job, job_id=new_id, genre=genre, rng_seed=None)
     else:
         raise BadInput("That button doesn't apply to this result.")
-    verb = {"regen": "regenerated", "vary": "variation of", "longer": "longer",
-            "genre": f"{genre} version of"}[action]
-    return new_job, f"{verb} {previous.label}"[:100]
+    label = {"regen": "regenerated {what}", "vary": "variation of {what}", "longer": "longer {what}",
+             "genre": "{genre} version of {what}"}[action]
+    return new_job, t(locale, label, genre=genre, what=previous.label)[:100]
 
 
 async def recall_for(interaction: discord.Interaction, job_id: str) -> PendingJob:
@@ -92,7 +93,7 @@ async def rerun(interaction: discord.Interaction, job_id: str, action: str, genr
     bot: CogHost = interaction.client  # type: ignore[assignment]
     try:
         previous = await recall_for(interaction, job_id)
-        job, label = derive_job(previous, action, genre)
+        job, label = derive_job(previous, action, genre, interaction.locale)
         await bot.runner.start(interaction, job, previous.task_name, label, origin_line(ORIGINS[action], interaction.message,
                                                                            interaction.locale))
     except BotError as exc:
@@ -201,7 +202,8 @@ class EditModal(discord.ui.Modal):
         try:
             job = edited_job(self.previous, {name: item.value for name, item in self.inputs.items()})
             await bot.runner.start(interaction, job, self.previous.task_name,
-                                   f"edited {self.previous.label}"[:100], origin_line(ORIGINS["edit"], self.source, interaction.locale))
+                                   t(interaction.locale, "edited {what}", what=self.previous.label)[:100],
+                                   origin_line(ORIGINS["edit"], self.source, interaction.locale))
         except BotError as exc:
             await errors.send_ephemeral(interaction, exc.localized(interaction.locale))
         except Exception:

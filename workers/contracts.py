@@ -433,10 +433,31 @@ def _with_named_files(data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ErrorResult(Contract):
+    """A job that gave no result: ``code`` says why, ``message`` tells the user (in English).
+
+    ``template`` and ``fields`` are ``message`` before formatting (``message`` is
+    ``template.format(**fields)``), as an :class:`InvalidJob` keeps them, so that a client
+    can show it in its user's language; "" and {} in a result of a worker from before them
+    (or for a message with no template), which a client shows as ``message``.
+    """
+
     kind: ClassVar[str] = "error_result"
     job_id: str
     code: str
     message: str  # safe to show to a user
+    template: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)  # JSON scalars only
+
+    @classmethod
+    def of(cls, job_id: str, code: str, template: str, **fields: object) -> ErrorResult:
+        """The result for ``template`` formatted with ``fields``, both kept beside the message."""
+        return cls(job_id=job_id, code=code, message=template.format(**fields) if fields else template,
+                   template=template, fields=dict(fields))
+
+    @classmethod
+    def refusal(cls, job_id: str, exc: InvalidJob, code: str = ERR_BAD_INPUT) -> ErrorResult:
+        """The ``bad_input`` result for a job outside its contract (the refusal's own wording)."""
+        return cls(job_id=job_id, code=code, message=str(exc), template=exc.template, fields=dict(exc.fields))
 
 
 @dataclass(frozen=True)

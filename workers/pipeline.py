@@ -56,6 +56,8 @@ def run_wiki_batch(
     Returns:
         One result per job, in order.
     """
+    from models.text.vocab import OutOfVocabularyError
+
     callbacks = list(progress) if progress is not None else [_noop] * len(jobs)
     if len(callbacks) != len(jobs):
         raise ValueError("need one progress callback per job")
@@ -75,19 +77,17 @@ def run_wiki_batch(
         except model_cache.ModelMissingError:
             log.error("checkpoint %s missing in %s", model_name, settings.model_dir)
             for i in idx:
-                results[i] = ErrorResult(
-                    job_id=jobs[i].job_id,
-                    code=contracts.ERR_MODEL_MISSING,
-                    message=f"The model {model_name!r} is not installed on this worker.",
-                )
+                results[i] = ErrorResult.of(jobs[i].job_id, contracts.ERR_MODEL_MISSING,
+                                            "The model {model} is not installed on this worker.",
+                                            model=repr(model_name))
             continue
         # Seeds the model cannot read are the user's error, not the batch's.
         readable = []
         for i in idx:
             try:
                 text_model.vocab.encode(jobs[i].seed)
-            except ValueError as exc:  # OutOfVocabularyError: its message is user-safe
-                results[i] = ErrorResult(job_id=jobs[i].job_id, code=contracts.ERR_BAD_INPUT, message=str(exc))
+            except OutOfVocabularyError as exc:  # its message is user-safe
+                results[i] = ErrorResult.of(jobs[i].job_id, contracts.ERR_BAD_INPUT, exc.template, **exc.fields)
             else:
                 readable.append(i)
         if not readable:
@@ -152,8 +152,8 @@ def _wiki_result(job: WikiJob, text: str, rng_seed: int, seconds: float, batch_s
 MAX_PRIMER_BEATS = 64  # /continue reads at most the last 64 beats of an upload
 
 
-def _bad(job_id: str, message: str, code: str = contracts.ERR_BAD_INPUT) -> ErrorResult:
-    return ErrorResult(job_id=job_id, code=code, message=message)
+def _bad(job_id: str, template: str, code: str = contracts.ERR_BAD_INPUT, **fields: object) -> ErrorResult:
+    return ErrorResult.of(job_id, code, template, **fields)
 
 
 def _refusal(job: contracts.Contract) -> ErrorResult | None:
@@ -161,7 +161,7 @@ def _refusal(job: contracts.Contract) -> ErrorResult | None:
     try:
         job.validate()  # type: ignore[attr-defined]
     except contracts.InvalidJob as exc:
-        return _bad(job.job_id, str(exc))  # type: ignore[attr-defined]
+        return ErrorResult.refusal(job.job_id, exc)  # type: ignore[attr-defined]
     return None
 
 
@@ -210,8 +210,8 @@ def cap_continuation(primer_steps: int, bars: int, tempo: int, steps_per_beat: i
 
 
 def _missing(job_id: str, genre: str) -> ErrorResult:
-    return _bad(job_id, f"No trained model for the genre {genre!r} is installed on this worker.",
-                contracts.ERR_MODEL_MISSING)
+    return _bad(job_id, "No trained model for the genre {genre} is installed on this worker.",
+                contracts.ERR_MODEL_MISSING, genre=repr(genre))
 
 
 def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
@@ -277,8 +277,8 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     if not data:
         return _bad(job.job_id, "The upload is not a MIDI file.", contracts.ERR_BAD_MIDI)
     if len(data) > contracts.MIDI_UPLOAD_MAX_BYTES:
-        return _bad(job.job_id, f"MIDI files are limited to {contracts.MIDI_UPLOAD_MAX_BYTES // 1000} kB.",
-                    contracts.ERR_BAD_MIDI)
+        return _bad(job.job_id, "MIDI files are limited to {limit} kB.", contracts.ERR_BAD_MIDI,
+                    limit=contracts.MIDI_UPLOAD_MAX_BYTES // 1000)
     genre = get_genre(job.genre or contracts.CONTINUE_GENRE_DEFAULT)
     found = _music_model(genre.name, contracts.MUSIC_MODEL_BEST, settings)
     if found is None:
@@ -288,7 +288,7 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
     try:
         roll, info = midi_bytes_to_roll(data, genre.steps_per_beat)
     except MIDIConversionError as exc:
-        return _bad(job.job_id, str(exc), contracts.ERR_BAD_MIDI)
+        return _bad(job.job_id, exc.template, contracts.ERR_BAD_MIDI, **exc.fields)
     primer = roll[-MAX_PRIMER_BEATS * genre.steps_per_beat:]
     tempo = int(min(max(round(info.get("tempo") or genre.tempo), contracts.TEMPO_MIN), contracts.TEMPO_MAX))
     rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)

@@ -23,7 +23,7 @@ from celery.worker.request import Request
 from workers import contracts, heartbeat, metrics, pipeline
 from workers.app import app
 from workers.batching import get_batcher, set_worker_concurrency
-from workers.contracts import ContractError, ErrorResult, Progress
+from workers.contracts import ContractError, ErrorResult, InvalidJob, Progress
 from workers.logs import job_context
 from workers.settings import get_settings
 
@@ -53,11 +53,8 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     deliveries = _count_delivery(task)
     if deliveries > get_settings().max_deliveries:
         log.error("job delivered %d times; giving up", deliveries)
-        return ErrorResult(
-            job_id=job_id,
-            code=contracts.ERR_INTERNAL,
-            message="This job crashed its worker repeatedly and was stopped. Try other settings.",
-        )
+        return ErrorResult.of(job_id, contracts.ERR_INTERNAL,
+                              "This job crashed its worker repeatedly and was stopped. Try other settings.")
     log.info("job started", extra={"task": task.name, "delivery": deliveries})
     task_id = task.request.id  # the request is thread-local; the batcher reports from its thread
 
@@ -78,17 +75,18 @@ def _run(task: Any, payload: Any, runner: Any) -> dict[str, Any]:
             result = _execute(task, job_id, payload, runner)
             if not isinstance(result, spec.result | ErrorResult):
                 raise TypeError(f"{spec.name} returned a {type(result).__name__}, not a {spec.result.__name__}")
+        except InvalidJob as exc:  # the user's to fix: the refusal's own words
+            result = ErrorResult.refusal(job_id, exc)
         except ContractError as exc:
-            result = ErrorResult(job_id=job_id, code=contracts.ERR_BAD_INPUT,
-                                 message=f"Malformed job: {str(exc)[:200]}")
+            result = ErrorResult.of(job_id, contracts.ERR_BAD_INPUT, "Malformed job: {detail}",
+                                    detail=str(exc)[:200])
         except (SoftTimeLimitExceeded, TimeoutError):
             log.warning("job hit its time limit")
-            result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT,
-                                 message=_TIMEOUT_MESSAGE)
+            result = ErrorResult.of(job_id, contracts.ERR_TIMEOUT, _TIMEOUT_MESSAGE)
         except Exception:
             log.exception("job failed")
-            result = ErrorResult(job_id=job_id, code=contracts.ERR_INTERNAL,
-                                 message="Something went wrong on our side. Please try again.")
+            result = ErrorResult.of(job_id, contracts.ERR_INTERNAL,
+                                    "Something went wrong on our side. Please try again.")
         outcome.code = getattr(result, "code", "ok")
         log.info("job finished", extra={"result": result.kind, "code": outcome.code})
         return result.to_dict()
@@ -117,7 +115,7 @@ class JobRequest(Request):
         payload = self.args[0] if self.args else None
         job_id = _job_id_of(payload)
         log.error("hard time limit exceeded; child killed", extra={"job_id": job_id, "task": self.name})
-        result = ErrorResult(job_id=job_id, code=contracts.ERR_TIMEOUT, message=_TIMEOUT_MESSAGE)
+        result = ErrorResult.of(job_id, contracts.ERR_TIMEOUT, _TIMEOUT_MESSAGE)
         self.task.backend.store_result(self.id, result.to_dict(), states.SUCCESS, request=self._context)
         metrics.JOBS.labels(contracts.task_spec(self.name).short, contracts.ERR_TIMEOUT).inc()
         if self.task.acks_late:
@@ -160,7 +158,7 @@ def _with_upload(task: Any, payload: Any) -> Any:
         raise ContractError("midi_ref is not an upload key")
     data = task.backend.client.get(ref)
     if data is None:
-        raise ContractError("the uploaded MIDI file is no longer stored; please send it again")
+        raise InvalidJob("The uploaded MIDI file is no longer stored; please send it again.")
     return {**payload, "midi_b64": data.decode() if isinstance(data, bytes) else data, "midi_ref": ""}
 
 

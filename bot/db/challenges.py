@@ -20,6 +20,7 @@ from bot.db.lifecycle import ChallengeLifecycle
 from bot.db.models import (
     GENRE_MAX,
     JOB_ID_MAX,
+    LOCALE_MAX,
     PROMPT_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -49,7 +50,7 @@ def _locked(session: Session, challenge_id: int) -> Challenge:
         select(Challenge).where(Challenge.id == challenge_id).with_for_update()
     ).first()
     if challenge is None:
-        raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id}.")
+        raise errors.ChallengeNotFound("There is no challenge #{id}.", id=challenge_id)
     return challenge
 
 
@@ -71,8 +72,10 @@ class ChallengeRepository(ChallengeLifecycle):
         voting_deadline: datetime,
         genre: str | None = None,
         now: datetime | None = None,
+        locale: str | None = None,
     ) -> ChallengeRecord:
-        """Create an open challenge.
+        """Create an open challenge whose public messages are in ``locale``'s language (a
+        Discord locale; None or one longer than a locale code: English).
 
         Raises:
             InvalidChallenge: empty or too long title/prompt, unknown kind, or deadlines
@@ -81,16 +84,16 @@ class ChallengeRepository(ChallengeLifecycle):
         now = now or utcnow()
         title, prompt = title.strip(), prompt.strip()
         if not title or len(title) > TITLE_MAX:
-            raise errors.InvalidChallenge(f"The title needs 1 to {TITLE_MAX} characters.")
+            raise errors.InvalidChallenge("The title needs 1 to {limit} characters.", limit=TITLE_MAX)
         if not prompt or len(prompt) > PROMPT_MAX:
-            raise errors.InvalidChallenge(f"The prompt needs 1 to {PROMPT_MAX} characters.")
+            raise errors.InvalidChallenge("The prompt needs 1 to {limit} characters.", limit=PROMPT_MAX)
         try:
             kind = ChallengeKind(kind)
         except ValueError:
             raise errors.InvalidChallenge("The kind is either music or text.") from None
         genre = (genre or "").strip() or None
         if genre is not None and len(genre) > GENRE_MAX:
-            raise errors.InvalidChallenge(f"The genre needs at most {GENRE_MAX} characters.")
+            raise errors.InvalidChallenge("The genre needs at most {limit} characters.", limit=GENRE_MAX)
         if submission_deadline <= now:
             raise errors.InvalidChallenge("The submission deadline must be in the future.")
         if voting_deadline <= submission_deadline:
@@ -107,6 +110,7 @@ class ChallengeRepository(ChallengeLifecycle):
             voting_deadline=voting_deadline,
             state=ChallengeState.OPEN.value,
             created_at=now,
+            locale=locale if locale and len(locale) <= LOCALE_MAX else None,
         )
         with self._sessions.begin() as session:
             session.add(row)
@@ -118,7 +122,7 @@ class ChallengeRepository(ChallengeLifecycle):
         with self._sessions() as session:
             row = session.get(Challenge, challenge_id)
             if row is None or (guild_id is not None and row.guild_id != guild_id):
-                raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id} here.")
+                raise errors.ChallengeNotFound("There is no challenge #{id} here.", id=challenge_id)
             return ChallengeRecord.of(row)
 
     def in_guild(
@@ -192,7 +196,7 @@ class ChallengeRepository(ChallengeLifecycle):
         if job_id is not None and len(job_id) > JOB_ID_MAX:
             raise errors.InvalidSubmission("That job id is not a wikimuse job.")
         if code_url is not None and len(code_url) > URL_MAX:
-            raise errors.InvalidSubmission(f"The code link needs at most {URL_MAX} characters.")
+            raise errors.InvalidSubmission("The code link needs at most {limit} characters.", limit=URL_MAX)
         fields = {
             "job_id": job_id,
             "content": content,
@@ -208,13 +212,11 @@ class ChallengeRepository(ChallengeLifecycle):
             with self._sessions.begin() as session:
                 challenge = _locked(session, challenge_id)
                 if challenge.state != ChallengeState.OPEN.value:
-                    raise errors.WrongState(
-                        f"Challenge #{challenge_id} is {challenge.state}; submissions are closed."
-                    )
+                    raise errors.WrongState("Challenge #{id} is {state}; submissions are closed.",
+                                            id=challenge_id, state=challenge.state)
                 if challenge.submission_deadline <= now:
-                    raise errors.DeadlinePassed(
-                        f"The submission deadline of challenge #{challenge_id} has passed."
-                    )
+                    raise errors.DeadlinePassed("The submission deadline of challenge #{id} has passed.",
+                                                id=challenge_id)
                 row = session.scalars(
                     select(Submission).where(
                         Submission.challenge_id == challenge_id, Submission.user_id == user_id
@@ -261,9 +263,9 @@ class ChallengeRepository(ChallengeLifecycle):
             with self._sessions.begin() as session:
                 challenge = _locked(session, challenge_id)
                 if challenge.state != ChallengeState.VOTING.value:
-                    raise errors.WrongState(f"Voting for challenge #{challenge_id} is not open.")
+                    raise errors.WrongState("Voting for challenge #{id} is not open.", id=challenge_id)
                 if challenge.voting_deadline <= now:
-                    raise errors.DeadlinePassed(f"Voting for challenge #{challenge_id} has ended.")
+                    raise errors.DeadlinePassed("Voting for challenge #{id} has ended.", id=challenge_id)
                 submission = session.get(Submission, submission_id)
                 if submission is None or submission.challenge_id != challenge_id:
                     raise errors.SubmissionNotFound("That submission is not in this challenge.")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 class ChallengeError(Exception):
-    """Base: a challenge operation that the rules refuse."""
+    """Base: a challenge operation that the rules refuse. ``str(exc)`` is ``template``
+    formatted with ``fields``; both are kept, so that the bot can word it in a member's
+    language (a ``state`` field holds a :class:`~bot.db.models.ChallengeState` value)."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        super().__init__(template.format(**fields) if fields else template)
+        self.template, self.fields = template, fields
 
 
 class ChallengeNotFound(ChallengeError):

@@ -83,9 +83,9 @@ class ChallengeLifecycle(Repository):
             )
             row = session.get(Challenge, challenge_id)
             if row is None or row.guild_id != guild_id:
-                raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id} here.")
+                raise errors.ChallengeNotFound("There is no challenge #{id} here.", id=challenge_id)
             if not cancelled:
-                raise errors.WrongState(f"Challenge #{challenge_id} is already {row.state}.")
+                raise errors.WrongState("Challenge #{id} is already {state}.", id=challenge_id, state=row.state)
             return ChallengeRecord.of(row)
 
     # -- scheduling ---------------------------------------------------------
@@ -230,9 +230,9 @@ class ChallengeLifecycle(Repository):
         with self._sessions() as session:
             challenge = session.get(Challenge, challenge_id)
             if challenge is None:
-                raise errors.ChallengeNotFound(f"There is no challenge #{challenge_id}.")
+                raise errors.ChallengeNotFound("There is no challenge #{id}.", id=challenge_id)
             if challenge.state != ChallengeState.CLOSED.value:
-                raise errors.WrongState(f"Challenge #{challenge_id} is {challenge.state}.")
+                raise errors.WrongState("Challenge #{id} is {state}.", id=challenge_id, state=challenge.state)
             results = session.scalars(
                 select(Result).where(Result.challenge_id == challenge_id).order_by(Result.place)
             )

@@ -50,6 +50,7 @@ SUMMARY_MAX = 200
 FILENAME_MAX = 128
 URL_MAX = 300
 JOB_ID_MAX = 64
+LOCALE_MAX = 16  # a Discord locale code: "de", "es-ES", "es-419"
 
 
 class ChallengeKind(enum.StrEnum):
@@ -128,6 +129,9 @@ class Challenge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of its public messages (announcement, ballots, results): the guild's
+    # locale when it was created; None (English) for challenges from before.
+    locale: Mapped[str | None] = mapped_column(String(LOCALE_MAX))
 
 
 class Submission(Base):

@@ -58,6 +58,7 @@ class ChallengeRecord:
     created_at: datetime
     voting_opened_at: datetime | None
     closed_at: datetime | None
+    locale: str | None = None  # the language of its public messages (None: English)
 
     @classmethod
     def of(cls, row: Challenge) -> ChallengeRecord:

@@ -50,7 +50,12 @@ DRUM_CHANNEL = 9
 
 
 class MIDIConversionError(ValueError):
-    """A MIDI file that cannot be used; ``str(error)`` is safe to show to a user."""
+    """A MIDI file that cannot be used; ``str(error)`` is safe to show to a user.
+    ``template`` and ``fields`` are that message before formatting, for a translation."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        super().__init__(template.format(**fields) if fields else template)
+        self.template, self.fields = template, fields
 
 
 class _BadTrackData(MIDIConversionError):
@@ -60,11 +65,12 @@ class _BadTrackData(MIDIConversionError):
     """
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"The MIDI file is corrupt ({what}).")
+        super().__init__("The MIDI file is corrupt ({what}).", what=what)
         self.what = what
 
-    def in_track(self, index: int) -> str:
-        return f"The MIDI file is corrupt ({self.what} in track {index + 1})."
+    def in_track(self, index: int) -> MIDIConversionError:
+        return MIDIConversionError("The MIDI file is corrupt ({what} in track {track}).", what=self.what,
+                                   track=index + 1)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ class _Reader:
         self.time_signatures: list[tuple[int, int, int]] = []  # (tick, numerator, denominator)
         self.programs: dict[tuple[int, int], int] = {}  # (track, channel) -> first program
         self.tracks: list[_Track] = []
-        self.track_errors: list[str] = []  # what cut a track short, user-facing
+        self.track_errors: list[MIDIConversionError] = []  # what cut a track short, user-facing
 
     def parse(self) -> int:
         data = self.data
@@ -133,7 +139,7 @@ class _Reader:
         if hlen < 6 or 8 + hlen > len(data):
             raise MIDIConversionError("The MIDI file header is corrupt.")
         if fmt > 2:
-            raise MIDIConversionError(f"Unknown MIDI file format {fmt}.")
+            raise MIDIConversionError("Unknown MIDI file format {format}.", format=fmt)
         if division & 0x8000:
             raise MIDIConversionError("MIDI files timed in SMPTE frames are not supported.")
         if division == 0:
@@ -148,9 +154,8 @@ class _Reader:
                 self.warnings.append("truncated track")
             if tag == b"MTrk":
                 if len(self.tracks) >= self.limits.max_tracks:
-                    raise MIDIConversionError(
-                        f"The MIDI file has more than {self.limits.max_tracks} tracks."
-                    )
+                    raise MIDIConversionError("The MIDI file has more than {limit} tracks.",
+                                              limit=self.limits.max_tracks)
                 self._parse_track(start, end, division)
             pos = start + length
         if not self.tracks:
@@ -175,9 +180,8 @@ class _Reader:
             while i < end:
                 count += 1
                 if count > budget:
-                    raise MIDIConversionError(
-                        f"The MIDI file has more than {self.limits.max_events:,} events."
-                    )
+                    raise MIDIConversionError("The MIDI file has more than {limit:,} events.",
+                                              limit=self.limits.max_events)
                 # delta time; one byte in the common case
                 b = data[i]
                 if b < 0x80:
@@ -188,8 +192,8 @@ class _Reader:
                     tick += delta
                 if tick > max_tick:
                     raise MIDIConversionError(
-                        f"The MIDI file is longer than {self.limits.max_beats:,.0f} beats "
-                        "(or its timing is corrupt)."
+                        "The MIDI file is longer than {limit:,.0f} beats (or its timing is corrupt).",
+                        limit=float(self.limits.max_beats),
                     )
                 if i >= end:
                     break
@@ -325,9 +329,8 @@ def midi_bytes_to_notes(
         raise MIDIConversionError("Expected MIDI data as bytes.")
     data = bytes(data)
     if len(data) > limits.max_bytes:
-        raise MIDIConversionError(
-            f"The MIDI file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB."
-        )
+        raise MIDIConversionError("The MIDI file is {size:.1f} MB; the limit is {limit:.1f} MB.",
+                                  size=len(data) / 1e6, limit=limits.max_bytes / 1e6)
     if not data:
         raise MIDIConversionError("The MIDI file is empty.")
     reader = _Reader(data, limits)
@@ -336,20 +339,19 @@ def midi_bytes_to_notes(
     except MIDIConversionError:
         raise
     except (IndexError, ValueError, OverflowError) as exc:  # defence in depth
-        raise MIDIConversionError(f"The MIDI file is corrupt ({type(exc).__name__}).") from exc
+        raise MIDIConversionError("The MIDI file is corrupt ({what}).", what=type(exc).__name__) from exc
 
     parts = [p for i, t in enumerate(reader.tracks) if (p := _pair_notes(t, i))]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
     if not parts or not len(cols["start"]):
         # Nothing sounds: say why (a corrupt track, only note-offs, or no note events).
         if reader.track_errors:
-            raise MIDIConversionError(reader.track_errors[0])
+            raise reader.track_errors[0]
         events = sum(len(t.ticks) for t in reader.tracks)
         if events:
             raise MIDIConversionError(
-                f"The MIDI file contains no notes: its {events:,} note event(s) only switch notes "
-                "off (note-offs, or note-ons with velocity 0)."
-            )
+                "The MIDI file contains no notes: its {count:,} note event(s) only switch notes "
+                "off (note-offs, or note-ons with velocity 0).", count=events)
         raise MIDIConversionError("The MIDI file contains no notes.")
     drum = cols["channel"] == DRUM_CHANNEL
     drum_notes = int(drum.sum())
@@ -363,15 +365,14 @@ def midi_bytes_to_notes(
     cols = {k: v[on_keys] for k, v in cols.items()}
     n = len(cols["start"])
     if n > limits.max_notes:
-        raise MIDIConversionError(f"The MIDI file has {n:,} notes; the limit is {limits.max_notes:,}.")
+        raise MIDIConversionError("The MIDI file has {count:,} notes; the limit is {limit:,}.", count=n,
+                                  limit=limits.max_notes)
 
     last_tick = int(cols["end"].max())
     seconds = float(_ticks_to_seconds(np.array([last_tick]), reader.tempos, division)[0])
     if seconds > limits.max_seconds:
-        raise MIDIConversionError(
-            f"The MIDI file lasts {seconds / 60:.0f} minutes; the limit is "
-            f"{limits.max_seconds / 60:.0f} minutes."
-        )
+        raise MIDIConversionError("The MIDI file lasts {minutes:.0f} minutes; the limit is {limit:.0f} minutes.",
+                                  minutes=seconds / 60, limit=limits.max_seconds / 60)
     order = np.lexsort((cols["pitch"], cols["start"]))
     cols = {k: v[order] for k, v in cols.items()}
     notes = NoteArrays(

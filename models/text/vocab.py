@@ -31,16 +31,20 @@ _FALLBACKS = {
 
 
 class OutOfVocabularyError(ValueError):
-    """Text holds characters the model cannot read; ``str(exc)`` is safe to show users."""
+    """Text holds characters the model cannot read; ``str(exc)`` is safe to show users.
+    ``template`` and ``fields`` are that message before formatting, for a translation."""
 
     def __init__(self, chars: Iterable[str]) -> None:
         self.chars = sorted(set(chars))
-        shown = ", ".join(repr(c) for c in self.chars[:10])
-        more = f" and {len(self.chars) - 10} more" if len(self.chars) > 10 else ""
-        super().__init__(
-            f"The seed contains characters the model does not know: {shown}{more}. "
-            "Use plain letters, digits and punctuation."
-        )
+        self.fields: dict[str, object] = {"chars": ", ".join(repr(c) for c in self.chars[:10])}
+        if len(self.chars) > 10:
+            self.fields["more"] = len(self.chars) - 10
+            self.template = ("The seed contains characters the model does not know: {chars} and {more} more. "
+                             "Use plain letters, digits and punctuation.")
+        else:
+            self.template = ("The seed contains characters the model does not know: {chars}. "
+                             "Use plain letters, digits and punctuation.")
+        super().__init__(self.template.format(**self.fields))
 
 
 class Vocab:

@@ -25,7 +25,7 @@ from bot.db import errors as db_errors
 from bot.db.models import ChallengeKind, ChallengeState, utcnow
 from bot.db.records import ChallengeRecord, HistoryRecord
 from bot.delivery import channel_permissions
-from bot.i18n import t
+from bot.i18n import Term, t
 
 if TYPE_CHECKING:
     from bot.interfaces import CogHost
@@ -68,6 +68,13 @@ def missing_post_permissions(channel: object) -> str:
         return ""
     lacking = [name for name in ANNOUNCE_PERMISSIONS if not getattr(have, name)]
     return ", ".join(name.replace("_", " ").title() for name in lacking)
+
+
+def guild_locale(interaction: discord.Interaction) -> str | None:
+    """The guild's preferred locale (a Discord locale code), the language of a challenge's
+    public messages; None where Discord sends none."""
+    locale = interaction.guild_locale
+    return getattr(locale, "value", None) or (str(locale) if locale else None)
 
 
 async def answer_deferred(interaction: discord.Interaction, text: str) -> None:
@@ -114,8 +121,10 @@ class Challenges(commands.Cog, name=COG_NAME):
         """Run a repository call off the loop; a rule refusal becomes a user-facing error."""
         try:
             return await self.db.run(fn, *args, **kwargs)
-        except db_errors.ChallengeError as exc:
-            raise ChallengeCommandError(str(exc)) from exc
+        except db_errors.ChallengeError as exc:  # worded in the member's language: a state by its label
+            fields = {key: Term(embeds.STATE_LABELS[ChallengeState(value)]) if key == "state" else value
+                      for key, value in exc.fields.items()}
+            raise ChallengeCommandError(exc.template, **fields) from exc
 
     async def cog_load(self) -> None:
         self.scheduler = ChallengeScheduler(
@@ -259,6 +268,7 @@ class Challenges(commands.Cog, name=COG_NAME):
             submission_deadline=submission_deadline,
             voting_deadline=voting_deadline,
             now=now,
+            locale=guild_locale(interaction),
         )
         try:
             message = await target.send(
@@ -449,9 +459,9 @@ class Challenges(commands.Cog, name=COG_NAME):
         record = await self._call(
             self.db.challenges.cancel, challenge, guild_id=interaction.guild_id
         )
-        await interaction.response.send_message(
-            f"Challenge #{record.id}, *{embeds.clean(record.title, 200)}*, was cancelled by "
-            f"<@{interaction.user.id}>.",
+        await interaction.response.send_message(  # public: in the challenge's language
+            t(record.locale, "Challenge #{id}, *{title}*, was cancelled by {member}.", id=record.id,
+              title=embeds.clean(record.title, 200), member=f"<@{interaction.user.id}>"),
             allowed_mentions=NO_MENTIONS,
         )
 

@@ -16,11 +16,11 @@ from bot.db.records import (
     Scoring,
     SubmissionRecord,
 )
-from bot.i18n import Locale, t
+from bot.i18n import Locale, in_context, t
 
 COLOUR = discord.Colour.from_rgb(88, 101, 242)
 GOLD = discord.Colour.gold()
-PLACE_NAMES = {1: "🥇 Winner", 2: "🥈 Runner-up"}
+PLACE_NAMES = {1: "🥇 Winner", 2: "🥈 Runner-up"}  # catalog texts, as the labels below
 TEXT_PREVIEW_CHARS = 1500
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -38,65 +38,71 @@ def clean(text: str, limit: int) -> str:
 
 
 def rules_text(challenge: ChallengeRecord, scoring: Scoring) -> str:
-    entry = (
-        "a wikimuse clip from your `/history`, or your own MIDI"
-        if (challenge.kind is ChallengeKind.MUSIC)
-        else "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)"
-    )
-    return (
-        f"• Submit with `/challenge submit`: {entry}, with an optional link to your code.\n"
-        "• One entry per member; submitting again replaces your entry until the deadline.\n"
-        "• Voting: one vote per member, never for yourself; you may change your vote.\n"
-        "• Tallies stay hidden until voting closes.\n"
-        f"• Winner {scoring.win} points, runner-up {scoring.runner_up}."
-    )
+    locale = challenge.locale
+    entry = t(locale, "a wikimuse clip from your `/history`, or your own MIDI"
+              if (challenge.kind is ChallengeKind.MUSIC)
+              else "a wikimuse article from your `/history`, or your own text (`.txt`/`.md`)")
+    return "\n".join((
+        t(locale, "• Submit with `/challenge submit`: {entry}, with an optional link to your code.", entry=entry),
+        t(locale, "• One entry per member; submitting again replaces your entry until the deadline."),
+        t(locale, "• Voting: one vote per member, never for yourself; you may change your vote."),
+        t(locale, "• Tallies stay hidden until voting closes."),
+        t(locale, "• Winner {win} points, runner-up {runner_up}.", win=scoring.win, runner_up=scoring.runner_up),
+    ))
 
 
 def thread_name(challenge: ChallengeRecord) -> str:
     """The name of the challenge's thread (Discord: 1 to 100 characters)."""
-    name = f"Challenge #{challenge.id}: {' '.join(challenge.title.split())}"
+    name = t(challenge.locale, "Challenge #{id}: {title}", id=challenge.id, title=" ".join(challenge.title.split()))
     return name if len(name) <= 100 else name[:99] + "…"
 
 
 def announcement_embed(challenge: ChallengeRecord, scoring: Scoring,
                        thread_id: int | None = None) -> discord.Embed:
+    """The announcement, in the challenge's language (its guild's, see ``ChallengeRecord.locale``):
+    a public message, as are the ballots and the results below."""
+    locale = challenge.locale
     embed = discord.Embed(
-        title=f"🎯 Challenge #{challenge.id}: {clean(challenge.title, 200)}",
+        title="🎯 " + t(locale, "Challenge #{id}: {title}", id=challenge.id, title=clean(challenge.title, 200)),
         description=clean(challenge.prompt, 3000),
         colour=COLOUR,
     )
-    embed.add_field(name="Kind", value=challenge.kind.value)
+    embed.add_field(name=t(locale, "Kind"), value=t(locale, challenge.kind.value))
     if challenge.genre:
-        embed.add_field(name="Genre", value=clean(challenge.genre, 100))
+        embed.add_field(name=t(locale, "Genre"), value=clean(challenge.genre, 100))
     embed.add_field(
-        name="Submissions close", value=timestamp(challenge.submission_deadline), inline=False
+        name=t(locale, "Submissions close"), value=timestamp(challenge.submission_deadline), inline=False
     )
-    embed.add_field(name="Voting closes", value=timestamp(challenge.voting_deadline), inline=False)
-    embed.add_field(name="Rules", value=rules_text(challenge, scoring), inline=False)
+    embed.add_field(name=t(locale, "Voting closes"), value=timestamp(challenge.voting_deadline), inline=False)
+    embed.add_field(name=t(locale, "Rules"), value=rules_text(challenge, scoring), inline=False)
     if thread_id is not None:
-        embed.add_field(name="Entries and talk", value=f"<#{thread_id}>", inline=False)
-    embed.set_footer(text=f"Challenge #{challenge.id}")
+        embed.add_field(name=t(locale, "Entries and talk"), value=f"<#{thread_id}>", inline=False)
+    embed.set_footer(text=t(locale, "Challenge #{id}", id=challenge.id))
     return embed
 
 
 def voting_header(challenge: ChallengeRecord, entries: int) -> str:
-    return (
-        f"🗳️ **Voting is open** for challenge #{challenge.id}, "
-        f"*{clean(challenge.title, 200)}*: {entries} "
-        f"{'entry' if entries == 1 else 'entries'} below. One vote per member, never for "
-        f"yourself; press another entry's button to change your vote. Voting closes "
-        f"{timestamp(challenge.voting_deadline)}."
+    return t(
+        challenge.locale,
+        "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entry below. One vote per member, "
+        "never for yourself; press another entry's button to change your vote. Voting closes {when}."
+        if entries == 1 else
+        "🗳️ **Voting is open** for challenge #{id}, *{title}*: {count} entries below. One vote per member, "
+        "never for yourself; press another entry's button to change your vote. Voting closes {when}.",
+        id=challenge.id, title=clean(challenge.title, 200), count=entries, when=timestamp(challenge.voting_deadline),
     )
 
 
 def submission_text(challenge: ChallengeRecord, submission: SubmissionRecord, number: int) -> str:
-    lines = [f"**Entry {number}** for challenge #{challenge.id}, by <@{submission.user_id}>"]
+    locale = challenge.locale
+    lines = [t(locale, "**Entry {number}** for challenge #{id}, by {member}", number=number, id=challenge.id,
+               member=f"<@{submission.user_id}>")]
     if submission.summary:
         lines.append(clean(submission.summary, 300))
     if submission.job_id and submission.jump_url:
-        lines.append(f"wikimuse result: {submission.jump_url}")
+        lines.append(t(locale, "wikimuse result: {link}", link=submission.jump_url))
     if submission.code_url:
-        lines.append(f"Code: <{submission.code_url}>")
+        lines.append(t(locale, "Code: {link}", link=f"<{submission.code_url}>"))
     if submission.content is not None and challenge.kind is ChallengeKind.TEXT:
         preview = submission.content.decode("utf-8", "replace")
         preview = (
@@ -117,33 +123,41 @@ def results_embed(
     outcome: CloseOutcome, tallies: Sequence[tuple[int, int, int]], numbers: dict[int, int]
 ) -> discord.Embed:
     challenge = outcome.challenge
+    locale = challenge.locale
     embed = discord.Embed(
-        title=f"🏆 Results of challenge #{challenge.id}: {clean(challenge.title, 200)}",
+        title="🏆 " + t(locale, "Results of challenge #{id}: {title}", id=challenge.id,
+                        title=clean(challenge.title, 200)),
         colour=GOLD,
     )
     if not outcome.results:
-        embed.description = (
+        embed.description = t(
+            locale,
             "No entries, so no winner this time."
             if outcome.submissions == 0
-            else "Nobody voted, so no winner this time."
+            else "Nobody voted, so no winner this time.",
         )
     for result in outcome.results:
         embed.add_field(
-            name=PLACE_NAMES[result.place],
-            value=(
-                f"<@{result.user_id}>, entry {numbers.get(result.submission_id, '?')}: "
-                f"{result.votes} {'vote' if result.votes == 1 else 'votes'}, "
-                f"+{result.points} points"
+            name=t(locale, PLACE_NAMES[result.place]),
+            value=t(
+                locale,
+                "{member}, entry {number}: {votes} vote, +{points} points" if result.votes == 1
+                else "{member}, entry {number}: {votes} votes, +{points} points",
+                member=f"<@{result.user_id}>", number=numbers.get(result.submission_id, "?"),
+                votes=result.votes, points=result.points,
             ),
             inline=False,
         )
     if tallies:
         lines = [
-            f"Entry {numbers.get(sid, '?')} (<@{uid}>): {votes}" for sid, uid, votes in tallies
+            t(locale, "Entry {number} ({member}): {votes}", number=numbers.get(sid, "?"), member=f"<@{uid}>",
+              votes=votes)
+            for sid, uid, votes in tallies
         ]
-        embed.add_field(name="All votes", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name=t(locale, "All votes"), value="\n".join(lines)[:1024], inline=False)
     embed.set_footer(
-        text=f"{outcome.submissions} entries, {outcome.voters} voters · /challenge leaderboard"
+        text=t(locale, "{entries} entries, {voters} voters · /challenge leaderboard",
+               entries=outcome.submissions, voters=outcome.voters)
     )
     return embed
 
@@ -166,7 +180,7 @@ def leaderboard_embed(rows: Sequence[LeaderboardRow], guild_name: str, locale: L
 
 STATE_LABELS = {
     ChallengeState.OPEN: "open for entries",
-    ChallengeState.VOTING: "voting",
+    ChallengeState.VOTING: in_context("challenge state", "voting"),
     ChallengeState.CLOSED: "closed",
     ChallengeState.CANCELLED: "cancelled",
 }

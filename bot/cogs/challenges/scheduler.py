@@ -21,6 +21,7 @@ from bot.db import Database, Scoring
 from bot.db.models import ChallengeState, utcnow
 from bot.db.records import ChallengeRecord, SubmissionRecord
 from bot.delivery import channel_permissions, may_send_but_not_attach
+from bot.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class ChallengeScheduler:
         """
         text = embeds.submission_text(challenge, submission, number)
         file = embeds.submission_file(submission)
-        view = ballot_view(challenge.id, submission.id, number)
+        view = ballot_view(challenge.id, submission.id, number, locale=challenge.locale)
         try:
             return await channel.send(
                 text, file=file or discord.utils.MISSING, view=view,
@@ -146,7 +147,7 @@ class ChallengeScheduler:
             if file is None or not may_send_but_not_attach(channel):
                 raise
             log.warning("challenge %s: cannot attach entry %s here; posting it without", challenge.id, number)
-            note = "\n-# The file could not be attached in this channel."
+            note = "\n-# " + t(challenge.locale, "The file could not be attached in this channel.")
             return await channel.send(
                 text[: MESSAGE_MAX - len(note)] + note, view=view, allowed_mentions=embeds.NO_MENTIONS
             )
@@ -194,7 +195,7 @@ class ChallengeScheduler:
                 continue
             try:
                 await channel.get_partial_message(submission.vote_message_id).edit(
-                    view=ballot_view(challenge.id, submission.id, number, closed=True)
+                    view=ballot_view(challenge.id, submission.id, number, closed=True, locale=challenge.locale)
                 )
             except discord.HTTPException as exc:
                 log.info("challenge %s: ballot %s not updated (%s)", challenge.id, number, exc)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import Locale, t
 
 if TYPE_CHECKING:
     from bot.cogs.challenges.commands import Challenges
@@ -28,8 +28,9 @@ class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.escape(VOTE_PREFIX) + r":(?P<challenge>[0-9]{1,20}):(?P<submission>[0-9]{1,20})",
 ):
-    def __init__(self, challenge_id: int, submission_id: int, number: int | None = None) -> None:
-        label = "Vote" if number is None else f"Vote for entry {number}"
+    def __init__(self, challenge_id: int, submission_id: int, number: int | None = None,
+                 locale: Locale = None) -> None:
+        label = t(locale, "Vote") if number is None else t(locale, "Vote for entry {number}", number=number)
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.primary,
@@ -62,13 +63,14 @@ class VoteButton(
 
 
 def ballot_view(
-    challenge_id: int, submission_id: int, number: int, *, closed: bool = False
+    challenge_id: int, submission_id: int, number: int, *, closed: bool = False, locale: Locale = None
 ) -> discord.ui.View:
-    """The button under an entry; ``closed`` greys it out once the results are in."""
+    """The button under an entry, labelled in ``locale``'s language (the challenge's); ``closed``
+    greys it out once the results are in."""
     view = discord.ui.View(timeout=None)
-    button = VoteButton(challenge_id, submission_id, number)
+    button = VoteButton(challenge_id, submission_id, number, locale)
     if closed:
         button.item.disabled = True
-        button.item.label = "Voting closed"
+        button.item.label = t(locale, "Voting closed")
     view.add_item(button)
     return view

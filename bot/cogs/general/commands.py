@@ -15,7 +15,7 @@ from bot import safety
 from bot.cogs.menus import MenuCog, message_menu
 from bot.cogs.music.converters import checked_genre
 from bot.errors import BadInput, send_ephemeral
-from bot.i18n import t
+from bot.i18n import Locale, t
 from bot.jobs import STATE_QUEUED
 from bot.presenters import EMBED_FIELD_VALUE_MAX, NO_MENTIONS, clip, join_within
 from bot.results import origin_line, recall_result
@@ -30,7 +30,8 @@ HISTORY_LIMIT = 10
 MODEL_BLURBS = {
     "wiki_writer": "Character-level stacked LSTM trained on WikiText-2 (Wikipedia articles).",
     **contracts.MUSIC_KINDS,
-}
+}  # catalog texts (bot/i18n.py), as is this one:
+UNKNOWN_MODEL = "A trained model."
 # The highest limits /config sets (its options' Range annotations and its own check).
 COOLDOWN_MAX, CONCURRENT_MAX, DAILY_QUOTA_MAX, QUEUE_MAX = 3600, 20, 100000, 1000
 
@@ -69,8 +70,9 @@ def _shipped_sidecars(model_dir: Path) -> list[tuple[Path, dict]]:
     return out
 
 
-def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
-    """(name, description) per model, with its measured quality from the sidecars.
+def _model_summaries(model_dir: Path, locale: Locale = None) -> list[tuple[str, str]]:
+    """(name, description) per model, with its measured quality from the sidecars, in
+    ``locale``'s language (the figures' names stay as the sidecars write them).
 
     Music checkpoints share one entry per kind, with each genre's figure: one field per
     checkpoint would pass an embed's 25 fields (six genres by five kinds), and every
@@ -86,28 +88,29 @@ def _model_summaries(model_dir: Path) -> list[tuple[str, str]]:
             by_kind.setdefault(kind, []).append(
                 f"{meta['genre']}" + (f" {quality[0]}" if quality else ""))
             continue
-        parts = [MODEL_BLURBS.get(kind, MODEL_BLURBS.get(sidecar.stem, "A trained model."))]
+        parts = [t(locale, MODEL_BLURBS.get(kind, MODEL_BLURBS.get(sidecar.stem, UNKNOWN_MODEL)))]
         if meta.get("dataset"):
-            parts.append(f"Data: {meta['dataset']}.")
+            parts.append(t(locale, "Data: {dataset}.", dataset=meta["dataset"]))
         if quality:
-            parts.append("Measured: " + ", ".join(quality[:3]) + ".")
+            parts.append(t(locale, "Measured: {figures}.", figures=", ".join(quality[:3])))
         if isinstance(meta.get("params"), int):
-            parts.append(f"{meta['params']:,} parameters.")
+            parts.append(t(locale, "{count:,} parameters.", count=meta["params"]))
         out.append((sidecar.stem, " ".join(parts)))
     for kind, genres in by_kind.items():
-        out.append((f"music: {kind}", f"{MODEL_BLURBS.get(kind, 'A trained model.')} "
-                                      f"Measured per genre: {', '.join(genres)}."))
+        out.append((t(locale, "music: {kind}", kind=kind),
+                    f"{t(locale, MODEL_BLURBS.get(kind, UNKNOWN_MODEL))} "
+                    + t(locale, "Measured per genre: {genres}.", genres=", ".join(genres))))
     return out
 
 
-def _genre_defaults(model_dir: Path) -> list[str]:
+def _genre_defaults(model_dir: Path, locale: Locale = None) -> list[str]:
     """One line per genre: the kind /compose uses by default and why (the sidecars' "default")."""
     lines = []
     for sidecar, meta in _shipped_sidecars(model_dir):
         default = meta.get("default")
         if sidecar.stem.startswith("music_") and isinstance(default, dict) and default.get("chosen"):
             lines.append(f"**{default.get('genre', meta.get('genre'))}**: {default.get('kind')}, "
-                         f"{default.get('reason', 'no reason recorded')}")
+                         f"{default.get('reason') or t(locale, 'no reason recorded')}")
     return lines
 
 
@@ -132,7 +135,7 @@ class General(MenuCog):
         previous = await recall_result(self.bot.store, message, self.bot.application_id, NOT_A_RESULT)
         job = dataclasses.replace(contracts.job_from_dict(previous.job), job_id=contracts.new_job_id(),
                                   rng_seed=None)
-        await self.bot.runner.start(interaction, job, previous.task_name, clip(f"variation of {previous.label}", 100),
+        await self.bot.runner.start(interaction, job, previous.task_name, clip(t(interaction.locale, "variation of {what}", what=previous.label), 100),
                                     origin_line("Variation of", message, interaction.locale))
 
     # --- /queue and /cancel ---------------------------------------------------
@@ -246,12 +249,12 @@ class General(MenuCog):
         """The models behind wikimuse, what they learned from, and how well they do."""
         locale = interaction.locale
         embed = discord.Embed(title=t(locale, "About wikimuse's models"))
-        summaries = _model_summaries(self.bot.settings.model_dir)
+        summaries = _model_summaries(self.bot.settings.model_dir, locale)
         for name, text in summaries[:25]:
             embed.add_field(name=name, value=clip(text, 1024), inline=False)
         if not summaries:
             embed.description = t(locale, "No model checkpoints are installed next to this bot.")
-        defaults = _genre_defaults(self.bot.settings.model_dir)
+        defaults = _genre_defaults(self.bot.settings.model_dir, locale)
         if defaults:
             embed.description = clip(t(locale, "Default music model per genre (`model: best`):") + "\n"
                                      + "\n".join(defaults), 4096)

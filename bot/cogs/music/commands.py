@@ -17,6 +17,7 @@ from bot.cogs.music.converters import (
     read_midi_upload,
 )
 from bot.errors import BadInput, BotError
+from bot.i18n import Locale, t
 from bot.presenters import NO_MENTIONS
 from bot.results import origin_line, result_job_id
 from bot.validation import clean_text, validated
@@ -38,8 +39,9 @@ def compose_job(genre: str | None, model: str, length: int, tempo: int | None, t
         tempo=tempo, temperature=temperature, rng_seed=seed))
 
 
-def compose_label(job: ComposeJob) -> str:
-    return f"{job.genre.replace('_', ' ')} piece"
+def compose_label(job: ComposeJob, locale: Locale = None) -> str:
+    """What /queue, a late result and a forum post call the piece, in ``locale``'s language."""
+    return t(locale, "{genre} piece", genre=job.genre.replace("_", " "))
 
 
 NO_MIDI = ("That message has no MIDI file to continue. Right-click a message with a `.mid` "
@@ -96,7 +98,7 @@ class Music(MenuCog):
         if genre is None:
             genre = await self._default_genre(interaction.guild_id)
         job = compose_job(genre, model, length, tempo, temperature, seed, bars)
-        await self.bot.runner.start(interaction, job, contracts.TASK_COMPOSE, compose_label(job))
+        await self.bot.runner.start(interaction, job, contracts.TASK_COMPOSE, compose_label(job, interaction.locale))
 
     @compose.autocomplete("genre")
     async def _compose_genres(self, interaction: discord.Interaction,
@@ -145,7 +147,7 @@ class Music(MenuCog):
         try:
             data = await read_midi_upload(midi, interaction.filesize_limit)
             job = dataclasses.replace(options, midi_b64=contracts.b64encode(data))
-            label = f"continuation of {midi.filename[:40]}"
+            label = t(interaction.locale, "continuation of {what}", what=midi.filename[:40])
             await self.bot.runner.start(interaction, job, contracts.TASK_CONTINUE, label, note)
         except BotError as exc:  # the reply is deferred: the refusal replaces "thinking…"
             await interaction.edit_original_response(content=exc.localized(interaction.locale), allowed_mentions=NO_MENTIONS)

@@ -65,8 +65,9 @@ def wiki_job(seed: str, length: int, temperature: float, rng_seed: int | None = 
     return dataclasses.replace(job, seed=text), note
 
 
-def wiki_label(job: WikiJob) -> str:
-    return f"article “{clip(job.seed.splitlines()[0], 40)}”"
+def wiki_label(job: WikiJob, locale: Locale = None) -> str:
+    """What /queue, a late result and a forum post call the article, in ``locale``'s language."""
+    return t(locale, "article “{seed}”", seed=clip(job.seed.splitlines()[0], 40))
 
 
 NOT_AN_ARTICLE = "“Write more” works on my articles only: right-click an article I wrote with /wiki."
@@ -99,7 +100,8 @@ class Wiki(MenuCog):
         lines = "\n".join(line for line in (origin_line("Continuation of", message, interaction.locale), note)
                           if line)
         await self.bot.runner.start(interaction, job, contracts.TASK_WIKI,
-                                    clip(f"continuation of {previous.label}", 100), lines)
+                                    clip(t(interaction.locale, "continuation of {what}", what=previous.label), 100),
+                                    lines)
 
     @app_commands.command(name="wiki")
     @app_commands.allowed_installs(guilds=True, users=True)
@@ -125,4 +127,4 @@ class Wiki(MenuCog):
     ) -> None:
         """Write a Wikipedia-style article that starts with your text."""
         job, note = wiki_job(seed, length, temperature, top_p=top_p, locale=interaction.locale)
-        await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job), note)
+        await self.bot.runner.start(interaction, job, contracts.TASK_WIKI, wiki_label(job, interaction.locale), note)
