@@ -19,7 +19,7 @@ from tests.bot.test_metrics import scrape
 from tests.emulator.harness import PATIENT_LIMITS, running_bot
 from tests.emulator.server import DiscordEmulator
 from workers import contracts
-from workers.embedded import RedisServer, _ping, find_redis_server, free_port
+from workers.embedded import RedisServer, find_redis_server, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -41,11 +41,17 @@ class Sentinel:
         self.log = (workdir / "sentinel.log").open("wb")
         self.proc = subprocess.Popen([str(find_redis_server(prefer="path")), str(conf), "--sentinel"],
                                      stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        self.client = redis.Redis(port=self.port, decode_responses=True, socket_connect_timeout=0.5)
         deadline = time.monotonic() + 10
-        while not _ping("127.0.0.1", self.port, None):
+        while not self._answers():
             assert self.proc.poll() is None and time.monotonic() < deadline, "sentinel did not start"
             time.sleep(0.02)
-        self.client = redis.Redis(port=self.port, decode_responses=True)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except redis.ConnectionError:
+            return False
 
     @property
     def url(self) -> str:
