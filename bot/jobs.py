@@ -26,8 +26,8 @@ from celery import Celery
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
 
+from bot import redis_client
 from bot.aio import stop_tasks
-from bot.redis_client import connect
 from workers import contracts
 from workers.contracts import (
     ContinueJob,
@@ -204,7 +204,7 @@ class JobBackend:
         self.job_timeout = job_timeout
         self.celery = make_celery_client(redis_url, sentinel_master)
         # Short timeouts: an interaction must be answered within 3 s, even when Redis is away.
-        self.redis: aioredis.Redis = connect(
+        self.redis: aioredis.Redis = redis_client.connect(
             redis_url, sentinel_master, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
         self.feed = ResultFeed(self.redis)
         self._queue_reads: dict[str, tuple[float, list[bytes]]] = {}
@@ -212,7 +212,7 @@ class JobBackend:
 
     async def close(self) -> None:
         await self.feed.close()
-        await self.redis.aclose()
+        await redis_client.aclose(self.redis)
         await asyncio.to_thread(self.celery.close)
 
     async def submit(self, job: Contract, task_name: str) -> str:

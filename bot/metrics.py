@@ -37,7 +37,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.redis_client import connect
+from bot import redis_client
 from workers import contracts
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ class QueueDepthCollector(Collector):
 
     def __init__(self, redis_url: str, pending_key: str, sentinel_master: str | None = None) -> None:
         # The synchronous client: scrapes run in the exporter's thread.
-        self.client = connect(redis_url, sentinel_master, asynchronous=False,
-                              socket_connect_timeout=1, socket_timeout=1)
+        self.client = redis_client.connect(redis_url, sentinel_master, asynchronous=False,
+                                           socket_connect_timeout=1, socket_timeout=1)
         self.pending_key = pending_key
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -108,7 +108,7 @@ class QueueDepthCollector(Collector):
         yield pending
 
     def close(self) -> None:
-        self.client.close()
+        redis_client.close(self.client)
 
 
 @dataclass

@@ -39,3 +39,19 @@ def connect(url: str, sentinel_master: str | None, *, asynchronous: bool = True,
     timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
     sentinel = sentinel_cls(address.sentinels, sentinel_kwargs=timeouts)
     return sentinel.master_for(address.master, **address.master_kwargs(), **kwargs)
+
+
+async def aclose(client: aioredis.Redis) -> None:
+    """Close an asyncio client of :func:`connect`, and its connections to the sentinels."""
+    await client.aclose()
+    sentinel = getattr(client.connection_pool, "sentinel_manager", None)
+    if sentinel is not None:
+        await sentinel.aclose()
+
+
+def close(client: redis.Redis) -> None:
+    """Close a synchronous client of :func:`connect`, and its connections to the sentinels."""
+    client.close()
+    sentinel = getattr(client.connection_pool, "sentinel_manager", None)
+    if sentinel is not None:
+        sentinel.close()

@@ -2,8 +2,8 @@
 
 Selected with ``broker_transport`` in :mod:`workers.app`: :class:`Transport` for a
 ``redis://`` URL, :class:`SentinelTransport` (the same changes on kombu's Sentinel
-channel) for a ``sentinel://`` one. A job requeued because its worker child died goes to the front of
-its queue (kombu puts it at the back). The other two changes are for a worker
+channel) for a ``sentinel://`` one. A job requeued because its worker child died
+goes to the front of its queue (kombu puts it at the back). The other two changes are for a worker
 whose connection to Redis broke while it still held unacknowledged (running) jobs:
 
 - A channel keeps the connection parameters it was opened with. On a lost
@@ -96,8 +96,9 @@ class Transport(kombu_redis.Transport):
 class SentinelChannel(Channel, kombu_redis.SentinelChannel):
     """kombu's Sentinel channel with the changes above.
 
-    It also reads the sentinels' addresses off the transport's client; once detached it
-    reuses the Sentinel-managed pool it built while attached (that pool asks the
+    kombu's Sentinel channel also reads the sentinels' addresses off the transport's
+    client (``connection.client.alt``), which a detached channel no longer has: it reuses
+    the Sentinel-managed pool it built while attached instead (that pool asks the
     sentinels for the current master on every new connection).
     """
 
@@ -131,3 +132,11 @@ def redis_client(url: str, sentinel_master: str | None = None, **kwargs: Any) ->
     timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
     sentinel = redis.sentinel.Sentinel(address.sentinels, sentinel_kwargs=timeouts)
     return sentinel.master_for(address.master, **address.master_kwargs(), **kwargs)
+
+
+def close_client(client: redis.Redis) -> None:
+    """Close a client of :func:`redis_client`, and its connections to the sentinels."""
+    client.close()
+    sentinel = getattr(client.connection_pool, "sentinel_manager", None)
+    if sentinel is not None:
+        sentinel.close()

@@ -23,7 +23,7 @@ from typing import Any
 import redis
 from celery.worker import state as worker_state
 
-from workers.broker import redis_client
+from workers.broker import close_client, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(self.interval + 1)
-        self.client.close()
+        close_client(self.client)
 
 
 def from_app(app: Any, interval: float) -> Heartbeat:

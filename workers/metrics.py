@@ -83,15 +83,17 @@ class QueueDepthCollector(Collector):
         self.sentinel_master = sentinel_master
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from workers.broker import redis_client
+        from workers.broker import close_client, redis_client
 
         family = GaugeMetricFamily("wikimuse_queue_depth", "Messages waiting per queue.", labels=["queue"])
+        client = redis_client(self.redis_url, self.sentinel_master, socket_timeout=1)
         try:
-            client = redis_client(self.redis_url, self.sentinel_master, socket_timeout=1)
             for queue in (contracts.QUEUE_TEXT, contracts.QUEUE_MUSIC):
                 family.add_metric([queue], client.llen(queue))
         except Exception as exc:  # a scrape must not fail because Redis is down
             log.warning("queue depth unavailable: %s", exc)
+        finally:
+            close_client(client)
         yield family
 
 
