@@ -1,6 +1,6 @@
 """Redis behind Sentinel: the bot and a worker, both configured with the sentinels' URL,
-complete /wiki jobs, and one that runs while the master dies is delivered through the
-promoted replica."""
+complete /wiki jobs; one that runs while the master dies is delivered through the promoted
+replica, and one sent after the failover runs there."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ async def test_wiki_through_sentinel_and_across_a_failover(discord_emulator, sen
     """A /wiki job completes with the bot and the worker on the sentinels' URL. A second job is
     running when the master is SIGKILLed: the sentinel promotes the replica, the worker stores
     the result there, and the bot, its result feed subscribed again through the sentinel,
-    delivers the article once."""
+    delivers the article once. A third job, sent after the failover, runs on the new master."""
     sentinel, master, replica = sentinel_stack
     async with running_bot(discord_emulator, redis_url=sentinel.url, redis_sentinel_master=MASTER,
                            metrics_port=0, metrics_addr="127.0.0.1") as bot:
@@ -105,3 +105,9 @@ async def test_wiki_through_sentinel_and_across_a_failover(discord_emulator, sen
         # The exporter's (synchronous) client reads the promoted replica too.
         samples = await asyncio.to_thread(scrape, bot.metrics_exporter.port)
         assert samples[("wikimuse_bot_pending_jobs", ())] == 0
+
+        # A job sent after the failover goes to the new master, and the reconnected worker runs it.
+        third = await discord_emulator.invoke("wiki", {"seed": "The bridge", "length": 150}, user=user)
+        await discord_emulator.wait_for_callback(third, timeout=3)
+        message = await discord_emulator.wait_for(lambda: _article(discord_emulator, third), 60, "the article")
+        assert message["embeds"][0]["description"].startswith("**The bridge**")
