@@ -26,6 +26,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
 
+from bot import redis_client
 from bot.aio import stop_tasks
 from workers import contracts
 from workers.contracts import (
@@ -141,13 +142,17 @@ def start_deadline(job_timeout: float) -> float:
     return max(job_timeout - contracts.JOB_RUN_ALLOWANCE, job_timeout / 2)
 
 
-def make_celery_client(redis_url: str) -> Celery:
+def make_celery_client(redis_url: str, sentinel_master: str | None = None) -> Celery:
     """A producer-only Celery app for ``redis_url``: JSON only, same queues as the workers.
 
     No transport options for redelivery (``visibility_timeout``): only consumers (the
-    workers) read them.
+    workers) read them. A ``sentinel://`` URL needs ``sentinel_master``, the name of the
+    master its sentinels monitor (kombu's and Celery's ``master_name``).
     """
     app = Celery("wikimuse-bot", broker=redis_url, backend=redis_url)
+    if contracts.sentinel_address(redis_url, sentinel_master) is not None:
+        app.conf.broker_transport_options = {"master_name": sentinel_master}
+        app.conf.result_backend_transport_options = {"master_name": sentinel_master}
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -183,6 +188,7 @@ class JobBackend:
 
     Args:
         redis_url: broker and result backend (the same Redis the workers use).
+        sentinel_master: the master's name when ``redis_url`` lists sentinels.
         poll_interval: seconds between reads of the queues, for the positions of waiting jobs.
         safety_interval: seconds between reads of a followed job's stored state, should
             a published change be missed (changes themselves come from :class:`ResultFeed`).
@@ -191,22 +197,22 @@ class JobBackend:
     """
 
     def __init__(self, redis_url: str, *, poll_interval: float = 0.5, safety_interval: float = 5.0,
-                 job_timeout: float = 600.0) -> None:
+                 job_timeout: float = 600.0, sentinel_master: str | None = None) -> None:
         self.redis_url = redis_url
         self.poll_interval = poll_interval
         self.safety_interval = max(safety_interval, poll_interval)
         self.job_timeout = job_timeout
-        self.celery = make_celery_client(redis_url)
+        self.celery = make_celery_client(redis_url, sentinel_master)
         # Short timeouts: an interaction must be answered within 3 s, even when Redis is away.
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(
-            redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
+        self.redis: aioredis.Redis = redis_client.connect(
+            redis_url, sentinel_master, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
         self.feed = ResultFeed(self.redis)
         self._queue_reads: dict[str, tuple[float, list[bytes]]] = {}
         self._queue_locks: dict[str, asyncio.Lock] = {}
 
     async def close(self) -> None:
         await self.feed.close()
-        await self.redis.aclose()
+        await redis_client.aclose(self.redis)
         await asyncio.to_thread(self.celery.close)
 
     async def submit(self, job: Contract, task_name: str) -> str:

@@ -37,6 +37,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot import redis_client
 from workers import contracts
 
 log = logging.getLogger(__name__)
@@ -88,10 +89,10 @@ def count_refusal(limit: str) -> None:
 class QueueDepthCollector(Collector):
     """``wikimuse_bot_queue_depth{queue}`` and ``wikimuse_bot_pending_jobs``, read from Redis per scrape."""
 
-    def __init__(self, redis_url: str, pending_key: str) -> None:
-        import redis  # the synchronous client: scrapes run in the exporter's thread
-
-        self.client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+    def __init__(self, redis_url: str, pending_key: str, sentinel_master: str | None = None) -> None:
+        # The synchronous client: scrapes run in the exporter's thread.
+        self.client = redis_client.connect(redis_url, sentinel_master, asynchronous=False,
+                                           socket_connect_timeout=1, socket_timeout=1)
         self.pending_key = pending_key
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -107,7 +108,7 @@ class QueueDepthCollector(Collector):
         yield pending
 
     def close(self) -> None:
-        self.client.close()
+        redis_client.close(self.client)
 
 
 @dataclass
@@ -127,9 +128,10 @@ class Exporter:
         self.collector.close()
 
 
-def start_exporter(port: int, redis_url: str, pending_key: str, addr: str = "0.0.0.0") -> Exporter:
+def start_exporter(port: int, redis_url: str, pending_key: str, addr: str = "0.0.0.0",
+                   sentinel_master: str | None = None) -> Exporter:
     """Serve :data:`REGISTRY` on ``addr:port`` (``port`` 0: any free port) in a daemon thread."""
-    collector = QueueDepthCollector(redis_url, pending_key)
+    collector = QueueDepthCollector(redis_url, pending_key, sentinel_master)
     REGISTRY.register(collector)
     try:
         server, thread = start_http_server(port, addr=addr, registry=REGISTRY)

@@ -38,12 +38,13 @@ async def open_bot(settings: BotSettings, *, sync_commands: bool = False,
             log.info("REDIS_URL is not set: starting the embedded Redis and worker")
             redis_url = await stack.enter_async_context(
                 EmbeddedBackend(env=embedded_env, start_timeout=settings.embedded_start_timeout))
-        backend = JobBackend(redis_url, poll_interval=settings.poll_interval, job_timeout=settings.job_timeout)
+        backend = JobBackend(redis_url, poll_interval=settings.poll_interval, job_timeout=settings.job_timeout,
+                             sentinel_master=settings.redis_sentinel_master)
         stack.push_async_callback(backend.close)
         exporter: metrics.Exporter | None = None
         if settings.metrics_port is not None:
             exporter = metrics.start_exporter(settings.metrics_port, redis_url, PENDING_KEY,
-                                              settings.metrics_addr)
+                                              settings.metrics_addr, settings.redis_sentinel_master)
             stack.callback(exporter.stop)
         bot = WikimuseBot(settings, backend, sync_commands=sync_commands, extensions=extensions)
         bot.metrics_exporter = exporter  # tests read the bound port from it

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.contracts import sentinel_address
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN_HELP = (
@@ -34,6 +36,7 @@ class BotSettings:
 
     token: str
     redis_url: str | None = None
+    redis_sentinel_master: str | None = None  # REDIS_URL lists sentinels (sentinel://...;sentinel://...)
     allowed_guild_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     log_json: bool = True
@@ -112,6 +115,20 @@ def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]
     return count, ids
 
 
+def _redis(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """``REDIS_URL`` and ``REDIS_SENTINEL_MASTER``, which a ``sentinel://`` URL needs (and only it)."""
+    url = env.get("REDIS_URL", "").strip() or None
+    master = env.get("REDIS_SENTINEL_MASTER", "").strip() or None
+    if url is None and master:
+        raise SettingsError("REDIS_SENTINEL_MASTER is set without REDIS_URL: list the sentinels in REDIS_URL "
+                            "(sentinel://host:26379;sentinel://host2:26379)")
+    try:
+        sentinel_address(url or "", master)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return url, master
+
+
 def _token(env: Mapping[str, str]) -> str:
     token = env.get("DISCORD_TOKEN", "").strip()
     token_file = env.get("DISCORD_TOKEN_FILE", "").strip()
@@ -138,9 +155,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> BotSettings:
     sync_guild = env.get("SYNC_GUILD_ID", "").strip()
     metrics_port = env.get("BOT_METRICS_PORT", "").strip()
     shard_count, shard_ids = _shards(env)
+    redis_url, sentinel_master = _redis(env)
     return BotSettings(
         token=_token(env),
-        redis_url=env.get("REDIS_URL", "").strip() or None,
+        redis_url=redis_url,
+        redis_sentinel_master=sentinel_master,
         allowed_guild_ids=_int_set(env.get("ALLOWED_GUILD_IDS", ""), "ALLOWED_GUILD_IDS"),
         log_level=level,
         log_json=env.get("LOG_FORMAT", "json").strip().lower() != "text",

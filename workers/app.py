@@ -16,7 +16,7 @@ from celery import Celery, signals
 from kombu import Exchange, Queue
 
 from workers import contracts
-from workers.broker import TRANSPORT
+from workers.broker import transport_for
 from workers.logs import configure_logging
 from workers.settings import WorkerSettings, get_settings
 
@@ -40,6 +40,8 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
     transport = {"visibility_timeout": s.visibility_timeout,
                  "unacked_restore_interval": s.restore_interval, "unacked_restore_throttle": 1,
                  "unacked_mutex_expire": UNACKED_MUTEX_EXPIRE}
+    if s.sentinel_master:  # REDIS_URL lists sentinels (sentinel://...;sentinel://...)
+        transport["master_name"] = s.sentinel_master
     app.conf.update(
         # JSON only, both ways: a pickle message is refused by the worker.
         task_serializer="json",
@@ -61,9 +63,9 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        # kombu's Redis transport with the fixes in workers/broker.py (a Redis
-        # restart while jobs run); the URL stays redis://.
-        broker_transport=TRANSPORT,
+        # kombu's Redis (or Sentinel) transport with the fixes in workers/broker.py
+        # (a Redis restart while jobs run); the URL stays redis:// (or sentinel://).
+        broker_transport=transport_for(s.broker_url),
         broker_transport_options=transport,
         result_backend_transport_options=transport,
         task_soft_time_limit=s.soft_time_limit,

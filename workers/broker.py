@@ -1,8 +1,9 @@
 """kombu's Redis transport, made to survive a Redis restart while jobs run.
 
-Selected with ``broker_transport`` in :mod:`workers.app`; the broker URL stays
-``redis://``. A job requeued because its worker child died goes to the front of
-its queue (kombu puts it at the back). The other two changes are for a worker
+Selected with ``broker_transport`` in :mod:`workers.app`: :class:`Transport` for a
+``redis://`` URL, :class:`SentinelTransport` (the same changes on kombu's Sentinel
+channel) for a ``sentinel://`` one. A job requeued because its worker child died
+goes to the front of its queue (kombu puts it at the back). The other two changes are for a worker
 whose connection to Redis broke while it still held unacknowledged (running) jobs:
 
 - A channel keeps the connection parameters it was opened with. On a lost
@@ -32,12 +33,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
+import redis.sentinel
 from kombu.transport import redis as kombu_redis
 from kombu.transport import virtual as kombu_virtual
+
+from workers import contracts
 
 log = logging.getLogger(__name__)
 
 TRANSPORT = "workers.broker:Transport"
+SENTINEL_TRANSPORT = "workers.broker:SentinelTransport"
 
 
 def _detached(channel: Any) -> bool:
@@ -85,3 +91,52 @@ class Channel(kombu_redis.Channel):
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+class SentinelChannel(Channel, kombu_redis.SentinelChannel):
+    """kombu's Sentinel channel with the changes above.
+
+    kombu's Sentinel channel also reads the sentinels' addresses off the transport's
+    client (``connection.client.alt``), which a detached channel no longer has: it reuses
+    the Sentinel-managed pool it built while attached instead (that pool asks the
+    sentinels for the current master on every new connection).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._saved_pools: dict[bool, Any] = {}
+        super().__init__(*args, **kwargs)
+
+    def _sentinel_managed_pool(self, asynchronous: bool = False) -> Any:
+        if _detached(self) and asynchronous in self._saved_pools:
+            return self._saved_pools[asynchronous]
+        pool = super()._sentinel_managed_pool(asynchronous)
+        self._saved_pools[asynchronous] = pool
+        return pool
+
+
+class SentinelTransport(kombu_redis.SentinelTransport):
+    Channel = SentinelChannel
+
+
+def transport_for(url: str) -> str:
+    """The ``broker_transport`` for a broker URL."""
+    return SENTINEL_TRANSPORT if contracts.is_sentinel_url(url) else TRANSPORT
+
+
+def redis_client(url: str, sentinel_master: str | None = None, **kwargs: Any) -> redis.Redis:
+    """A redis-py client for the broker: ``url`` itself, or the master that the sentinels of a
+    ``sentinel://`` URL name ``sentinel_master`` (followed across a failover)."""
+    address = contracts.sentinel_address(url, sentinel_master)
+    if address is None:
+        return redis.Redis.from_url(url, **kwargs)
+    timeouts = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
+    sentinel = redis.sentinel.Sentinel(address.sentinels, sentinel_kwargs=timeouts)
+    return sentinel.master_for(address.master, **address.master_kwargs(), **kwargs)
+
+
+def close_client(client: redis.Redis) -> None:
+    """Close a client of :func:`redis_client`, and its connections to the sentinels."""
+    client.close()
+    sentinel = getattr(client.connection_pool, "sentinel_manager", None)
+    if sentinel is not None:
+        sentinel.close()

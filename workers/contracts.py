@@ -21,6 +21,7 @@ import dataclasses
 import json
 import math
 import re
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -544,3 +545,79 @@ def job_from_dict(data: dict[str, Any]) -> WikiJob | ComposeJob | ContinueJob:
 
 
 __all__ = [name for name in dir() if not name.startswith("_")] + ["field"]
+
+
+# Redis behind Sentinel, for failover: REDIS_URL lists the sentinels, the form Celery and
+# kombu read (``sentinel://host:26379;sentinel://host2:26379``; a password and database
+# number go on the first entry), and REDIS_SENTINEL_MASTER names the monitored master.
+# The bot and the workers both resolve the master through the sentinels.
+SENTINEL_SCHEME = "sentinel"
+SENTINEL_PORT_DEFAULT = 26379
+
+
+@dataclass(frozen=True)
+class SentinelAddress:
+    """Where the sentinels are, and what to log in to the master they name with."""
+
+    master: str
+    sentinels: tuple[tuple[str, int], ...]
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+
+    def master_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the connections to the master (``Sentinel.master_for``)."""
+        kwargs: dict[str, Any] = {"db": self.db}
+        if self.username:
+            kwargs["username"] = self.username
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
+
+
+def is_sentinel_url(url: str) -> bool:
+    return url.strip().lower().startswith(f"{SENTINEL_SCHEME}://")
+
+
+def sentinel_address(url: str, master: str | None) -> SentinelAddress | None:
+    """The sentinels of ``url`` with ``master``; None for a plain ``redis://`` URL and no master.
+
+    Raises:
+        ValueError: the URL and the master name do not go together, or an entry is malformed
+            (the message is one line, naming REDIS_URL and REDIS_SENTINEL_MASTER).
+    """
+    master = (master or "").strip() or None
+    if not is_sentinel_url(url):
+        if master:
+            raise ValueError("REDIS_SENTINEL_MASTER is set, but REDIS_URL is not a sentinel:// URL "
+                             "(sentinel://host:26379;sentinel://host2:26379)")
+        return None
+    if not master:
+        raise ValueError("REDIS_URL lists sentinels: set REDIS_SENTINEL_MASTER to the name of the master "
+                         "they monitor (the name in `sentinel monitor NAME ...`)")
+    sentinels: list[tuple[str, int]] = []
+    first: Any = None
+    for entry in url.strip().split(";"):
+        parts = urllib.parse.urlsplit(entry.strip())
+        try:
+            port = parts.port or SENTINEL_PORT_DEFAULT
+        except ValueError:
+            raise ValueError(f"REDIS_URL: {_without_password(entry)!r} has no valid port") from None
+        if parts.scheme.lower() != SENTINEL_SCHEME or not parts.hostname:
+            raise ValueError(f"REDIS_URL: {_without_password(entry)!r} is not sentinel://host:port")
+        sentinels.append((parts.hostname, port))
+        first = first or parts
+    db_text = first.path.strip("/") or "0"
+    if not db_text.isdigit():
+        raise ValueError(f"REDIS_URL: the database number {db_text!r} is not a whole number")
+    return SentinelAddress(master=master, sentinels=tuple(sentinels), db=int(db_text),
+                           username=urllib.parse.unquote(first.username) if first.username else None,
+                           password=urllib.parse.unquote(first.password) if first.password else None)
+
+
+def _without_password(entry: str) -> str:
+    parts = urllib.parse.urlsplit(entry.strip())
+    if parts.password is None:
+        return entry.strip()
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

@@ -236,7 +236,8 @@ class WorkerProcess:
         """Block until this worker answers a broadcast ping."""
         from workers.app import create_app
 
-        client = create_app(load_settings({"REDIS_URL": self.redis_url}))
+        client = create_app(load_settings({"REDIS_URL": self.redis_url,
+                                           "REDIS_SENTINEL_MASTER": self.env.get("REDIS_SENTINEL_MASTER", "")}))
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:

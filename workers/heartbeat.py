@@ -23,6 +23,8 @@ from typing import Any
 import redis
 from celery.worker import state as worker_state
 
+from workers.broker import close_client, redis_client
+
 log = logging.getLogger(__name__)
 
 DEFAULT_INDEX_KEY = "unacked_index"  # kombu's default ``unacked_index_key``
@@ -40,17 +42,19 @@ class Heartbeat:
 
     Args:
         redis_url: the broker.
+        sentinel_master: the master's name when ``redis_url`` lists sentinels.
         interval: seconds between beats (well under the visibility timeout).
         index_key: kombu's unacked index.
         held: returns the delivery tags to refresh (default: :func:`held_delivery_tags`).
     """
 
     def __init__(self, redis_url: str, interval: float, *, index_key: str = DEFAULT_INDEX_KEY,
-                 held: Callable[[], Iterable[str]] = held_delivery_tags) -> None:
+                 held: Callable[[], Iterable[str]] = held_delivery_tags,
+                 sentinel_master: str | None = None) -> None:
         self.interval = interval
         self.index_key = index_key
         self.held = held
-        self.client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.client = redis_client(redis_url, sentinel_master, socket_connect_timeout=2, socket_timeout=5)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,10 +82,11 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(self.interval + 1)
-        self.client.close()
+        close_client(self.client)
 
 
 def from_app(app: Any, interval: float) -> Heartbeat:
     """A heartbeat for ``app``'s broker and its transport's unacked index."""
     options = app.conf.broker_transport_options or {}
-    return Heartbeat(app.conf.broker_url, interval, index_key=options.get("unacked_index_key", DEFAULT_INDEX_KEY))
+    return Heartbeat(app.conf.broker_url, interval, index_key=options.get("unacked_index_key", DEFAULT_INDEX_KEY),
+                     sentinel_master=options.get("master_name"))

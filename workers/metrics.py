@@ -78,19 +78,22 @@ def observe_batch(kind: str, size: int) -> None:
 class QueueDepthCollector(Collector):
     """``wikimuse_queue_depth{queue=...}``: messages waiting in each Redis queue."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, sentinel_master: str | None = None) -> None:
         self.redis_url = redis_url
+        self.sentinel_master = sentinel_master
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        import redis
+        from workers.broker import close_client, redis_client
 
         family = GaugeMetricFamily("wikimuse_queue_depth", "Messages waiting per queue.", labels=["queue"])
+        client = redis_client(self.redis_url, self.sentinel_master, socket_timeout=1)
         try:
-            client = redis.Redis.from_url(self.redis_url, socket_timeout=1)
             for queue in (contracts.QUEUE_TEXT, contracts.QUEUE_MUSIC):
                 family.add_metric([queue], client.llen(queue))
         except Exception as exc:  # a scrape must not fail because Redis is down
             log.warning("queue depth unavailable: %s", exc)
+        finally:
+            close_client(client)
         yield family
 
 
@@ -103,7 +106,7 @@ def _start(settings: WorkerSettings) -> None:
         return
     try:
         start_http_server(settings.metrics_port)
-        REGISTRY.register(QueueDepthCollector(settings.broker_url))
+        REGISTRY.register(QueueDepthCollector(settings.broker_url, settings.sentinel_master))
         _started = True
         log.info("metrics on :%d/metrics", settings.metrics_port)
     except OSError as exc:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.contracts import SentinelAddress, sentinel_address
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Used when REDIS_URL is unset and nobody started the embedded stack: the
@@ -58,6 +60,12 @@ class WorkerSettings:
     batch_max_size: int = 16
     metrics_port: int | None = None  # Prometheus exporter; None: off
     warmup: tuple[str, ...] = ()  # WARMUP: what a worker loads and compiles before its first job
+    sentinel_master: str | None = None  # REDIS_SENTINEL_MASTER: REDIS_URL lists sentinels
+
+    @property
+    def sentinel(self) -> SentinelAddress | None:
+        """The sentinels and master when REDIS_URL is a ``sentinel://`` URL, else None."""
+        return sentinel_address(self.broker_url, self.sentinel_master)
 
     @property
     def heartbeat_interval(self) -> float:
@@ -115,13 +123,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL={log_level!r} is not a logging level")
+    redis_url = env.get("REDIS_URL", "").strip() or None
+    sentinel_master = env.get("REDIS_SENTINEL_MASTER", "").strip() or None
+    try:
+        sentinel_address(redis_url or DEFAULT_REDIS_URL, sentinel_master)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     data_default = REPO_ROOT.parent / "shared" / "data"
     warmup = tuple(dict.fromkeys(w.strip().lower() for w in env.get("WARMUP", "").split(",") if w.strip()))
     unknown = [w for w in warmup if w not in WARMUP_CHOICES]
     if unknown:
         raise SettingsError(f"WARMUP={env.get('WARMUP')!r}: unknown {unknown}; choose from {list(WARMUP_CHOICES)}")
     return WorkerSettings(
-        redis_url=env.get("REDIS_URL", "").strip() or None,
+        redis_url=redis_url,
+        sentinel_master=sentinel_master,
         model_dir=_path(env, "MODEL_DIR", REPO_ROOT / "models" / "checkpoints"),
         data_dir=_path(env, "DATA_DIR", data_default),
         log_level=log_level,

@@ -25,6 +25,27 @@ def test_settings_from_environment(tmp_path: Path):
     assert load_settings({"DISCORD_TOKEN": "t"}).redis_url is None
 
 
+def test_redis_behind_sentinel():
+    urls = "sentinel://10.0.0.1:26379;sentinel://10.0.0.2:26379/0"
+    settings = load_settings({"DISCORD_TOKEN": "t", "REDIS_URL": urls, "REDIS_SENTINEL_MASTER": "mymaster"})
+    assert (settings.redis_url, settings.redis_sentinel_master) == (urls, "mymaster")
+    assert load_settings({"DISCORD_TOKEN": "t", "REDIS_URL": "redis://x"}).redis_sentinel_master is None
+    for env, words in (({"REDIS_URL": urls}, "set REDIS_SENTINEL_MASTER"),
+                       ({"REDIS_SENTINEL_MASTER": "m"}, "without REDIS_URL"),
+                       ({"REDIS_URL": "redis://x", "REDIS_SENTINEL_MASTER": "m"}, "not a sentinel:// URL"),
+                       ({"REDIS_URL": "sentinel://h:x", "REDIS_SENTINEL_MASTER": "m"}, "no valid port")):
+        with pytest.raises(SettingsError, match=words):
+            load_settings({"DISCORD_TOKEN": "t", **env})
+    # The bot's Celery client names the master to kombu and to Celery's result backend.
+    from bot.jobs import make_celery_client
+
+    app = make_celery_client(urls, "mymaster")
+    assert app.conf.broker_transport_options == {"master_name": "mymaster"}
+    assert app.conf.result_backend_transport_options == {"master_name": "mymaster"}
+    assert type(app.backend).__name__ == "SentinelBackend"
+    app.close()
+
+
 def test_shard_settings():
     default = load_settings({"DISCORD_TOKEN": "t"})
     assert default.shard_count is None and default.shard_ids is None and default.runs_shard(7)

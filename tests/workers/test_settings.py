@@ -55,3 +55,24 @@ def test_only_settings_reads_the_environment():
         if re.search(r"os\.environ|os\.getenv|getenv\(", text):
             offenders.append(str(path.relative_to(REPO_ROOT)))
     assert offenders == []
+
+
+def test_redis_behind_sentinel():
+    from workers.app import create_app
+    from workers.broker import SENTINEL_TRANSPORT, TRANSPORT
+
+    urls = "sentinel://10.0.0.1:26379;sentinel://10.0.0.2:26379/0"
+    s = load_settings({"REDIS_URL": urls, "REDIS_SENTINEL_MASTER": "mymaster"})
+    assert s.sentinel is not None and s.sentinel.sentinels == (("10.0.0.1", 26379), ("10.0.0.2", 26379))
+    # Celery and kombu get the master's name for the broker and the result backend alike.
+    app = create_app(s)
+    assert app.conf.broker_transport == SENTINEL_TRANSPORT and app.conf.broker_url == urls
+    assert app.conf.broker_transport_options["master_name"] == "mymaster"
+    assert app.conf.result_backend_transport_options["master_name"] == "mymaster"
+    assert type(app.backend).__name__ == "SentinelBackend"
+    plain = create_app(load_settings({"REDIS_URL": "redis://r:6379/0"}))
+    assert plain.conf.broker_transport == TRANSPORT and "master_name" not in plain.conf.broker_transport_options
+    with pytest.raises(SettingsError, match="REDIS_SENTINEL_MASTER"):
+        load_settings({"REDIS_URL": urls})
+    with pytest.raises(SettingsError, match="not a sentinel:// URL"):
+        load_settings({"REDIS_SENTINEL_MASTER": "mymaster"})
