@@ -88,6 +88,24 @@ def _large_midi(notes: int = 2000) -> bytes:
     return out.getvalue()
 
 
+def _queued_message(client: redis.Redis, job_id: str, timeout: float = 10.0) -> bytes:
+    """The broker message of ``job_id``: waiting in the queue, or taken by the worker (unacked).
+
+    A worker moves a message from the queue to ``unacked`` in two commands, so a single look
+    can find it in neither; look again until it shows."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pipe = client.pipeline(transaction=True)
+        pipe.lrange(contracts.QUEUE_MUSIC, 0, -1)
+        pipe.hvals("unacked")
+        waiting, taken = pipe.execute()
+        for message in [*waiting, *taken]:
+            if job_id.encode() in message:
+                return message
+        time.sleep(0.002)
+    raise AssertionError(f"job {job_id} is neither queued nor taken")
+
+
 async def test_a_large_midi_upload_goes_by_reference(music_stack_url):
     """The queued message of a /continue job with a large MIDI file holds a key, not the
     file; the worker reads the file from that key (which expires) and continues it."""
@@ -102,9 +120,7 @@ async def test_a_large_midi_upload_goes_by_reference(music_stack_url):
         await backend.submit(job, contracts.TASK_CONTINUE)
         key = contracts.UPLOAD_KEY.format(job.job_id)
         assert 300 < client.ttl(key) <= 360 and client.get(key) == job.midi_b64.encode()
-        queued = client.lrange(contracts.QUEUE_MUSIC, 0, -1) + [
-            v for v in client.hvals("unacked")]  # waiting, or already taken by the worker
-        message = next(m for m in queued if job.job_id.encode() in m)
+        message = _queued_message(client, job.job_id)
         assert len(message) < len(job.midi_b64) and job.midi_b64[:200].encode() not in message
         result = await backend.wait(job.job_id, contracts.QUEUE_MUSIC, timeout=240)
         assert isinstance(result, MusicResult) and result.job_id == job.job_id, result
