@@ -841,6 +841,17 @@ MESSAGES_DE: dict[str, str] = {
     "music: {kind}": "Musik: {kind}",
     "no reason recorded": "kein Grund festgehalten",
     in_context("clip", "Length"): "Dauer",
+    # a job's parameters on a result's last footer line
+    in_context("parameter", "length"): "Länge",
+    in_context("parameter", "temperature"): "Temperatur",
+    in_context("parameter", "top-k"): "Top-k",
+    in_context("parameter", "top-p"): "Top-p",
+    in_context("parameter", "seed"): "Seed",
+    in_context("parameter", "model"): "Modell",
+    in_context("parameter", "genre"): "Genre",
+    in_context("parameter", "length (s)"): "Dauer (s)",
+    in_context("parameter", "bars"): "Takte",
+    in_context("parameter", "tempo"): "Tempo",
 }
 
 MESSAGES_ES: dict[str, str] = {
@@ -1276,6 +1287,17 @@ MESSAGES_ES: dict[str, str] = {
     "music: {kind}": "música: {kind}",
     "no reason recorded": "sin motivo registrado",
     in_context("clip", "Length"): "Duración",
+    # a job's parameters on a result's last footer line
+    in_context("parameter", "length"): "longitud",
+    in_context("parameter", "temperature"): "temperatura",
+    in_context("parameter", "top-k"): "top-k",
+    in_context("parameter", "top-p"): "top-p",
+    in_context("parameter", "seed"): "semilla",
+    in_context("parameter", "model"): "modelo",
+    in_context("parameter", "genre"): "género",
+    in_context("parameter", "length (s)"): "duración (s)",
+    in_context("parameter", "bars"): "compases",
+    in_context("parameter", "tempo"): "tempo",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {

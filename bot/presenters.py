@@ -146,18 +146,20 @@ def _slug(text: str) -> str:
 # bold) and an uploaded file.
 _NOT_PARAMETERS = ("job_id", "kind", "seed", "midi_b64", "midi_ref", "filename")
 _PARAMETER_NAMES = {"rng_seed": "seed", "top_p": "top-p", "top_k": "top-k", "seconds": "length (s)"}
+PARAMETER = "parameter"  # the context of a parameter's name on that line (i18n.in_context)
 
 
-def parameters_text(job: dict | None) -> str:
+def parameters_text(job: dict | None, locale: Locale = None) -> str:
     """Every parameter of the job behind a result on one line (``length 1000 · temperature
-    0.8 · seed 42``), so the result says how it was made; "" without a job."""
+    0.8 · seed 42``), so the result says how it was made; "" without a job. The names are
+    in ``locale``'s language; the values stay as the job holds them."""
     parts = []
     for key, value in (job or {}).items():
         if key in _NOT_PARAMETERS or value is None or value == "":
             continue
         if isinstance(value, float):
             value = f"{value:g}"
-        parts.append(f"{_PARAMETER_NAMES.get(key, key)} {value}")
+        parts.append(f"{t(locale, in_context(PARAMETER, _PARAMETER_NAMES.get(key, key)))} {value}")
     return " · ".join(parts)
 
 
@@ -309,7 +311,7 @@ def result_reply(result: WikiResult | ErrorResult | contracts.MusicResult,
     the bot owes the user about the request, e.g. how it changed the seed); its footer
     lists the parameters of ``job``, the job behind it (see :func:`parameters_text`). Its
     labels are in ``locale``'s language (the requester's); generated text stays English."""
-    reply = REPLIES[type(result)](result, parameters_text(job), locale)  # type: ignore[operator]
+    reply = REPLIES[type(result)](result, parameters_text(job, locale), locale)  # type: ignore[operator]
     if note:
         reply.content = clip(f"{note}\n{reply.content}" if reply.content else note, CONTENT_MAX)
     return fit_attachments(reply, size_limit, locale)

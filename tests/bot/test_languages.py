@@ -639,3 +639,15 @@ def test_a_midi_file_the_worker_cannot_read_is_explained_in_the_users_language(n
         assert raised.value.template in i18n.CATALOGS[lang], (lang, raised.value.template)
         shown = presenters.error_message(result, lang)
         assert shown != result.message and "{" not in shown, (lang, shown)
+
+
+def test_a_results_parameter_line_names_the_parameters_in_the_requesters_language():
+    from bot.presenters import parameters_text
+
+    job = contracts.WikiJob(job_id="j1", seed="The old bridge", length=1000, rng_seed=42).to_dict()
+    assert parameters_text(job) == "length 1000 · temperature 0.8 · top-k 0 · top-p 0.95 · seed 42 · model wiki_writer"
+    assert parameters_text(job, "de") == "Länge 1000 · Temperatur 0.8 · Top-k 0 · Top-p 0.95 · Seed 42 · Modell wiki_writer"
+    assert parameters_text(job, "es-ES").startswith("longitud 1000 · temperatura 0.8 · top-k 0 · top-p 0.95 · semilla 42")
+    compose = contracts.ComposeJob(job_id="j2", genre="jazz", seconds=30, tempo=120, rng_seed=1).to_dict()
+    assert "Dauer (s) 30" in parameters_text(compose, "de") and "Tempo 120" in parameters_text(compose, "de")
+    assert "duración (s) 30" in parameters_text(compose, "es-419")
