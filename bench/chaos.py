@@ -9,7 +9,8 @@ warm-up, ``--users`` users send ``--interactions`` interactions at random times 
 strike, at seconds counted from the first send:
 
 - ``--kill-child-every N``: every N s, the music worker's pool child is SIGKILLed
-  (``--child-of``: whose); its prefork parent starts another.
+  (``--child-of``: whose); its prefork parent starts another. ``--max-child-kills K``:
+  only the first K times (0: no limit).
 - ``--kill-worker-at T``: the music worker's main process (``--kill-worker``: whose)
   is SIGKILLed with its pool children, as when a container dies, and started again at
   once, as compose's ``restart: unless-stopped`` does.
@@ -19,8 +20,9 @@ strike, at seconds counted from the first send:
 - ``--http-fault-share S``: from the first send on, a share S of the bot's REST
   requests is answered with a 429 (half of them: Discord's body and headers,
   ``retry_after`` 0.1-1 s) or a 500/502/504 (the other half), before anything else
-  happens to them. A fault is transient: the retry of a faulted request (same method
-  and path) goes through.
+  happens to them; the first two requests get one of each, so that a short run meets
+  both. A fault is transient: the retry of a faulted request (same method and path)
+  goes through.
 
 A process of the stack that exits on its own is also started again (as compose
 would), and counted (``unplanned_exits``). Any value below 0 (``--kill-child-every``:
@@ -66,6 +68,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import os
 import random
@@ -118,7 +121,9 @@ LIFTED_LIMITS = {"cooldown_seconds": 0.0, "max_concurrent_per_user": 1000, "max_
 
 
 class HttpFaults:
-    """Which of the bot's REST requests get a 429 or a 5xx: a share, drawn at random.
+    """Which of the bot's REST requests get a 429 or a 5xx: a share, drawn at random, and
+    the first two requests of the run (one of each kind), so that a short run, or one whose
+    bot was down for most of it, still meets both.
 
     A faulted request's retry (the next request with its method and path) goes through,
     so a fault costs the bot one retry, as Discord's transient errors do.
@@ -137,10 +142,14 @@ class HttpFaults:
         if key in self._faulted:  # its retry: through, and free to be faulted again later
             self._faulted.discard(key)
             return None
-        draw = self.rng.random()
-        if not self.active or draw >= self.share:
+        if not self.active or self.share <= 0:
             return None
-        kind = "429" if draw < self.share / 2 else "5xx"
+        draw = self.rng.random()
+        kind = next((k for k in ("429", "5xx") if not self.counts[k]), None)
+        if kind is None:
+            if draw >= self.share:
+                return None
+            kind = "429" if draw < self.share / 2 else "5xx"
         self._faulted.add(key)
         self.counts[kind] += 1
         return kind
@@ -200,6 +209,7 @@ class ChaosConfig:
 
     load: LoadConfig
     kill_child_every: float = 20.0  # 0: never
+    max_child_kills: int = 0  # 0: no limit
     child_of: str = "music"  # the queue of the worker whose pool child is killed
     kill_worker_at: float | None = 180.0
     kill_worker: str = "music"
@@ -217,6 +227,8 @@ class ChaosConfig:
             while at < self.load.seconds:
                 plan.append((round(at, 3), "child"))
                 at += self.kill_child_every
+                if len(plan) == self.max_child_kills:
+                    break
         for at, kind in ((self.kill_bot_at, "bot"), (self.kill_redis_at, "redis"),
                          (self.kill_worker_at, "worker")):
             if at is not None and at >= 0:
@@ -677,6 +689,14 @@ async def run_chaos(config: ChaosConfig) -> dict[str, Any]:
     return {"config": conf, "host": host_info(), **report, "log_dir": str(log_dir)}
 
 
+def _held_job(raw: bytes) -> str:
+    """The task id of one of kombu's ``unacked`` entries (``[message, exchange, routing_key]``)."""
+    try:
+        return str(json.loads(raw)[0]["headers"]["id"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "?"
+
+
 async def broker_state(redis_url: str) -> dict[str, Any]:
     """What kombu holds in Redis at the end: queue lengths, unacknowledged messages (with the
     age of their last stamp) and whether its sweep's mutex is taken (its time to live)."""
@@ -684,10 +704,14 @@ async def broker_state(redis_url: str) -> dict[str, Any]:
 
     client = aioredis.Redis.from_url(redis_url)
     try:
-        index = await client.zrange("unacked_index", 0, -1, withscores=True)
+        index = dict(await client.zrange("unacked_index", 0, -1, withscores=True))
+        held = await client.hgetall("unacked")
         return {"queues": {q: int(await client.llen(q)) for q in QUEUE_COMMANDS},
-                "unacked": int(await client.hlen("unacked")),
-                "unacked_stamp_ages_s": [round(time.time() - score, 1) for _tag, score in index],
+                "unacked": len(held),
+                "unacked_stamp_ages_s": [round(time.time() - score, 1) for score in index.values()],
+                # each held message: its job, and the age of its stamp (None: not in the index)
+                "unacked_jobs": {_held_job(raw): (round(time.time() - index[tag], 1) if tag in index else None)
+                                 for tag, raw in held.items()},
                 "sweep_mutex_ttl_ms": int(await client.pttl("unacked_mutex"))}
     except (aioredis.RedisError, OSError) as exc:
         return {"error": repr(exc)}
@@ -756,6 +780,7 @@ def parse_args(argv: list[str] | None = None) -> ChaosConfig:
     add_load_arguments(parser, users=20, interactions=240, seconds=240.0)
     parser.add_argument("--seed", type=int, default=0, help="random seed of the schedule and the HTTP faults")
     parser.add_argument("--kill-child-every", type=float, default=20.0, help="0: never")
+    parser.add_argument("--max-child-kills", type=int, default=0, help="0: no limit")
     parser.add_argument("--child-of", choices=["music", "text"], default="music",
                         help="the worker whose pool child is killed (text runs threads: no child)")
     parser.add_argument("--kill-worker-at", type=float, default=180.0, help="below 0: never")
@@ -778,7 +803,8 @@ def parse_args(argv: list[str] | None = None) -> ChaosConfig:
         wiki_length=args.wiki_length, compose_seconds=args.compose_seconds, compose_model=args.compose_model,
         genres=tuple(args.genres), single_runs=0, rng_seed=args.seed, result_timeout=args.result_timeout,
         log_dir=args.log_dir, **LIFTED_LIMITS)
-    return ChaosConfig(load, kill_child_every=args.kill_child_every, child_of=args.child_of,
+    return ChaosConfig(load, kill_child_every=args.kill_child_every, max_child_kills=args.max_child_kills,
+                       child_of=args.child_of,
                        kill_worker_at=_at(args.kill_worker_at), kill_worker=args.kill_worker,
                        kill_redis_at=_at(args.kill_redis_at), redis_down=args.redis_down,
                        kill_bot_at=_at(args.kill_bot_at), http_fault_share=args.http_fault_share,

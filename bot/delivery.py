@@ -111,6 +111,8 @@ class JobRunner:
                                        job_id=job_id, queue=contracts.TASK_QUEUES[task_name],
                                        limits=limits)
         except redis.exceptions.RedisError as exc:
+            log.warning("refused: the backend failed the limit check: %s: %s", type(exc).__name__, exc,
+                        extra={"job_id": job_id})
             raise BackendUnavailable() from exc
         if not interaction.response.is_done():
             try:

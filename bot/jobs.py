@@ -25,6 +25,8 @@ import redis.exceptions
 from celery import Celery
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from bot import redis_client
 from bot.aio import stop_tasks
@@ -56,6 +58,11 @@ NO_RESULT_IN_TIME = "No result arrived in time. Please try again later."
 FEED_CHANNEL = "wikimuse:bot:feed"  # keeps the pub/sub connection subscribed while no job is followed
 FEED_PING_SECONDS = 15.0  # a silent pub/sub connection is pinged, so a dead one is noticed
 RESYNC = b""  # handed to every follower after the feed (re)connects: read the stored state
+# What a follower's (un)subscribe on the reader's connection may raise. Besides the backend's
+# errors, redis-py raises AttributeError ("'NoneType' object has no attribute 'writelines'")
+# when that connection was dropped meanwhile (Redis restarted): an unsubscribe then made the
+# wait of a finished job raise instead of returning its result.
+FEED_SEND_ERRORS = (*BACKEND_ERRORS, AttributeError)
 
 
 class ResultFeed:
@@ -83,7 +90,7 @@ class ResultFeed:
         if self._reader is None or self._reader.done():
             self._reader = asyncio.create_task(self._run(), name="wikimuse-result-feed")
         elif len(followers) == 1 and self._pubsub is not None:
-            with contextlib.suppress(*BACKEND_ERRORS):  # else the reconnect subscribes it
+            with contextlib.suppress(*FEED_SEND_ERRORS):  # else the reconnect subscribes it
                 await self._pubsub.subscribe(channel)
         try:
             yield changes
@@ -92,7 +99,7 @@ class ResultFeed:
             if not followers and self._followers.get(channel) is followers:
                 del self._followers[channel]
                 if self._pubsub is not None:
-                    with contextlib.suppress(*BACKEND_ERRORS):
+                    with contextlib.suppress(*FEED_SEND_ERRORS):  # the reconnect subscribes only followers
                         await self._pubsub.unsubscribe(channel)
 
     def _broadcast(self, payload: bytes) -> None:
@@ -204,8 +211,14 @@ class JobBackend:
         self.job_timeout = job_timeout
         self.celery = make_celery_client(redis_url, sentinel_master)
         # Short timeouts: an interaction must be answered within 3 s, even when Redis is away.
+        # After a Redis restart a pooled connection can still be the dead server's, and
+        # ``from_url`` retries nothing: the first command on it failed ("Connection closed
+        # by server"), and an interaction arriving then was refused though Redis was up. A
+        # command that fails to connect or to reach the server is tried once more, at once,
+        # on a fresh connection; a timeout is not (the command may have run).
         self.redis: aioredis.Redis = redis_client.connect(
-            redis_url, sentinel_master, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
+            redis_url, sentinel_master, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30,
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)))
         self.feed = ResultFeed(self.redis)
         self._queue_reads: dict[str, tuple[float, list[bytes]]] = {}
         self._queue_locks: dict[str, asyncio.Lock] = {}

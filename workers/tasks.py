@@ -226,7 +226,9 @@ _heartbeat: heartbeat.Heartbeat | None = None
 def _on_worker_ready(**_: Any) -> None:
     # The main process holds the messages (whatever the pool), so it beats for them.
     global _heartbeat
-    _heartbeat = heartbeat.from_app(app, get_settings().heartbeat_interval).start()
+    settings = get_settings()
+    _heartbeat = heartbeat.from_app(app, settings.heartbeat_interval,
+                                    orphan_after=settings.visibility_timeout).start()
     if _warm_in_main:
         start_warm_up()
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
+from bot.jobs import JobBackend
 from bot.store import PENDING_KEY, PendingJob
 from tests.emulator.harness import PATIENT_LIMITS, running_bot
 from tests.emulator.server import DiscordEmulator
@@ -104,14 +105,16 @@ async def test_a_pending_job_that_appears_while_running_is_delivered(discord_emu
         assert await bot.store.pending_ids() == []
 
 
-@pytest.mark.skip(reason="hung past its 240 s timeout once in a full-suite run (backend.wait did not "
-                         "return after the expired job was dropped); quarantined until that is understood")
 async def test_a_job_not_started_before_the_bot_gives_up_never_runs(redis_server_factory, start_celery_worker,
                                                                    tiny_model_dir):
     """No worker until after the job's start deadline: the worker that comes up drops the job
     (Celery's ``expires``) instead of running it for a user who was, or will be, told that it
-    timed out, and the bot reads that as a timeout."""
-    from bot.jobs import JobBackend, start_deadline
+    timed out, and the bot reads that as a timeout. The drop stores (and publishes) a REVOKED
+    "expired" state, so the wait ends on the first read or change after it; the test bounds
+    the wait and the close so that a regression fails here, naming the step, instead of
+    hanging (closing once waited forever on the feed's reader, whose cancellation Python
+    3.11's ``asyncio.wait_for`` inside redis-py can drop; see ``bot/aio.py``)."""
+    from bot.jobs import start_deadline
 
     server = redis_server_factory()
     backend = JobBackend(server.url, poll_interval=0.1, job_timeout=2.0)
@@ -122,11 +125,49 @@ async def test_a_job_not_started_before_the_bot_gives_up_never_runs(redis_server
         await asyncio.sleep(start_deadline(2.0) + 0.5)
         await asyncio.to_thread(start_celery_worker, queues=(contracts.QUEUE_TEXT,),
                                 redis_url_override=server.url, env={"MODEL_DIR": str(tiny_model_dir)})
-        result = await backend.wait(job.job_id, contracts.QUEUE_TEXT, timeout=60)
+        async with asyncio.timeout(30):  # dropped at once by the worker, which is up
+            result = await backend.wait(job.job_id, contracts.QUEUE_TEXT, timeout=60)
         assert isinstance(result, ErrorResult) and result.code == contracts.ERR_TIMEOUT, result
         assert "in time" in result.message
+        assert _state(client, job.job_id) == "REVOKED"  # dropped as expired, not timed out by the bot
         assert client.get(f"wikimuse:deliveries:{job.job_id}") is None  # it never started
         assert client.llen(contracts.QUEUE_TEXT) == 0 and client.hlen("unacked") == 0
     finally:
         client.close()
+        async with asyncio.timeout(15):
+            await backend.close()
+
+
+async def test_the_bot_reaches_redis_at_once_after_a_restart(redis_server_factory):
+    """Redis SIGKILLed and started again while the bot's client holds pooled connections: the
+    first checks of an interaction arriving right after the restart (its guild's config, the
+    rate limiter's script) succeed. The pooled connections are the dead server's, and redis-py
+    hands them out unchecked; without one immediate retry on a fresh connection, such an
+    interaction was refused ("The generator is unavailable") with Redis up."""
+    from bot.limits import Limits, RateLimiter
+    from bot.store import Store
+
+    server = redis_server_factory()
+    backend = JobBackend(server.url)
+    store, limiter = Store(backend.redis), RateLimiter(backend.redis)
+    limits = Limits(cooldown_seconds=0, max_concurrent_per_user=1000, daily_quota_per_guild=10**6,
+                    max_queue_length=10**6)
+    failures = []
+    try:
+        for restart in range(3):
+            await asyncio.gather(*(store.pending_ids() for _ in range(4)))  # four pooled connections
+            server.proc.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(server.proc.wait, 10)
+            server.stop()
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(server.start)
+            for n in range(4):
+                try:
+                    await store.guild_config(1)
+                    await limiter.acquire(user_id=n, guild_id=1, job_id=f"job-{restart}-{n}",
+                                          queue=contracts.QUEUE_TEXT, limits=limits)
+                except redis.exceptions.RedisError as exc:
+                    failures.append((restart, n, f"{type(exc).__name__}: {exc}"))
+    finally:
         await backend.close()
+    assert failures == []

@@ -285,3 +285,46 @@ def test_a_job_running_longer_than_the_visibility_timeout_is_not_redelivered(sta
     assert isinstance(result, WikiResult) and result.job_id == job.job_id
     assert time.monotonic() - started > 3 * 2
     assert _deliveries(client, sent.id) == 1
+
+
+def _index_score(client: redis.Redis, job_id: str) -> float | None:
+    """The unacked-index score of the message of ``job_id`` (None: not indexed, or not unacked)."""
+    for tag, raw in client.hgetall("unacked").items():
+        if job_id.encode() in raw:
+            return client.zscore("unacked_index", tag)
+    return None
+
+
+def _drop_from_index(client: redis.Redis, job_id: str) -> None:
+    """Lose the index entry of ``job_id``'s message, keeping its body: a write Redis lost."""
+    tags = [tag for tag, raw in client.hgetall("unacked").items() if job_id.encode() in raw]
+    assert len(tags) == 1, tags
+    assert client.zrem("unacked_index", tags[0]) == 1
+
+
+@pytest.mark.timeout(180)
+def test_a_job_that_lost_its_index_entry_is_still_redelivered(start_celery_worker, celery_app, redis_url):
+    """kombu's sweep reads only its index: a message whose index entry Redis lost (a restart
+    from an AOF or a replica missing the last writes) would stay unacknowledged for good once
+    its worker died. The holder's heartbeat puts the entry back; a message nobody holds any
+    more is re-indexed by any live worker after the visibility timeout, and redelivered."""
+    env = {"VISIBILITY_TIMEOUT": "2"}
+    worker = start_celery_worker(queues=("faults_orphan",), env=env)
+    client = redis.Redis.from_url(redis_url)
+    job, sent = _send(celery_app, "faults_orphan", length=100)
+    _wait(lambda: _deliveries(client, sent.id) >= 1, 120, "the job running")
+    children = worker.child_pids()
+    for pid in children:  # the job stays where it is while the index is tampered with
+        os.kill(pid, signal.SIGSTOP)
+
+    _drop_from_index(client, job.job_id)  # while its worker holds it: the heartbeat re-adds it
+    _wait(lambda: _index_score(client, job.job_id), 5, "the holder re-adding the index entry")
+    assert time.time() - _index_score(client, job.job_id) < 2
+
+    _kill_worker_host(worker)
+    _drop_from_index(client, job.job_id)  # now nobody holds it
+    start_celery_worker(queues=("faults_orphan",), env=env)
+    result = result_from_dict(sent.get(timeout=90))
+    assert isinstance(result, WikiResult) and result.job_id == job.job_id
+    assert _deliveries(client, sent.id) == 2
+    assert client.llen("faults_orphan") == 0 and _index_score(client, job.job_id) is None
