@@ -327,4 +327,6 @@ def test_a_job_that_lost_its_index_entry_is_still_redelivered(start_celery_worke
     result = result_from_dict(sent.get(timeout=90))
     assert isinstance(result, WikiResult) and result.job_id == job.job_id
     assert _deliveries(client, sent.id) == 2
-    assert client.llen("faults_orphan") == 0 and _index_score(client, job.job_id) is None
+    # The result is stored before the message is acknowledged (acks_late): wait for the ack.
+    _wait(lambda: client.llen("faults_orphan") == 0 and _index_score(client, job.job_id) is None, 30,
+          "the redelivery acknowledged")
