@@ -11,10 +11,11 @@ threads pool (``celery -A workers.app worker -Q text -P threads -c 16``). In a
 prefork child (one task at a time) the batcher runs each job inline, without
 waiting for a window.
 
-The window is only waited for jobs that are coming: a task announces itself when it
-starts (:meth:`Batcher.arriving`), and a batch waits for announced tasks that have not
-submitted yet, never for jobs that may or may not arrive. A lone job runs at once;
-jobs that arrive while a batch generates form the next one.
+A batch is not held for its whole window when nothing else is coming. A task announces
+itself when it starts (:meth:`Batcher.arriving`); a batch waits for announced tasks that
+have not submitted yet, and otherwise closes after a lull of ``gap_s`` with no arrival (a
+burst's jobs reach the worker a millisecond or so apart). A lone job waits ``gap_s``, not
+the window; jobs that arrive while a batch generates form the next one.
 """
 
 from __future__ import annotations
@@ -52,17 +53,21 @@ class Batcher:
         run_batch: runs a list of jobs, returning one result per job in order.
         max_size: the largest batch; 1 runs every job inline in the caller's thread.
         window_s: how long at most to wait, after the first job of a batch arrived,
-            for announced jobs to join it.
+            for more jobs to join it.
+        gap_s: a batch with no announced job pending closes once no job has arrived for
+            this long (default: the window, i.e. the batch waits out its window).
     """
 
-    def __init__(self, run_batch: BatchRunner, max_size: int, window_s: float) -> None:
+    def __init__(self, run_batch: BatchRunner, max_size: int, window_s: float, gap_s: float | None = None) -> None:
         self.run_batch = run_batch
         self.max_size = max(1, max_size)
         self.window_s = max(0.0, window_s)
+        self.gap_s = self.window_s if gap_s is None else min(max(0.0, gap_s), self.window_s)
         self._pending: list[_Pending] = []
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._announced = 0  # tasks inside arriving() that have not submitted yet
+        self._last_arrival = 0.0  # monotonic time of the last announcement or submission
         self._local = threading.local()
 
     @contextlib.contextmanager
@@ -71,6 +76,7 @@ class Batcher:
         (at most its window). Leaving without submitting withdraws the announcement."""
         with self._cond:
             self._announced += 1
+            self._last_arrival = time.monotonic()
         self._local.announced = True
         try:
             yield
@@ -96,6 +102,7 @@ class Batcher:
                 self._local.announced = False
                 self._announced -= 1
             self._pending.append(item)
+            self._last_arrival = item.arrived
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="wiki-batcher", daemon=True)
                 self._thread.start()
@@ -107,10 +114,16 @@ class Batcher:
             while not self._pending:
                 self._cond.wait()
             deadline = self._pending[0].arrived + self.window_s
-            while len(self._pending) < self.max_size and self._announced > 0:
-                remaining = deadline - time.monotonic()
+            while len(self._pending) < self.max_size:
+                now = time.monotonic()
+                remaining = deadline - now
                 if remaining <= 0:
                     break
+                if self._announced == 0:  # nothing known to be coming: close after a lull
+                    lull = self.gap_s - (now - self._last_arrival)
+                    if lull <= 0:
+                        break
+                    remaining = min(remaining, lull)
                 self._cond.wait(remaining)
             batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
             return batch
@@ -151,5 +164,6 @@ def get_batcher() -> Batcher:
                 lambda jobs, callbacks: pipeline.run_wiki_batch(jobs, s, callbacks),
                 max_size=min(s.batch_max_size, _concurrency),
                 window_s=s.batch_window_ms / 1000.0,
+                gap_s=s.batch_gap_ms / 1000.0,
             )
         return _batcher

@@ -56,7 +56,8 @@ class WorkerSettings:
     visibility_timeout: int = 45  # a dead worker's jobs are redelivered after this
     result_expires: int = 24 * 3600
     max_deliveries: int = 3  # a job that kept killing its worker is failed after this many
-    batch_window_ms: float = 30.0  # dynamic batching: how long to collect concurrent jobs
+    batch_window_ms: float = 30.0  # dynamic batching: how long at most to collect concurrent jobs
+    batch_gap_ms: float = 5.0  # ... and how long a lull in arrivals closes a batch early
     batch_max_size: int = 16
     metrics_port: int | None = None  # Prometheus exporter; None: off
     warmup: tuple[str, ...] = ()  # WARMUP: what a worker loads and compiles before its first job
@@ -147,6 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> WorkerSettings:
         result_expires=int(_number(env, "RESULT_EXPIRES", 24 * 3600, int)),
         max_deliveries=max(1, int(_number(env, "MAX_DELIVERIES", 3, int))),
         batch_window_ms=_number(env, "BATCH_WINDOW_MS", 30.0),
+        batch_gap_ms=_number(env, "BATCH_GAP_MS", 5.0),
         batch_max_size=max(1, int(_number(env, "BATCH_MAX_SIZE", 16, int))),
         metrics_port=int(port_raw) if port_raw.isdigit() else None,
         warmup=warmup,
