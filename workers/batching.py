@@ -81,11 +81,17 @@ class Batcher:
         try:
             yield
         finally:
-            if getattr(self._local, "announced", False):
-                self._local.announced = False
-                with self._cond:
-                    self._announced -= 1
+            with self._cond:
+                if self._withdraw():
                     self._cond.notify_all()
+
+    def _withdraw(self) -> bool:
+        """Take back this thread's announcement, if it has one (hold ``_cond``)."""
+        if not getattr(self._local, "announced", False):
+            return False
+        self._local.announced = False
+        self._announced -= 1
+        return True
 
     def submit(self, job: WikiJob, progress: Callable[[Progress], None], timeout: float | None = None) -> Any:
         """Run ``job`` (in a batch when others are waiting) and return its result.
@@ -98,9 +104,7 @@ class Batcher:
             return self.run_batch([job], [progress])[0]
         item = _Pending(job, progress)
         with self._cond:
-            if getattr(self._local, "announced", False):
-                self._local.announced = False
-                self._announced -= 1
+            self._withdraw()
             self._pending.append(item)
             self._last_arrival = item.arrived
             if self._thread is None or not self._thread.is_alive():

@@ -544,8 +544,6 @@ def job_from_dict(data: dict[str, Any]) -> WikiJob | ComposeJob | ContinueJob:
     return _JOBS[data["kind"]].from_dict(data)  # type: ignore[return-value]
 
 
-__all__ = [name for name in dir() if not name.startswith("_")] + ["field"]
-
 
 # Redis behind Sentinel, for failover: REDIS_URL lists the sentinels, the form Celery and
 # kombu read (``sentinel://host:26379;sentinel://host2:26379``; a password and database
@@ -621,3 +619,6 @@ def _without_password(entry: str) -> str:
         return entry.strip()
     host = parts.netloc.rsplit("@", 1)[-1]
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+__all__ = [name for name in dir() if not name.startswith("_")] + ["field"]

@@ -30,8 +30,10 @@ _LINE_END = re.compile(r"\n")
 ENDING_SLACK = 150  # characters an article may run past its length to finish a sentence
 
 
-def _open_quote(text: str, end: int) -> bool:
-    """Whether the line ending at ``end`` has opened a double quote that it has not closed."""
+def open_quote(text: str, end: int | None = None) -> bool:
+    """Whether the line ending at ``end`` (default: the end of ``text``) has opened a double
+    quote that it has not closed."""
+    end = len(text) if end is None else end
     return text[text.rfind("\n", 0, end) + 1:end].count('"') % 2 == 1
 
 
@@ -50,7 +52,7 @@ def end_cleanly(text: str, keep: int, length: int, slack: int = ENDING_SLACK) ->
     if cut > target:
         ends = sorted({m.end() for m in _SENTENCE_END.finditer(text, keep)}
                       | {m.start() for m in _LINE_END.finditer(text, keep)})
-        ends = [e for e in ends if e > keep and not _open_quote(text, e)]
+        ends = [e for e in ends if e > keep and not open_quote(text, e)]
         after = [e for e in ends if target <= e <= target + slack]
         before = [e for e in ends if e < target]
         if after or before:

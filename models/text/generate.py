@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from models import sampling
-from models.text.sentence_stop import SentenceEnds, open_quote
+from models.text.format import open_quote
+from models.text.sentence_stop import SentenceEnds
 from models.text.vocab import UNK_ID, Vocab
 
 # Context fed before every prompt: the end of a blank line and the space that

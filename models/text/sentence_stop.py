@@ -104,7 +104,3 @@ class SentenceEnds:
         new = EndState(phase, candidate, candidate_quoted, best, best_quoted, quoted_after)
         return new, end, end_quoted, line_end, state.quoted
 
-
-def open_quote(line_tail: str) -> bool:
-    """Whether a prompt's last line leaves a double quote open (as ``end_cleanly`` counts)."""
-    return line_tail[line_tail.rfind("\n") + 1:].count('"') % 2 == 1

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models.text import format as fmt  # noqa: E402
-from models.text.sentence_stop import SentenceEnds, open_quote  # noqa: E402
+from models.text.sentence_stop import SentenceEnds  # noqa: E402
 from models.text.vocab import Vocab  # noqa: E402
 
 ALPHABET = " .!?\"')]\na=\tx"
@@ -29,7 +29,7 @@ def _read(ends: SentenceEnds, vocab: Vocab, prompts: list[str], texts: list[str]
     """Run the automaton over each written text; per row, every end it reports, by step."""
     ids = np.array([vocab.encode(text) for text in texts], np.int32)  # all the same length
     previous = tf.constant([vocab.encode(p[-1:] or " ")[0] for p in prompts], tf.int32)
-    state = ends.start(tf.constant([open_quote(p) for p in prompts]))
+    state = ends.start(tf.constant([fmt.open_quote(p) for p in prompts]))
     found = [[] for _ in texts]  # (step, end, quoted)
     for t in range(ids.shape[1]):
         token = tf.constant(ids[:, t])
@@ -46,7 +46,7 @@ def _regex_ends(prompt: str, written: str) -> list[tuple[int, bool]]:
     text, keep = prompt + written, len(prompt)
     ends = sorted({m.end() for m in fmt._SENTENCE_END.finditer(text, keep)}
                   | {m.start() for m in fmt._LINE_END.finditer(text, keep)})
-    return [(e - keep, fmt._open_quote(text, e)) for e in ends if e > keep]
+    return [(e - keep, fmt.open_quote(text, e)) for e in ends if e > keep]
 
 
 def test_the_automaton_reports_every_end_the_patterns_find_and_no_other():
