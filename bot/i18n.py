@@ -656,7 +656,8 @@ MESSAGES_DE: dict[str, str] = {
     "{mention} asked for {what}; it follows here.": "{mention} hat {what} angefordert; das Ergebnis folgt hier.",
     "About wikimuse's models": "Über die Modelle von wikimuse",
     "No model checkpoints are installed next to this bot.": "Neben diesem Bot sind keine Modell-Checkpoints installiert.",
-    "Default music model per genre (`model: best`):": "Standard-Musikmodell pro Genre (`modell: beste`):",
+    "Each genre's models and its default (`model: best`):":
+        "Die Modelle jedes Genres und sein Standardmodell (`modell: beste`):",
     "Measured figures: docs/BENCHMARKS.md": "Gemessene Werte: docs/BENCHMARKS.md",
     # /challenge list and /challenge leaderboard
     "🏅 Challenge leaderboard: {guild}": "🏅 Wettbewerbs-Bestenliste: {guild}",
@@ -773,6 +774,8 @@ MESSAGES_DE: dict[str, str] = {
     "The model {model} is not installed on this worker.": "Das Modell {model} ist auf diesem Worker nicht installiert.",
     "No trained model for the genre {genre} is installed on this worker.":
         "Für das Genre {genre} ist auf diesem Worker kein trainiertes Modell installiert.",
+    "The genre {genre} has no {model} model. Its models: {kinds}, or best (the default).":
+        "Das Genre {genre} hat kein Modell {model}. Seine Modelle: {kinds}, oder beste (die Vorgabe).",
     "The seed contains characters the model does not know: {chars}. Use plain letters, digits and punctuation.":
         "Der Anfang enthält Zeichen, die das Modell nicht kennt: {chars}. Nimm einfache Buchstaben, Ziffern "
         "und Satzzeichen.",
@@ -1110,7 +1113,8 @@ MESSAGES_ES: dict[str, str] = {
         "{mention} ha hecho una petición ({what}); el resultado sigue aquí.",
     "About wikimuse's models": "Sobre los modelos de wikimuse",
     "No model checkpoints are installed next to this bot.": "No hay checkpoints de modelos instalados junto a este bot.",
-    "Default music model per genre (`model: best`):": "Modelo de música por defecto para cada género (`modelo: mejor`):",
+    "Each genre's models and its default (`model: best`):":
+        "Los modelos de cada género y su modelo por defecto (`modelo: mejor`):",
     "Measured figures: docs/BENCHMARKS.md": "Cifras medidas: docs/BENCHMARKS.md",
     # /challenge list and /challenge leaderboard
     "🏅 Challenge leaderboard: {guild}": "🏅 Clasificación de retos: {guild}",
@@ -1222,6 +1226,8 @@ MESSAGES_ES: dict[str, str] = {
     "The model {model} is not installed on this worker.": "El modelo {model} no está instalado en este worker.",
     "No trained model for the genre {genre} is installed on this worker.":
         "No hay ningún modelo entrenado para el género {genre} instalado en este worker.",
+    "The genre {genre} has no {model} model. Its models: {kinds}, or best (the default).":
+        "El género {genre} no tiene modelo {model}. Sus modelos: {kinds}, o mejor (el predeterminado).",
     "The seed contains characters the model does not know: {chars}. Use plain letters, digits and punctuation.":
         "El inicio contiene caracteres que el modelo no conoce: {chars}. Usa letras, cifras y signos de "
         "puntuación normales.",

@@ -166,14 +166,15 @@ def _refusal(job: contracts.Contract) -> ErrorResult | None:
 
 
 def _music_model(genre: str, model: str, settings: WorkerSettings) -> tuple[str, Path] | None:
-    """(kind, checkpoint path) for a genre and a model choice, or None when not installed."""
+    """(kind, checkpoint path) for a genre and a model choice, or None when the genre has
+    no such checkpoint (``registry.shipped``: installed, and trained past a placeholder)."""
     from models.music import registry
 
     kind = registry.best_kind(genre, directory=settings.model_dir) if model == contracts.MUSIC_MODEL_BEST else model
     if kind is None:
         return None
-    path = registry.checkpoint_path(kind, genre, settings.model_dir)
-    return (kind, path) if path.is_file() else None
+    path = registry.shipped(settings.model_dir).get((kind, genre))
+    return (kind, path) if path is not None and path.is_file() else None
 
 
 def _music_result(job_id: str, genre: Any, kind: str, tempo: int, roll: Any, steps_per_beat: int,
@@ -209,7 +210,17 @@ def cap_continuation(primer_steps: int, bars: int, tempo: int, steps_per_beat: i
     return primer_steps, max(1, min(bars, (cap - primer_steps) // bar_steps))
 
 
-def _missing(job_id: str, genre: str) -> ErrorResult:
+def _missing(job_id: str, genre: str, model: str = contracts.MUSIC_MODEL_BEST,
+             settings: WorkerSettings | None = None) -> ErrorResult:
+    """The result for a genre without the model asked for: the kinds it has, when it has some."""
+    if model != contracts.MUSIC_MODEL_BEST and settings is not None:
+        from models.music import registry
+
+        kinds = registry.genre_kinds(genre, settings.model_dir)
+        if kinds:
+            return _bad(job_id, "The genre {genre} has no {model} model. Its models: {kinds}, or best "
+                        "(the default).", contracts.ERR_MODEL_MISSING, genre=genre, model=model,
+                        kinds=", ".join(kinds))
     return _bad(job_id, "No trained model for the genre {genre} is installed on this worker.",
                 contracts.ERR_MODEL_MISSING, genre=repr(genre))
 
@@ -226,7 +237,7 @@ def run_compose(job: contracts.ComposeJob, settings: WorkerSettings,
     genre = get_genre(job.genre)
     found = _music_model(genre.name, job.model, settings)
     if found is None:
-        return _missing(job.job_id, genre.name)
+        return _missing(job.job_id, genre.name, job.model, settings)
     kind, path = found
     report(Progress(fraction=0.05, phase="loading"))
     rng_seed = job.rng_seed if job.rng_seed is not None else random.SystemRandom().randrange(contracts.RNG_SEED_MAX)

@@ -127,16 +127,18 @@ def write_checks(path: Path, checks: dict[str, Any]) -> None:
 
 
 def write_default(genre: str, directory: str | Path | None = None) -> tuple[str, str] | None:
-    """Record ``registry.best_choice`` of ``genre`` in each of its sidecars (key ``"default"``)."""
+    """Record ``registry.best_choice`` of ``genre`` in each of its sidecars (key ``"default"``),
+    with the kinds the genre has (``registry.genre_kinds``), for ``/about``."""
     choice = registry.best_choice(genre, directory=directory)
     if choice is None:
         return None
     kind, reason = choice
+    kinds = registry.genre_kinds(genre, directory)
     for (k, g), path in registry.shipped(directory).items():
         if g != genre:
             continue
         side = registry.sidecar_path(path)
         meta = json.loads(side.read_text(encoding="utf-8"))
-        meta["default"] = {"genre": genre, "kind": kind, "chosen": k == kind, "reason": reason}
+        meta["default"] = {"genre": genre, "kind": kind, "chosen": k == kind, "reason": reason, "kinds": kinds}
         side.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return choice

@@ -155,20 +155,68 @@ def load(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     return model, config, sidecar
 
 
-def shipped(directory: str | Path | None = None) -> dict[tuple[str, str], Path]:
-    """All shipped checkpoints as {(kind, genre): path}, read from the sidecars."""
-    base = Path(directory) if directory is not None else CHECKPOINT_DIR
-    found: dict[tuple[str, str], Path] = {}
+# A run that stopped on its time budget ("stopped": "time") has not converged; it counts
+# as trained, rather than as a placeholder, only after this many passes over the training
+# set and this many optimizer updates (on a small genre many epochs are few updates:
+# ragtime's 18 RNN-RBM epochs were 88). A run that stopped early (its validation NLL
+# stopped improving) or at its epoch limit is what its schedule asked for. Epochs and
+# updates, not minutes: they mean the same on any machine. Of the shipped checkpoints
+# trained on time, the placeholders had 1-4 epochs or at most 243 updates, the kept ones
+# at least 5 epochs and 582 updates (docs/BENCHMARKS.md, "Every kind, side by side").
+MIN_TIMED_EPOCHS = 5
+MIN_TIMED_STEPS = 500
+
+
+def placeholder_reason(metrics: Any) -> str | None:
+    """Why a checkpoint's training record (its sidecar's ``"metrics"``) makes it a
+    placeholder that must not ship, or None when it trained past that (see
+    :data:`MIN_TIMED_EPOCHS`). A record without a ``"stopped"`` entry is not judged."""
+    if not isinstance(metrics, dict) or metrics.get("stopped") != "time":
+        return None
+    epochs, steps = metrics.get("epochs"), metrics.get("steps")
+    epochs = int(epochs) if isinstance(epochs, int | float) else 0
+    steps = int(steps) if isinstance(steps, int | float) else 0
+    if epochs >= MIN_TIMED_EPOCHS and steps >= MIN_TIMED_STEPS:
+        return None
+    return (f"stopped on its time budget after {epochs} epoch(s) and {steps} update(s); a run stopped on "
+            f"time ships after {MIN_TIMED_EPOCHS} epochs and {MIN_TIMED_STEPS} updates at least")
+
+
+def _sidecars(base: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
+    """(.keras path, sidecar) of every music checkpoint in ``base`` with a readable sidecar."""
     for side in sorted(base.glob("music_*.json")):
         keras_file = side.with_suffix(".keras")
         if not keras_file.exists():
             continue
         try:
             meta = json.loads(side.read_text(encoding="utf-8"))
-            found[(meta["kind"], meta["genre"])] = keras_file
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError):
             continue
-    return found
+        if isinstance(meta, dict) and isinstance(meta.get("kind"), str) and isinstance(meta.get("genre"), str):
+            yield keras_file, meta
+
+
+def placeholders(directory: str | Path | None = None) -> dict[tuple[str, str], str]:
+    """The checkpoints in ``directory`` that :func:`shipped` refuses, {(kind, genre): why}."""
+    base = Path(directory) if directory is not None else CHECKPOINT_DIR
+    return {(meta["kind"], meta["genre"]): why for _, meta in _sidecars(base)
+            if (why := placeholder_reason(meta.get("metrics"))) is not None}
+
+
+def shipped(directory: str | Path | None = None) -> dict[tuple[str, str], Path]:
+    """All shipped checkpoints as {(kind, genre): path}, read from the sidecars.
+
+    A checkpoint whose training record marks it a placeholder (:func:`placeholder_reason`)
+    is not offered, even when its files are there: the genre then lacks that kind."""
+    base = Path(directory) if directory is not None else CHECKPOINT_DIR
+    return {(meta["kind"], meta["genre"]): path for path, meta in _sidecars(base)
+            if placeholder_reason(meta.get("metrics")) is None}
+
+
+def genre_kinds(genre: str, directory: str | Path | None = None) -> list[str]:
+    """The kinds a genre has (its :func:`shipped` checkpoints), in :data:`KINDS` order."""
+    have = {kind for kind, g in shipped(directory) if g == genre}
+    return [kind for kind in KINDS if kind in have]
 
 
 # Kinds that compose from silence; the others (the encoder-decoder) continue a primer.

@@ -53,16 +53,24 @@ async def test_help_lists_every_command_and_about_shows_measured_models(discord_
             assert option["description"] and option["description"] != "…", (command["name"], option)
 
 
-async def test_about_shows_each_genres_default_model_and_why(discord_emulator, scratch_redis_url, tmp_path):
-    for kind, chosen in (("nade", True), ("lstm", False)):
-        (tmp_path / f"music_{kind}_chorale.keras").write_bytes(b"checkpoint")
-        (tmp_path / f"music_{kind}_chorale.json").write_text(json.dumps({
-            "kind": kind, "genre": "chorale", "metrics": {"test_nll": 5.36},
-            "default": {"genre": "chorale", "kind": "nade", "chosen": chosen, "reason": "lowest comparable NLL"}}))
+async def test_about_shows_each_genres_models_and_default_and_why(discord_emulator, scratch_redis_url, tmp_path):
+    for kind, genre, chosen in (("nade", "chorale", True), ("lstm", "chorale", False), ("nade", "folk", True)):
+        (tmp_path / f"music_{kind}_{genre}.keras").write_bytes(b"checkpoint")
+        default = {"genre": genre, "kind": "nade", "chosen": chosen, "reason": "lowest comparable NLL"}
+        if genre == "chorale":  # the genre's kinds as the workers offer them (a sidecar from before: none)
+            default["kinds"] = ["lstm", "nade"]
+        (tmp_path / f"music_{kind}_{genre}.json").write_text(json.dumps({
+            "kind": kind, "genre": genre, "metrics": {"test_nll": 5.36}, "default": default}))
     async with running_bot(discord_emulator, redis_url=scratch_redis_url, model_dir=tmp_path):
         user = discord_emulator.add_user("listener")
         about = (await answer(discord_emulator, "about", {}, user))["embeds"][0]
-        assert about["description"].splitlines()[1:] == ["**chorale**: nade, lowest comparable NLL"]
+        assert about["description"].splitlines() == ["Each genre's models and its default (`model: best`):",
+                                                     "**chorale** (lstm, nade): nade, lowest comparable NLL",
+                                                     "**folk**: nade, lowest comparable NLL"]
+        german = (await answer(discord_emulator, "about", {}, discord_emulator.add_user("hörer", locale="de")))
+        assert german["embeds"][0]["description"].splitlines()[:2] == [
+            "Die Modelle jedes Genres und sein Standardmodell (`modell: beste`):",
+            "**chorale** (lstm, nade): nade, lowest comparable NLL"]
 
 
 async def test_about_lists_every_installed_model_however_many_music_checkpoints_sort_first(

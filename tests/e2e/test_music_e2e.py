@@ -92,6 +92,25 @@ async def test_compose_posts_one_message_with_embed_audio_midi_png_and_buttons(
         assert_clip(discord_emulator, longer_message)
 
 
+async def test_compose_with_a_kind_the_genre_lacks_names_the_kinds_it_has_in_the_users_language(
+        discord_emulator, music_stack_url):
+    # The tiny worker has chorale's LSTM only, as the shipped folk has no RBM: the worker says so.
+    async with running_bot(discord_emulator, redis_url=music_stack_url):
+        for user, title, description in (
+                (discord_emulator.add_user("frank"), "Model not installed",
+                 "The genre chorale has no rbm model. Its models: lstm, or best (the default)."),
+                (discord_emulator.add_user("greta", locale="de"), "Modell nicht installiert",
+                 "Das Genre chorale hat kein Modell rbm. Seine Modelle: lstm, oder beste (die Vorgabe).")):
+            record = await discord_emulator.invoke("compose", {"genre": "chorale", "model": "rbm", "seed": 1},
+                                                   user=user)
+            message = await wait_result(discord_emulator, record, timeout=60)
+            embed = message["embeds"][0]
+            assert (embed["title"], embed["description"]) == (title, description)
+            assert message["components"] == [] and message["attachments"] == []
+            assert message["allowed_mentions"] == NO_MENTIONS
+    discord_emulator.assert_no_invalid_requests()
+
+
 async def test_continue_extends_an_uploaded_midi_file(discord_emulator, music_stack_url):
     async with running_bot(discord_emulator, redis_url=music_stack_url):
         upload = Upload("maple.mid", (DATA / "maple_leaf_excerpt.mid").read_bytes(), "audio/midi")

@@ -68,6 +68,29 @@ def test_compose_errors(settings, overrides, code):
     assert isinstance(result, ErrorResult) and result.code == code, result
 
 
+def test_a_kind_the_genre_lacks_is_refused_with_the_kinds_it_has(tiny_music_model_dir, tmp_path):
+    import json
+    import shutil
+
+    for f in tiny_music_model_dir.glob("music_lstm_chorale.*"):
+        (tmp_path / f.name).symlink_to(f)
+    # A placeholder beside it, trained one epoch on its time budget: its files are there, it is not offered.
+    shutil.copy(tiny_music_model_dir / "music_lstm_chorale.keras", tmp_path / "music_rbm_chorale.keras")
+    (tmp_path / "music_rbm_chorale.json").write_text(json.dumps(
+        {"kind": "rbm", "genre": "chorale", "metrics": {"stopped": "time", "epochs": 1, "steps": 30}}))
+    settings = load_settings({"MODEL_DIR": str(tmp_path)})
+    for model in ("rbm", "nade"):
+        result = pipeline.run_compose(_compose(model=model), settings)
+        assert isinstance(result, ErrorResult) and result.code == contracts.ERR_MODEL_MISSING, result
+        assert result.message == (f"The genre chorale has no {model} model. Its models: lstm, or best "
+                                  "(the default).")
+        assert result.fields == {"genre": "chorale", "model": model, "kinds": "lstm"}
+    best = pipeline.run_compose(_compose(model="best", seconds=5), settings)
+    assert isinstance(best, MusicResult) and best.model == "lstm"
+    none = pipeline.run_compose(_compose(genre="folk", model="rbm"), settings)
+    assert isinstance(none, ErrorResult) and "No trained model for the genre 'folk'" in none.message
+
+
 def test_continue_extends_an_uploaded_midi(settings, composed):
     job = ContinueJob(job_id="c-1", midi_b64=contracts.b64encode(_midi(composed)), bars=2, genre="chorale",
                       rng_seed=1)

@@ -104,13 +104,17 @@ def _model_summaries(model_dir: Path, locale: Locale = None) -> list[tuple[str, 
 
 
 def _genre_defaults(model_dir: Path, locale: Locale = None) -> list[str]:
-    """One line per genre: the kind /compose uses by default and why (the sidecars' "default")."""
+    """One line per genre: its models, the kind /compose uses by default and why (the
+    sidecars' "default", which names the genre's models as the workers offer them:
+    a placeholder checkpoint is none of them)."""
     lines = []
     for sidecar, meta in _shipped_sidecars(model_dir):
         default = meta.get("default")
         if sidecar.stem.startswith("music_") and isinstance(default, dict) and default.get("chosen"):
-            lines.append(f"**{default.get('genre', meta.get('genre'))}**: {default.get('kind')}, "
-                         f"{default.get('reason') or t(locale, 'no reason recorded')}")
+            kinds = default.get("kinds")
+            have = ", ".join(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ""
+            lines.append(f"**{default.get('genre', meta.get('genre'))}**" + (f" ({have})" if have else "")
+                         + f": {default.get('kind')}, {default.get('reason') or t(locale, 'no reason recorded')}")
     return lines
 
 
@@ -256,7 +260,7 @@ class General(MenuCog):
             embed.description = t(locale, "No model checkpoints are installed next to this bot.")
         defaults = _genre_defaults(self.bot.settings.model_dir, locale)
         if defaults:
-            embed.description = clip(t(locale, "Default music model per genre (`model: best`):") + "\n"
+            embed.description = clip(t(locale, "Each genre's models and its default (`model: best`):") + "\n"
                                      + "\n".join(defaults), 4096)
         embed.set_footer(text=t(locale, "Measured figures: docs/BENCHMARKS.md"))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -106,3 +106,50 @@ def test_shipped_checkpoint_loads_is_small_and_composes(kind, genre, path):
     assert config.steps_per_beat == GENRES[genre].steps_per_beat
     roll = registry.module(kind).generate(model, config, 16, seed=1)
     assert roll.shape == (16, NUM_KEYS) and roll.dtype == np.uint8
+
+
+@pytest.mark.parametrize("metrics, placeholder", [
+    ({"stopped": "time", "epochs": 1, "steps": 62}, True),  # the MuseData RBM's minutes
+    ({"stopped": "time", "epochs": 4, "steps": 1956}, True),  # many updates, few passes
+    ({"stopped": "time", "epochs": 18, "steps": 88}, True),  # many passes over a tiny set
+    ({"stopped": "time", "epochs": 5, "steps": 582}, False),  # the jazz LSTM: just enough
+    ({"stopped": "time", "epochs": 12, "steps": 1255}, False),
+    ({"stopped": "time"}, True),  # stopped on time with no count recorded: nothing shows it trained
+    ({"stopped": "early", "epochs": 2, "steps": 10}, False),  # converged: patience ran out
+    ({"stopped": "max_epochs", "epochs": 1, "steps": 3}, False),  # its whole schedule (tiny configs)
+    ({"valid_nll": 2.0}, False),  # no training record to judge
+    (None, False),
+])
+def test_a_run_stopped_on_time_ships_only_past_the_placeholder_minimum(metrics, placeholder):
+    why = registry.placeholder_reason(metrics)
+    assert (why is not None) == placeholder
+    if why:
+        assert f"{registry.MIN_TIMED_EPOCHS} epochs" in why and f"{registry.MIN_TIMED_STEPS} updates" in why
+
+
+def test_shipped_refuses_a_placeholder_whose_files_are_there(tmp_path):
+    write_checkpoint(tmp_path, "lstm", "chorale", 9.5)
+    write_checkpoint(tmp_path, "nade", "chorale", 5.0)
+    rbm = write_checkpoint(tmp_path, "rbm", "chorale", 1.0)  # the lowest NLL, but a placeholder
+    side = registry.sidecar_path(rbm)
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta["metrics"].update(stopped="time", epochs=1, steps=40)
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    assert set(registry.shipped(tmp_path)) == {("lstm", "chorale"), ("nade", "chorale")}
+    assert set(registry.placeholders(tmp_path)) == {("rbm", "chorale")}
+    assert registry.genre_kinds("chorale", tmp_path) == ["lstm", "nade"]
+    assert registry.genre_kinds("folk", tmp_path) == []
+    assert registry.best_kind("chorale", directory=tmp_path) == "nade"
+    assert registry.best_kind("chorale", ["rbm"], directory=tmp_path) is None
+
+
+def test_no_shipped_checkpoint_is_a_placeholder():
+    # Every music checkpoint in models/checkpoints, read from the files, not through shipped().
+    on_disk = {path.stem for path in registry.CHECKPOINT_DIR.glob("music_*.keras")}
+    assert registry.placeholders() == {}
+    assert on_disk == {registry.checkpoint_name(kind, genre) for kind, genre in registry.shipped()}
+    # Each genre keeps a from-silence kind, and no default of a genre is a kind it lacks.
+    for genre in GENRES:
+        kinds = registry.genre_kinds(genre)
+        assert set(kinds) & set(registry.FROM_SILENCE), genre
+        assert registry.best_kind(genre) in kinds
