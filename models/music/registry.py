@@ -12,6 +12,8 @@ model, the frame-NLL loop, the sampler harness) and ``models.config.JsonConfig``
 
 A shipped checkpoint is ``music_<kind>_<genre>.keras`` plus a JSON sidecar of the same
 stem (kind, genre, config, metrics); :func:`load` is the one loader the worker uses.
+:func:`shipped` lists the checkpoints a genre offers: those whose training went past a
+placeholder (:func:`placeholder_reason`), so a genre's kinds follow the files and the rule.
 """
 
 from __future__ import annotations
