@@ -103,6 +103,21 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
 # Resumable state on disk: JSON for scalars, npz (no pickle) for arrays
 
 
+def rebuilt(mod: Any, model: Any, config: Any) -> Any:
+    """``model``'s weights in a model built anew from ``config``.
+
+    A loaded Keras model keeps the layers it was saved with, so a changed dropout or
+    input dropout (``--set dropout=0.5``) takes effect only in a model built from the
+    new config; the weights carry over when the shapes agree.
+    """
+    fresh = mod.build_model(config)
+    old, new = model.get_weights(), fresh.get_weights()
+    if [w.shape for w in old] != [w.shape for w in new]:
+        raise SystemExit("--set changed the shape of the model's weights: only the RBM's hidden units can grow")
+    fresh.set_weights(old)
+    return fresh
+
+
 def save_state(run_dir: Path, model: Any, config: Any, state: dict[str, Any]) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
@@ -195,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         model, config_dict, state = load_state(run_dir)
         config = mod.Config.from_dict(config_dict)
         # e.g. --set max_epochs=800 or --set patience=20 to go further
-        config = apply_overrides(config, args.set)
+        resumed_config, config = config, apply_overrides(config, args.set)
+        if config != resumed_config:
+            model = rebuilt(mod, model, config)
         print(f"resuming {run_dir} at epoch {state.get('epoch')}", file=sys.stderr)
     elif args.init_from is not None:
         model, config, sidecar = registry.load(args.init_from)
@@ -207,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             # e.g. --set hidden=800: a wider RBM with the same distribution to start from
             model = mod.widen(model, start_config, config.hidden, stddev=WIDEN_STDDEV, seed=args.seed)
             print(f"widened the RBM from {start_config.hidden} to {config.hidden} hidden units", file=sys.stderr)
+        elif config != start_config:
+            model = rebuilt(mod, model, config)
         print(f"fine-tuning from {args.init_from}", file=sys.stderr)
         state = {"validate_start": True}
     else:

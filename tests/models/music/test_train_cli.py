@@ -8,6 +8,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras
 import pytest
 
 from models.music import evaluate, registry, train
@@ -104,3 +105,22 @@ def test_init_from_with_more_hidden_units_widens_the_rnn_rbm(tmp_path, capsys):
     model, config, side = registry.load(path)
     assert config.hidden == side["config"]["hidden"] == hidden + 5
     assert tuple(model.get_layer("rbm").w.shape) == (88, hidden + 5)
+
+
+@pytest.mark.slow
+def test_init_from_with_new_dropout_trains_a_model_built_with_it(tiny_music_model_dir, tmp_path, capsys):
+    # A loaded model keeps the layers it was saved with: without a rebuild, --set
+    # dropout / input_dropout would change the sidecar's config and nothing else.
+    start = tiny_music_model_dir / "music_lstm_chorale.keras"
+    before, _, _ = registry.load(start)
+    assert not any(layer.name == "input_dropout" for layer in before.layers)
+    out = tmp_path / "out"
+    assert train.main(["--model", "lstm", "--genre", "chorale", "--init-from", str(start), "--out", str(out),
+                       "--run-dir", str(tmp_path / "run"), "--no-progress", "--set", "max_epochs=1",
+                       "--set", "input_dropout=0.25", "--set", "dropout=0.375"]) == 0
+    capsys.readouterr()
+    model, config, side = registry.load(out / "music_lstm_chorale.keras")
+    assert config.input_dropout == 0.25 and side["config"]["dropout"] == 0.375
+    rates = {layer.name: layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)}
+    assert rates.pop("input_dropout") == 0.25
+    assert rates and set(rates.values()) == {0.375}
