@@ -41,7 +41,8 @@ Which corpus folders fit which genre (:data:`SOURCES`):
 
 Conversion (:func:`work_notes`, :func:`to_roll`): every part merged; each note or chord
 pitch from its offset for its quarterLength, in beats (quarter notes) like the rest of
-the music data, so a work lands on the genre's grid whatever its meter or tempo marks.
+the music data, so a work lands on the genre's grid whatever its meter or tempo marks;
+each frame holds what sounds at its start, as in the Boulanger sets.
 Grace notes (no duration) and chord symbols (analysis, not notes) are left out; repeats
 are read as written, not expanded. Pitches outside the 88 keys are folded in by octaves.
 
@@ -95,7 +96,7 @@ from typing import Any
 import numpy as np
 
 from models.music.genres import get_genre
-from models.music.pianoroll import HIGHEST_PITCH, LOWEST_PITCH, NUM_KEYS, NoteArrays, quantize
+from models.music.pianoroll import HIGHEST_PITCH, LOWEST_PITCH, NUM_KEYS, NoteArrays
 
 log = logging.getLogger(__name__)
 
@@ -291,11 +292,27 @@ def transpose_notes(notes: NoteArrays, semitones: int) -> NoteArrays:
 
 
 def to_roll(notes: NoteArrays, steps_per_beat: int) -> np.ndarray:
-    """Note events in beats -> ``(T, 88)`` uint8 roll on the grid (``pianoroll.quantize``),
-    the silence before the first note trimmed."""
-    roll = quantize(notes, steps_per_beat).roll
-    active = np.flatnonzero(roll.any(axis=1))
-    return roll[active[0]:] if active.size else roll[:0]
+    """Note events in beats -> ``(T, 88)`` uint8 roll, sampled at each frame's start.
+
+    Frame ``t`` holds the pitches sounding at beat ``t / steps_per_beat`` (start <= that <
+    end), as in the Boulanger sets, whose frames hold the chord at each beat (JSB) or
+    eighth: a note between two sample points (a passing eighth on JSB's quarter grid) is
+    not heard, rather than smeared into the next frame. The silence before the first
+    note is trimmed.
+    """
+    eps = 1e-6  # offsets are exact fractions of a beat; this only absorbs float rounding
+    on = np.ceil(notes.start * steps_per_beat - eps).astype(np.int64)
+    off = np.ceil(notes.end * steps_per_beat - eps).astype(np.int64)
+    keys = notes.pitch.astype(np.int64) - LOWEST_PITCH
+    ok = (off > on) & (keys >= 0) & (keys < NUM_KEYS)
+    on, off, keys = on[ok], off[ok], keys[ok]
+    if not on.size:
+        return np.zeros((0, NUM_KEYS), np.uint8)
+    first, steps = int(on.min()), int(off.max())
+    count = np.zeros((steps - first + 1, NUM_KEYS), np.int32)
+    np.add.at(count, (on - first, keys), 1)
+    np.add.at(count, (off - first, keys), -1)
+    return (np.cumsum(count, axis=0)[:-1] > 0).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------
@@ -404,6 +421,8 @@ class Decontaminated:
             "kept": len(self.kept),
             "kept_frames": int(sum(r.shape[0] for r in self.kept.values())),
             "dropped": {reason: len(works) for reason, works in self.dropped.items()},
+            "dropped_by_set": {reason: _count_sets(works.values()) for reason, works in self.dropped.items()
+                               if reason != "duplicate_in_corpus"},
             "dropped_examples": {reason: dict(list(works.items())[:examples])
                                  for reason, works in self.dropped.items()},
             "shares_run_with_train": len(self.shares_run_with_train),
@@ -415,6 +434,15 @@ class Decontaminated:
                      "min_changes": MIN_CHANGES, "tune_run_frames": TUNE_RUN,
                      "tune_changes": TUNE_CHANGES, "near_duplicate_share": NEAR_DUPLICATE},
         }
+
+
+def _count_sets(labels: Iterable[str]) -> dict[str, int]:
+    """How many matches each held-out set ("musedata valid", ...) had, most first."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        key = label.rsplit("[", 1)[0]
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def decontaminate(works: dict[str, NoteArrays], steps_per_beat: int, heldout: HeldOut) -> Decontaminated:

@@ -17,12 +17,14 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _score() -> stream.Score:
-    """Two parts: C4 (1 beat), E4 (2 beats), a C-E-G chord (1 beat); and a low part with
-    a C0 (folded up to C1), a grace note and a chord symbol, which add no sound."""
+    """Two parts: C4 (1 beat), E4 (2 beats), a C-E-G chord (1 beat), two eighths D4 F4; and a
+    low part with a C0 (folded up to C1), a grace note and a chord symbol, which add no sound."""
     upper = stream.Part([meter.TimeSignature("4/4")])
     upper.append(note.Note("C4", quarterLength=1))
     upper.append(note.Note("E4", quarterLength=2))
     upper.append(chord.Chord(["C4", "E4", "G4"], quarterLength=1))
+    upper.append(note.Note("D4", quarterLength=0.5))
+    upper.append(note.Note("F4", quarterLength=0.5))
     lower = stream.Part()
     lower.insert(0, harmony.ChordSymbol("C"))
     lower.insert(0, note.Note("C0", quarterLength=2))
@@ -38,10 +40,12 @@ def _keys(roll: np.ndarray) -> list[list[int]]:
 
 def test_a_score_becomes_the_roll_of_its_beats_on_two_grids():
     notes = corpus.work_notes(_score())
-    assert sorted(set(notes.pitch.tolist())) == [24, 60, 64, 67]  # C0 folded to C1; no D5, no C chord symbol
-    assert _keys(corpus.to_roll(notes, 1)) == [[24, 60], [24, 64], [64], [60, 64, 67]]
+    # C0 folded to C1; no D5 (grace), no C chord symbol
+    assert sorted(set(notes.pitch.tolist())) == [24, 60, 62, 64, 65, 67]
+    # Quarters: each frame holds what sounds on its beat, so the F4 between beats is not heard.
+    assert _keys(corpus.to_roll(notes, 1)) == [[24, 60], [24, 64], [64], [60, 64, 67], [62]]
     assert _keys(corpus.to_roll(notes, 2)) == [[24, 60], [24, 60], [24, 64], [24, 64],
-                                               [64], [64], [60, 64, 67], [60, 64, 67]]
+                                               [64], [64], [60, 64, 67], [60, 64, 67], [62], [65]]
 
 
 def test_parts_can_be_chosen_by_name():
@@ -49,7 +53,7 @@ def test_parts_can_be_chosen_by_name():
     score.parts[0].partName = "Piano"
     score.parts[1].partName = "Voice"
     notes = corpus.work_notes(score, parts=r"(?i)piano")
-    assert sorted(set(notes.pitch.tolist())) == [60, 64, 67]
+    assert sorted(set(notes.pitch.tolist())) == [60, 62, 64, 65, 67]
 
 
 def _scale_notes(tonic: int, minor: bool = False) -> NoteArrays:
