@@ -60,9 +60,14 @@ Decontamination (:func:`decontaminate`), in this order:
 1. ``shared_frames``: the work shares a run of :data:`RUN` consecutive non-empty frames,
    under any transposition, with any valid or test piece of JSB, Nottingham, MuseData,
    Piano-midi.de or the ragtime and jazz data, compared on that set's own grid (the work
-   is quantized again on 1, 2 and 4 steps per beat). A window whose frames are one chord
-   held throughout (fewer than :data:`MIN_CHANGES` frame changes) is no evidence of a
-   copy and is not compared.
+   is quantized again on 1, 2 and 4 steps per beat). Only windows that carry enough
+   music to be evidence of a copy are compared: :data:`RUN` frames holding at least
+   :data:`MIN_CELLS` sounding key-frames (three voices' worth), or :data:`LONG_RUN` frames
+   of a thinner texture (a tune), each with at least :data:`MIN_CHANGES` frame changes.
+   Eight frames of a melody, or of two or three chords, recur by chance across unrelated
+   music: with 8-frame melody windows most folk tunes "matched" a jazz solo or a MuseData
+   part, and with two changes in 8 frames a tenth of the classical works matched a
+   Nottingham tune (a copy shares whole passages, so it still has such windows).
 2. ``same_tune``: the work's top line (highest key per frame) shares a run of
    :data:`TUNE_RUN` frames, under any transposition, with the top line of a valid or test
    piece of the genre's own data. This is how a Bach chorale is dropped by identity: JSB
@@ -109,7 +114,7 @@ WHEEL = "music21-10.5.1-py3-none-any.whl"
 WHEEL_SHA256 = "dc3309498c4c95cebdf8d4f20c868deb6b63bce1d929cad4f51a7ccc982987b1"  # as in the lock
 
 RUN = 8  # frames: a work sharing a run this long with a held-out piece is dropped
-MIN_CHANGES = 2  # frame changes a window needs to count (not one chord held throughout)
+MIN_CHANGES = 4  # frame changes a window needs to count: five successive chords, not two or three
 MIN_CELLS = 24  # sounding key-frames an 8-frame window needs: three voices' worth
 LONG_RUN = 24  # frames: the run that counts for thinner textures (a melody, two voices)
 TUNE_RUN = 16  # frames of top line shared with a held-out piece of the genre's own data

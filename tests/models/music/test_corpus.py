@@ -98,6 +98,18 @@ def test_a_transposed_copy_of_a_valid_piece_is_dropped_and_an_unrelated_one_kept
     assert result.report()["dropped"] == {"shared_frames": 1, "same_tune": 0, "duplicate_in_corpus": 0}
 
 
+def test_a_bar_of_melody_in_common_is_no_evidence_of_a_copy():
+    valid, other = _melody(20), _melody(21)
+    bar = valid.start < 4  # the valid tune's first 4 beats (8 frames), pasted into the other
+    pasted = NoteArrays(*(np.concatenate([a[bar], b[other.start >= 4]]) for a, b in zip(valid, other, strict=True)))
+    held = corpus.HeldOut.build({"wjazzd test": (2, [corpus.to_roll(valid, 2)])}, own=[], train=[])
+    result = corpus.decontaminate({"pasted": pasted}, 2, held)
+    assert list(result.kept) == ["pasted"]
+    longer = valid.start < 12  # 24 frames of it: a copied passage
+    copied = NoteArrays(*(np.concatenate([a[longer], b[other.start >= 12]]) for a, b in zip(valid, other, strict=True)))
+    assert corpus.decontaminate({"copied": copied}, 2, held).dropped["shared_frames"] == {"copied": "wjazzd test[0]"}
+
+
 def test_held_out_music_is_compared_on_its_own_grid():
     # A JSB-like valid piece on quarters; the work is for a genre on eighths.
     held = corpus.HeldOut.build({"jsb test": (1, [corpus.to_roll(_random_piece(3), 1)])}, own=[], train=[])
