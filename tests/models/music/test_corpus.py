@@ -89,7 +89,7 @@ def _melody(seed: int, beats: int = 64) -> NoteArrays:
 
 def test_a_transposed_copy_of_a_valid_piece_is_dropped_and_an_unrelated_one_kept():
     valid = corpus.to_roll(_random_piece(1), 2)
-    held = corpus.HeldOut.build({"musedata valid": (2, [transpose(valid, 3)])}, own=[], train=[])
+    held = corpus.HeldOut.build({"musedata valid": (2, [transpose(valid, 3)])}, own=[], train=[], steps_per_beat=2)
     copied = corpus.transpose_notes(_random_piece(1, beats=64), -2)
     works = {"copy": copied, "unrelated": _random_piece(2)}
     result = corpus.decontaminate(works, 2, held)
@@ -102,7 +102,7 @@ def test_a_bar_of_melody_in_common_is_no_evidence_of_a_copy():
     valid, other = _melody(20), _melody(21)
     bar = valid.start < 4  # the valid tune's first 4 beats (8 frames), pasted into the other
     pasted = NoteArrays(*(np.concatenate([a[bar], b[other.start >= 4]]) for a, b in zip(valid, other, strict=True)))
-    held = corpus.HeldOut.build({"wjazzd test": (2, [corpus.to_roll(valid, 2)])}, own=[], train=[])
+    held = corpus.HeldOut.build({"wjazzd test": (2, [corpus.to_roll(valid, 2)])}, own=[], train=[], steps_per_beat=2)
     result = corpus.decontaminate({"pasted": pasted}, 2, held)
     assert list(result.kept) == ["pasted"]
     longer = valid.start < 12  # 24 frames of it: a copied passage
@@ -112,7 +112,7 @@ def test_a_bar_of_melody_in_common_is_no_evidence_of_a_copy():
 
 def test_held_out_music_is_compared_on_its_own_grid():
     # A JSB-like valid piece on quarters; the work is for a genre on eighths.
-    held = corpus.HeldOut.build({"jsb test": (1, [corpus.to_roll(_random_piece(3), 1)])}, own=[], train=[])
+    held = corpus.HeldOut.build({"jsb test": (1, [corpus.to_roll(_random_piece(3), 1)])}, own=[], train=[], steps_per_beat=2)
     result = corpus.decontaminate({"copy": _random_piece(3), "other": _random_piece(4)}, 2, held)
     assert set(result.dropped["shared_frames"]) == {"copy"} and list(result.kept) == ["other"]
     assert result.kept["other"].shape == (128, 88)  # returned on the genre's grid
@@ -123,7 +123,7 @@ def test_a_tune_under_other_chords_is_dropped_by_its_top_line():
     harmonized = NoteArrays(*(np.concatenate([a, b]) for a, b in zip(
         tune, corpus.transpose_notes(_random_piece(6, voices=2), -12), strict=True)))
     held = corpus.HeldOut.build({"nottingham valid": (2, [corpus.to_roll(harmonized, 2)])},
-                                own=["nottingham valid"], train=[])
+                                own=["nottingham valid"], train=[], steps_per_beat=2)
     result = corpus.decontaminate({"tune": corpus.transpose_notes(tune, 4), "other": _melody(7)}, 2, held)
     assert result.dropped["same_tune"] == {"tune": "nottingham valid[0]"}
     assert list(result.kept) == ["other"]
@@ -131,7 +131,7 @@ def test_a_tune_under_other_chords_is_dropped_by_its_top_line():
 
 def test_train_near_duplicates_are_kept_but_counted_and_corpus_twins_dropped():
     train = [corpus.to_roll(_random_piece(8), 2)]
-    held = corpus.HeldOut.build({}, own=[], train=train)
+    held = corpus.HeldOut.build({}, own=[], train=train, steps_per_beat=2)
     works = {"a": _random_piece(8), "b": _random_piece(9), "b again": _random_piece(9)}
     result = corpus.decontaminate(works, 2, held)
     assert sorted(result.kept) == ["a", "b"]
