@@ -75,8 +75,10 @@ Decontamination (:func:`decontaminate`), in this order:
    and 20 % with MuseData's train split, by chance; with 12 beats and 8 moves, none.) This is how a Bach chorale is dropped by identity: JSB
    keeps no BWV numbers, and Bach harmonized many tunes more than once, so a chorale is
    identified by its tune, as a Nottingham tune is under its chords.
-3. ``duplicate_in_corpus``: at least :data:`NEAR_DUPLICATE` of its windows appear in a
-   work already kept (the corpus has some works twice, e.g. Humdrum and MusicXML).
+3. ``twin_of_dropped``: at least :data:`NEAR_DUPLICATE` of its windows appear in a work
+   dropped by 1 or 2 (the corpus has some works twice, as Humdrum and as MusicXML, and one
+   encoding may match a held-out piece where the other misses by a few frames).
+4. ``duplicate_in_corpus``: as many of its windows appear in a work already kept.
 
 A kept work that shares a run with a train piece of the genre is counted
 (``shares_run_with_train``), and one with at least :data:`NEAR_DUPLICATE` of its windows in
@@ -431,8 +433,8 @@ class Decontaminated:
             "kept": len(self.kept),
             "kept_frames": int(sum(r.shape[0] for r in self.kept.values())),
             "dropped": {reason: len(works) for reason, works in self.dropped.items()},
-            "dropped_by_set": {reason: _count_sets(works.values()) for reason, works in self.dropped.items()
-                               if reason != "duplicate_in_corpus"},
+            "dropped_by_set": {reason: _count_sets(self.dropped[reason].values())
+                               for reason in ("shared_frames", "same_tune")},
             "dropped_examples": {reason: dict(list(works.items())[:examples])
                                  for reason, works in self.dropped.items()},
             "shares_run_with_train": len(self.shares_run_with_train),
@@ -458,38 +460,47 @@ def _count_sets(labels: Iterable[str]) -> dict[str, int]:
 def decontaminate(works: dict[str, NoteArrays], steps_per_beat: int, heldout: HeldOut) -> Decontaminated:
     """Drop the works that share music with held-out pieces (see the module docstring).
 
+    Two passes, so the result does not depend on the order of the works: first every work
+    is compared with the held-out music; then each remaining work with the works dropped
+    in the first pass (another encoding of a dropped work goes too: ``twin_of_dropped``)
+    and with those kept before it (``duplicate_in_corpus``).
+
     Args:
         works: name -> note events in beats, already in the genre's key convention.
         steps_per_beat: the genre's grid, on which the kept rolls are returned.
         heldout: the indexes to compare with.
     """
-    result = Decontaminated({}, {"shared_frames": {}, "same_tune": {}, "duplicate_in_corpus": {}}, [], [], [])
-    kept_keys: dict[bytes, str] = {}
+    reasons = ("shared_frames", "same_tune", "twin_of_dropped", "duplicate_in_corpus")
+    result = Decontaminated({}, {r: {} for r in reasons}, [], [], [])
+    remaining: dict[str, tuple[np.ndarray, list[bytes], list[bytes]]] = {}
+    dropped_keys: dict[bytes, str] = {}
     for name, notes in works.items():
         roll = to_roll(notes, steps_per_beat)
         if not roll.shape[0]:
             continue
+        keys = shared_keys(roll)
+        line = line_keys(top_line(roll), heldout.tune_run)
         hit = None
         for grid, index in sorted(heldout.frames.items()):
-            keys = shared_keys(roll if grid == steps_per_beat else to_roll(notes, grid))
-            hit = next((index[k] for k in keys if k in index), None)
+            grid_keys = keys if grid == steps_per_beat else shared_keys(to_roll(notes, grid))
+            hit = next((index[k] for k in grid_keys if k in index), None)
             if hit is not None:
                 break
-        if hit is not None:
-            result.dropped["shared_frames"][name] = hit
+        tune = None if hit is not None else next((heldout.tunes[k] for k in line if k in heldout.tunes), None)
+        if hit is not None or tune is not None:
+            result.dropped["shared_frames" if hit is not None else "same_tune"][name] = hit or tune
+            for k in keys:
+                dropped_keys.setdefault(k, name)
+        else:
+            remaining[name] = (roll, keys, line)
+    kept_keys: dict[bytes, str] = {}
+    for name, (roll, keys, line) in remaining.items():
+        twin = _twin(keys, dropped_keys)
+        if twin is not None:
+            result.dropped["twin_of_dropped"][name] = twin
             continue
-        line = line_keys(top_line(roll), heldout.tune_run)
-        tune = next((heldout.tunes[k] for k in line if k in heldout.tunes), None)
-        if tune is not None:
-            result.dropped["same_tune"][name] = tune
-            continue
-        keys = shared_keys(roll)
-        twins: dict[str, int] = {}
-        for k in keys:
-            if k in kept_keys:
-                twins[kept_keys[k]] = twins.get(kept_keys[k], 0) + 1
-        twin = max(twins, key=twins.__getitem__, default=None)
-        if twin is not None and twins[twin] >= NEAR_DUPLICATE * len(keys):
+        twin = _twin(keys, kept_keys)
+        if twin is not None:
             result.dropped["duplicate_in_corpus"][name] = twin
             continue
         in_train = sum(k in heldout.train for k in keys)
@@ -503,6 +514,16 @@ def decontaminate(works: dict[str, NoteArrays], steps_per_beat: int, heldout: He
             kept_keys.setdefault(k, name)
         result.kept[name] = roll
     return result
+
+
+def _twin(keys: list[bytes], index: dict[bytes, str]) -> str | None:
+    """The work of ``index`` holding at least :data:`NEAR_DUPLICATE` of ``keys``, if any."""
+    counts: dict[str, int] = {}
+    for k in keys:
+        if k in index:
+            counts[index[k]] = counts.get(index[k], 0) + 1
+    best = max(counts, key=counts.__getitem__, default=None)
+    return best if best is not None and counts[best] >= NEAR_DUPLICATE * len(keys) else None
 
 
 def heldout_for(genre: str, data_dir: str | Path | None = None) -> HeldOut:

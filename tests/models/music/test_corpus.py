@@ -95,7 +95,25 @@ def test_a_transposed_copy_of_a_valid_piece_is_dropped_and_an_unrelated_one_kept
     result = corpus.decontaminate(works, 2, held)
     assert list(result.kept) == ["unrelated"]
     assert result.dropped["shared_frames"] == {"copy": "musedata valid[0]"}
-    assert result.report()["dropped"] == {"shared_frames": 1, "same_tune": 0, "duplicate_in_corpus": 0}
+    assert result.report()["dropped"] == {"shared_frames": 1, "same_tune": 0, "twin_of_dropped": 0,
+                                          "duplicate_in_corpus": 0}
+
+
+def test_another_encoding_of_a_dropped_work_goes_too_whatever_the_order():
+    valid = _random_piece(13)
+    # held out: the first 16 beats; the second encoding differs there (so it shares nothing
+    # with the held-out piece) but holds the same last 48 beats as the first
+    held = corpus.HeldOut.build({"musedata test": (2, [corpus.to_roll(valid, 2)[:32]])}, own=[], train=[],
+                                steps_per_beat=2)
+    new = _random_piece(14)
+    other = NoteArrays(*(np.concatenate([a[valid.start >= 16], b[new.start < 16]])
+                         for a, b in zip(valid, new, strict=True)))
+    for order in (["krn", "mxl"], ["mxl", "krn"]):
+        works = {"krn": valid, "mxl": other}
+        result = corpus.decontaminate({k: works[k] for k in order}, 2, held)
+        assert not result.kept
+        assert result.dropped["shared_frames"] == {"krn": "musedata test[0]"}
+        assert result.dropped["twin_of_dropped"] == {"mxl": "krn"}
 
 
 def test_a_bar_of_melody_in_common_is_no_evidence_of_a_copy():
