@@ -57,32 +57,34 @@ which are in their printed keys (B-flat most often), so ragtime is left as writt
 
 Decontamination (:func:`decontaminate`), in this order:
 
-1. ``shared_frames``: the work shares a run of :data:`RUN` consecutive non-empty frames,
-   under any transposition, with any valid or test piece of JSB, Nottingham, MuseData,
+1. ``shared_frames``: the work shares a run of consecutive non-empty frames, under any
+   transposition, with any valid or test piece of JSB, Nottingham, MuseData,
    Piano-midi.de or the ragtime and jazz data, compared on that set's own grid (the work
-   is quantized again on 1, 2 and 4 steps per beat). Only windows that carry enough
+   is put again on 1, 2 and 4 steps per beat). Only windows that carry enough
    music to be evidence of a copy are compared: :data:`RUN` frames holding at least
    :data:`MIN_CELLS` sounding key-frames (three voices' worth), or :data:`LONG_RUN` frames
    of a thinner texture (a tune), each with at least :data:`MIN_CHANGES` frame changes.
    Eight frames of a melody, or of two or three chords, recur by chance across unrelated
-   music: with 8-frame melody windows most folk tunes "matched" a jazz solo or a MuseData
-   part, and with two changes in 8 frames a tenth of the classical works matched a
-   Nottingham tune (a copy shares whole passages, so it still has such windows).
+   music: with plain 8-frame windows most folk tunes of a sample "matched" a jazz solo or a
+   MuseData part, and with two changes in 8 frames about a tenth of the classical works
+   matched a Nottingham tune. A copy shares whole passages, so it still has such windows.
 2. ``same_tune``: the work's top line (highest key per frame) shares a run of
    :data:`TUNE_BEATS` beats with :data:`TUNE_CHANGES` moves, under any transposition, with
    the top line of a valid or test piece of the genre's own data. (With 8 beats and 6
-   moves, 7 % of Palestrina's masses "shared a tune" with Nottingham's held-out folk tunes
-   and 20 % with MuseData's train split, by chance; with 12 beats and 8 moves, none.) This is how a Bach chorale is dropped by identity: JSB
-   keeps no BWV numbers, and Bach harmonized many tunes more than once, so a chorale is
-   identified by its tune, as a Nottingham tune is under its chords.
+   moves, 7 % of Palestrina's mass movements "shared a tune" with Nottingham's held-out
+   folk tunes and 20 % with MuseData's train split, by chance; with 12 beats and 8 moves,
+   none.) This is how a Bach chorale is dropped by identity: JSB keeps no BWV numbers,
+   and Bach harmonized many tunes more than once, so a chorale is identified by its tune,
+   as a Nottingham tune is under its chords.
 3. ``twin_of_dropped``: at least :data:`NEAR_DUPLICATE` of its windows appear in a work
    dropped by 1 or 2 (the corpus has some works twice, as Humdrum and as MusicXML, and one
    encoding may match a held-out piece where the other misses by a few frames).
 4. ``duplicate_in_corpus``: as many of its windows appear in a work already kept.
 
-A kept work that shares a run with a train piece of the genre is counted
-(``shares_run_with_train``), and one with at least :data:`NEAR_DUPLICATE` of its windows in
-train is a ``near_duplicate_of_train``: kept, since train may hold it, but reported.
+A kept work that shares a window with a train piece of the genre is counted
+(``shares_run_with_train``), one with at least :data:`NEAR_DUPLICATE` of its windows in
+train is a ``near_duplicate_of_train``, and one sharing a tune with train is counted in
+``same_tune_as_train``: kept, since train may hold them, but reported.
 
 ``python -m models.music.corpus --genres classical folk`` builds the caches of the genres
 named (each is written as soon as it is done) and prints the report JSON.
