@@ -695,8 +695,8 @@ def with_extra(data: dict[str, list[np.ndarray]], genre: str, extra: str,
 
 
 def key_check(data_dir: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Per genre, the share of train pieces whose estimated tonic is C, and the commonest
-    tonics: the evidence for :data:`KEY_TO_C`."""
+    """Per genre's train split: frames, keys per sounding frame, the share of pieces whose
+    estimated tonic is C and the commonest tonics (the evidence for :data:`KEY_TO_C`)."""
     from collections import Counter
 
     from models.music.datasets import load_genre
@@ -708,7 +708,9 @@ def key_check(data_dir: str | Path | None = None) -> dict[str, dict[str, Any]]:
     for g in GENRES.values():
         train = load_genre(g.name, data_dir)["train"]
         tonics = Counter(tonic_pitch_class(roll_to_note_arrays(r, g.steps_per_beat)) for r in train)
-        out[g.name] = {"pieces": len(train), "tonic_c": round(tonics[0] / max(1, len(train)), 3),
+        out[g.name] = {"pieces": len(train), "frames": int(sum(r.shape[0] for r in train)),
+                       "keys_per_frame": _mean_keys(train),
+                       "tonic_c": round(tonics[0] / max(1, len(train)), 3),
                        "commonest": {names[t]: n for t, n in tonics.most_common(3)}}
     return out
 
