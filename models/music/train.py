@@ -3,6 +3,7 @@
     python -m models.music.train --model lstm --genre chorale [--max-minutes 30]
         [--resume] [--out models/checkpoints] [--config tiny|default|FILE.json]
         [--set units=512 --set dropout=0.3] [--seed 0] [--data-dir DIR]
+        [--extra-data music21]
 
 Dispatches by kind (``models.music.<kind>``, see ``registry.py``). The genre's
 grid and transposition range come from the genre registry. While training, the
@@ -16,6 +17,12 @@ wall time, hardware, date).
 ``--init-from CHECKPOINT`` fine-tunes a shipped model (its config, ``--set``
 overrides); for the RNN-RBM a larger ``--set hidden=H`` first widens the RBM
 (``rnn_rbm.widen``: new units start near zero, so the NLL is unchanged).
+
+``--extra-data music21`` appends the genre's cached music21 corpus rolls
+(``models.music.corpus``, built beforehand, checksums verified) to the train split
+only; valid and test stay the genre's own. The sidecar's ``dataset`` then says so, and
+``extra_data`` gives the pieces, frames and checksums read. A model trained so is no
+benchmark row: those are trained on the benchmark train splits alone.
 """
 
 from __future__ import annotations
@@ -189,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", type=Path, default=None, help="default runs/music/<kind>_<genre>")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument(
+        "--extra-data", choices=["music21"], default=None,
+        help="append the cached music21 corpus rolls of the genre to train (never valid/test)",
+    )
+    parser.add_argument("--extra-cache-dir", type=Path, default=None, help="default var/cache/music21")
+    parser.add_argument(
         "--init-from", type=Path, default=None, metavar="CHECKPOINT",
         help="fine-tune: start from the weights and config of a .keras checkpoint of the same kind "
         "(fresh optimizer and early-stopping state; --set overrides its config)",
@@ -203,6 +215,17 @@ def main(argv: list[str] | None = None) -> int:
     mod = registry.module(args.model)
     info = registry.genre_info(args.genre)
     data = registry.load_genre_data(args.genre, args.data_dir)
+    dataset, extra = info.get("dataset"), None
+    if args.extra_data:
+        from models.music import corpus
+
+        try:
+            data, extra = corpus.with_extra(data, args.genre, args.extra_data, args.extra_cache_dir)
+        except corpus.CorpusError as err:
+            raise SystemExit(f"--extra-data {args.extra_data}: {err}") from err
+        dataset = (f"{dataset} train + {extra['name']} {extra['version']} corpus "
+                   f"({extra['pieces']} pieces, {extra['frames']} frames)")
+        print(f"train split: {dataset}", file=sys.stderr)
     run_dir = args.run_dir or RUNS_DIR / f"{args.model}_{args.genre}"
 
     state = None
@@ -265,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     sidecar = {
         "kind": args.model,
         "genre": args.genre,
-        "dataset": info.get("dataset"),
+        "dataset": dataset,
+        **({"extra_data": extra} if extra else {}),
         "steps_per_beat": getattr(config, "steps_per_beat", info.get("steps_per_beat")),
         "config": config.to_dict(),
         "metrics": metrics,
