@@ -7,7 +7,9 @@ Prints ``{"model": M, "dataset": D, "split": S, "nll": float, "frames": int, ...
 with the frame NLL (frame t+1 given frames <= t, natural log, summed over
 the split, divided by the number of predicted frames). Models that estimate
 their likelihood add ``"estimate": true``; the encoder-decoder adds
-``"primer_steps"`` (the frames it reads before the NLL starts). Other tools
+``"primer_steps"`` (the frames it reads before the NLL starts); a model trained
+on more than the benchmark's train split (``--extra-data``) adds ``"train_data"``,
+its sidecar's dataset, since its figure is then no benchmark row. Other tools
 parse this line: keep its keys.
 """
 
@@ -59,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in result.items():
         if key not in line and not (key == "estimate" and not value):
             line[key] = value
+    if sidecar.get("extra_data"):
+        # trained on more than the benchmark's train split: not a benchmark row
+        line["train_data"] = sidecar.get("dataset")
     line["checkpoint"] = str(path)
     line["seconds"] = round(time.perf_counter() - started, 2)
     print(json.dumps(line))

@@ -227,6 +227,13 @@ def test_train_cli_reads_the_extra_rolls_and_its_sidecar_says_so(tmp_path, capsy
     assert side["extra_data"]["pieces"] == 1 and side["extra_data"]["frames"] == 40
     assert side["metrics"]["test_frames"] == 4725 - 77  # JSB test, untouched
 
+    from models.music import evaluate
+
+    assert evaluate.main(["--model", "lstm", "--dataset", "jsb", "--split", "test",
+                          "--checkpoint", str(out / "music_lstm_chorale.keras")]) == 0
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line["train_data"] == side["dataset"]  # its figure says it is no benchmark row
+
 
 def test_train_cli_refuses_a_missing_cache(tmp_path):
     from models.music import train
