@@ -93,7 +93,6 @@ named (each is written as soon as it is done) and prints the report JSON.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import re
@@ -106,6 +105,7 @@ from typing import Any
 
 import numpy as np
 
+from models.music.download import sha256_file
 from models.music.genres import get_genre
 from models.music.pianoroll import HIGHEST_PITCH, LOWEST_PITCH, NUM_KEYS, NoteArrays
 
@@ -550,14 +550,6 @@ def heldout_for(genre: str, data_dir: str | Path | None = None) -> HeldOut:
 # Building and caching
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_genre(genre: str, skip: Iterable[str] = ()) -> tuple[dict[str, NoteArrays], dict[str, Any]]:
     """The works of the genre's sources as note events in the genre's key convention, and
     what reading them took (files, works, seconds per folder, source checksums)."""
@@ -572,7 +564,7 @@ def read_genre(genre: str, skip: Iterable[str] = ()) -> tuple[dict[str, NoteArra
         t0, failed, count = time.perf_counter(), [], 0
         for i, path in enumerate(paths):
             rel = path.relative_to(corpus_root()).as_posix()
-            sources[rel] = _sha256(path)
+            sources[rel] = sha256_file(path)
             try:
                 for name, score in parse_works(path):
                     notes = work_notes(score, source.parts)
@@ -633,7 +625,7 @@ def write_cache(cache_dir: str | Path | None, genre: str, rolls: dict[str, np.nd
     path = cache / f"{genre}.npz"
     np.savez(path, frames=np.concatenate(kept) if kept else np.zeros((0, NUM_KEYS), np.uint8),
              lengths=np.array([r.shape[0] for r in kept], np.int64), names=np.array(names, dtype=str))
-    entry = {"file": path.name, "sha256": _sha256(path), "pieces": len(kept),
+    entry = {"file": path.name, "sha256": sha256_file(path), "pieces": len(kept),
              "frames": int(sum(r.shape[0] for r in kept)), "report": report, "sources": sources or {}}
     _update_manifest(cache, genre, entry)
     return path
@@ -669,7 +661,7 @@ def load_cached(genre: str, cache_dir: str | Path | None = None) -> tuple[list[n
         raise CorpusError(f"{g.name} rolls are on {entry['report']['steps_per_beat']} steps per beat, "
                           f"the genre on {g.steps_per_beat}: {hint}")
     path = cache / entry["file"]
-    actual = _sha256(path) if path.exists() else "missing"
+    actual = sha256_file(path) if path.exists() else "missing"
     if actual != entry["sha256"]:
         raise CorpusError(f"{path}: sha256 {actual} != {entry['sha256']} in {manifest_path}; "
                           f"refusing the rolls: {hint}")
