@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     mod = registry.module(args.model)
     data = registry.load_genre_data(args.genre, args.data_dir)
-    model, config, best_side = loaded[0]
+    model, config, _ = loaded[0]  # scores every weight set (dropout, which differs, is off when scoring)
 
     def nll(weights: Weights, split: str) -> dict[str, Any]:
         model.set_weights(weights)
@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     kept, valid_nll, own = greedy(ingredients, lambda w: float(nll(w, "valid")["nll"]))
     soup = average([ingredients[i] for i in kept])
     best_side = loaded[kept[0]][2]
-    config = loaded[kept[0]][1]
     test = nll(soup, "test")
     train_nll = float(nll(soup, "train")["nll"])
     model.set_weights(soup)

@@ -110,6 +110,11 @@ def apply_overrides(config: Any, overrides: list[str]) -> Any:
 # Resumable state on disk: JSON for scalars, npz (no pickle) for arrays
 
 
+def _layers(model: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
+            for layer in model.layers]
+
+
 def rebuilt(mod: Any, model: Any, config: Any) -> Any:
     """``model``'s weights in a model built anew from ``config``.
 
@@ -118,6 +123,8 @@ def rebuilt(mod: Any, model: Any, config: Any) -> Any:
     new config; the weights carry over when the shapes agree.
     """
     fresh = mod.build_model(config)
+    if _layers(fresh) == _layers(model):
+        return model  # nothing the layers hold changed: keep it, and a resumed run's optimizer slots
     old, new = model.get_weights(), fresh.get_weights()
     if [w.shape for w in old] != [w.shape for w in new]:
         raise SystemExit("--set changed the shape of the model's weights: only the RBM's hidden units can grow")
