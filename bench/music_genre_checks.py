@@ -1,7 +1,7 @@
 """Per genre and kind, side by side: comparable NLL, classifier share, statistics overlap, default.
 
     python bench/music_genre_checks.py [--genres G ...] [--kinds K ...] [--clips 50]
-        [--max-pieces N] [--retrain-classifier] [--recorded] [--write] [--json OUT]
+        [--max-pieces N] [--retrain-classifier] [--calibrate] [--recorded] [--write] [--json OUT]
 
 1. The genre classifier (``models.music.classifier``): the shipped weights
    (``models/checkpoints/genre_classifier.json``), or with ``--retrain-classifier``
@@ -10,13 +10,16 @@
 2. For every shipped checkpoint of the chosen genres and kinds: the comparable NLL
    (``models.music.quality``: frames after the first 4 bars of each valid piece,
    given those bars), ``--clips`` clips of 30 s made as ``/compose`` makes them
-   (temperature 1.0, seeds 0..N-1; the encoder-decoder primed with a bar of the
-   genre's best from-silence kind), the share the classifier gives their own genre
-   and the mean statistics overlap with the valid split.
+   (temperature 1.0, i.e. each model's own sampling temperature, seeds 0..N-1; the
+   encoder-decoder primed with a bar of the genre's best from-silence kind), the share
+   the classifier gives their own genre and the mean statistics overlap with the valid
+   split. With ``--calibrate`` each model's sampling temperature is first set anew
+   (``quality.calibrate_temperature``: its clips as dense as the genre's train split,
+   from seeds the checks do not use), the from-silence kinds before the primed one.
 3. The default each genre gets from those (``registry.best_choice``) and why.
 
 Everything is recorded in a scratch copy of the sidecars (the encoder-decoder's
-primer comes from the new choice); ``--write`` copies the ``checks`` and ``default``
+primer comes from the new choice); ``--write`` copies the ``sampling``, ``checks`` and ``default``
 entries back into ``models/checkpoints/*.json``. ``--samples DIR`` also writes the
 first clip of each genre's default as MIDI and as OGG rendered with FluidSynth
 (``default_<kind>_<genre>``, replacing the genre's earlier default's files). ``--recorded`` scores nothing: it takes
@@ -93,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, default=registry.CHECKPOINT_DIR)
     parser.add_argument("--classifier", type=Path, default=clf.DEFAULT_PATH)
     parser.add_argument("--retrain-classifier", action="store_true")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="first set each model's sampling temperature to match the train split's note density")
     parser.add_argument("--write", action="store_true", help="record checks and defaults in the sidecars")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--samples", type=Path, default=None, help="write each default's first clip here")
@@ -122,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     work = scratch_copy(args.model_dir)
     cache: dict[Path, tuple] = {}
 
-    def loader(path: Path) -> tuple:
-        path = Path(path).resolve()
+    def loader(path: Path) -> tuple:  # the scratch sidecar, not the one beside the linked file
+        path = Path(path).absolute()
         if path not in cache:
             cache[path] = registry.load(path)
         return cache[path]
@@ -145,7 +150,17 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             valid = data[genre][quality.CHECK_SPLIT][: args.max_pieces]
             t0 = time.perf_counter()
-            model, config, _ = loader(path)
+            if args.calibrate:
+                sampling = quality.calibrate_temperature(kind, genre, loader=loader, directory=work,
+                                                         data_dir=args.data_dir)
+                quality.write_sampling(path, sampling)
+                cache.pop(Path(path).absolute(), None)  # reload with the new sidecar
+                print(f"{genre:16s} {kind:8s} sampling temperature {sampling['temperature']:.3f}: "
+                      f"{sampling['density']:.2f} notes a beat (train {sampling['target_density']:.2f}, "
+                      f"at 1.0 {_fmt(sampling['density_at_1'], '.2f')}; {time.perf_counter() - t0:.0f} s)",
+                      flush=True)
+                t0 = time.perf_counter()
+            model, config, sidecar = loader(path)
             nll = quality.comparable_nll(kind, model, config, valid, genre)
             t1 = time.perf_counter()
             clips = quality.make_clips(kind, genre, args.clips, loader=loader, directory=work)
@@ -156,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
                 "comparable_start_steps": nll["start"], "comparable_bars": quality.COMPARABLE_BARS,
                 "comparable_pieces": nll["pieces"], "split": quality.CHECK_SPLIT,
                 "estimate": bool(nll.get("estimate", False)), "temperature": 1.0,
+                "sampling_temperature": registry.sampling_temperature(sidecar),
                 "primed_by": registry.best_kind(genre, registry.FROM_SILENCE, work)
                 if registry.needs_primer(kind) else None,
-                "command": "python bench/music_genre_checks.py --write",
+                "command": "python bench/music_genre_checks.py --write"
+                + (" --calibrate" if args.calibrate else ""),
             })
             if nll.get("estimate"):
                 checks["ais_betas"] = nll.get("ais_betas")
@@ -201,11 +218,11 @@ def main(argv: list[str] | None = None) -> int:
             target = args.model_dir / side.name
             meta = json.loads(target.read_text(encoding="utf-8"))
             new = json.loads(side.read_text(encoding="utf-8"))
-            for key in ("checks", "default"):
+            for key in ("sampling", "checks", "default"):
                 if key in new:
                     meta[key] = new[key]
             target.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        print(f"\nwrote checks and defaults into {args.model_dir}")
+        print(f"\nwrote sampling, checks and defaults into {args.model_dir}")
     if args.json:
         args.json.write_text(json.dumps(quality._plain(results), indent=1) + "\n")
     shutil.rmtree(work, ignore_errors=True)

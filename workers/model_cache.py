@@ -3,8 +3,8 @@
 TensorFlow is imported here and only inside the loader functions, so that
 importing ``workers.app``/``workers.tasks`` (the prefork parent does) never
 touches it; the first task in a child process pays the import and load cost.
-Entries are keyed by the checkpoint's resolved path and mtime, so replacing a
-checkpoint file on disk is picked up by the next job without a restart.
+Entries are keyed by the checkpoint's path and the mtimes of its weights and its
+sidecar, so replacing either on disk is picked up by the next job without a restart.
 """
 
 from __future__ import annotations
@@ -37,17 +37,20 @@ class TextModel:
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, int], Any] = {}
+_cache: dict[tuple[str, int, int], Any] = {}
 # Observers of (kind, seconds) for every load, e.g. a Prometheus histogram.
 load_listeners: list[Callable[[str, float], None]] = []
 
 
-def _key(path: Path) -> tuple[str, int]:
-    resolved = path.resolve()
+def _key(path: Path) -> tuple[str, int, int]:
+    """The checkpoint's path and the versions of its weights and of the sidecar beside it: the
+    sidecar says how to sample (a music model's temperature), so a new one means a reload."""
     try:
-        return str(resolved), resolved.stat().st_mtime_ns
+        weights = path.resolve().stat().st_mtime_ns
     except FileNotFoundError as exc:
         raise ModelMissingError(f"no checkpoint at {path}") from exc
+    sidecar = path.with_suffix(".json")
+    return str(path.absolute()), weights, sidecar.stat().st_mtime_ns if sidecar.is_file() else 0
 
 
 def _cached(path: Path, kind: str, loader: Callable[[Path], Any]) -> Any:

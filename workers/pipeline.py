@@ -313,10 +313,10 @@ def run_continue(job: contracts.ContinueJob, settings: WorkerSettings,
                   f"{contracts.MUSIC_SECONDS_MAX} s, the longest clip.")
     steps = bars * genre.beats_per_bar * genre.steps_per_beat
     started = time.perf_counter()
-    model, config, _ = model_cache.get_music_model(path, registry.load)
+    model, config, sidecar = model_cache.get_music_model(path, registry.load)
     report(Progress(fraction=0.15, phase="composing"))
-    new = registry.module(kind).generate(model, config, steps, temperature=float(job.temperature), seed=rng_seed,
-                                         primer=primer)
+    temperature = float(job.temperature) * registry.sampling_temperature(sidecar)
+    new = registry.module(kind).generate(model, config, steps, temperature=temperature, seed=rng_seed, primer=primer)
     seconds = time.perf_counter() - started
     metrics.observe_phase(_CONTINUE, "generate", seconds)
     report(Progress(fraction=0.7, phase="rendering"))

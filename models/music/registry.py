@@ -331,6 +331,16 @@ def bar_steps(genre: str) -> int:
     return info["steps_per_beat"] * info["beats_per_bar"]
 
 
+def sampling_temperature(sidecar: dict[str, Any]) -> float:
+    """The model's own sampling temperature (``"sampling"`` in its sidecar; 1.0 without one).
+
+    A request's temperature multiplies it, so 1.0 always means "as the model was calibrated"
+    (``quality.calibrate_temperature``): free-running clips drift sparser than the music the
+    model was trained on (it never read its own output in training), and this undoes that.
+    """
+    return float(sidecar.get("sampling", {}).get("temperature", 1.0))
+
+
 def compose(
     kind: str,
     genre: str,
@@ -346,23 +356,25 @@ def compose(
     A kind that needs a primer (the encoder-decoder) never starts from an empty one:
     the genre's best from-silence kind (:data:`FROM_SILENCE`, :func:`best_kind`)
     writes the first bar with the same seed, and the primed kind continues it; the
-    clip is that bar and the continuation.
+    clip is that bar and the continuation. ``temperature`` multiplies each model's
+    own (:func:`sampling_temperature`).
 
     Raises:
         FileNotFoundError: a checkpoint it needs is not installed.
     """
     mod = module(kind)
-    model, config, _ = loader(checkpoint_path(kind, genre, directory))
+    model, config, sidecar = loader(checkpoint_path(kind, genre, directory))
     if not needs_primer(kind):
-        return mod.generate(model, config, steps, temperature=temperature, seed=seed)
+        return mod.generate(model, config, steps, temperature=temperature * sampling_temperature(sidecar),
+                            seed=seed)
     lead = best_kind(genre, FROM_SILENCE, directory)
     if lead is None:
         raise FileNotFoundError(f"no from-silence model for {genre!r} to prime the {kind} model with")
-    lead_model, lead_config, _ = loader(checkpoint_path(lead, genre, directory))
+    lead_model, lead_config, lead_sidecar = loader(checkpoint_path(lead, genre, directory))
     primer = module(lead).generate(lead_model, lead_config, min(bar_steps(genre), steps),
-                                   temperature=temperature, seed=seed)
-    rest = mod.generate(model, config, steps - primer.shape[0], temperature=temperature, seed=seed,
-                        primer=primer)
+                                   temperature=temperature * sampling_temperature(lead_sidecar), seed=seed)
+    rest = mod.generate(model, config, steps - primer.shape[0], temperature=temperature * sampling_temperature(sidecar),
+                        seed=seed, primer=primer)
     return np.concatenate([primer, rest]).astype(np.uint8)
 
 

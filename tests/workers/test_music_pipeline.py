@@ -139,3 +139,31 @@ def test_a_continuation_is_capped_at_the_longest_clip_and_says_so(settings):
 ])
 def test_cap_continuation(primer, bars, tempo, expected):
     assert pipeline.cap_continuation(primer, bars, tempo, steps_per_beat=4, beats_per_bar=4) == expected
+
+
+def test_continue_samples_at_the_request_temperature_times_the_models_own(tiny_music_model_dir, tmp_path, composed):
+    import json
+    import os
+
+    sidecar = json.loads((tiny_music_model_dir / "music_lstm_chorale.json").read_text(encoding="utf-8"))
+    dirs = {}
+    for name, extra in (("plain", {}), ("calibrated", {"sampling": {"temperature": 1.5}})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "music_lstm_chorale.keras").symlink_to(tiny_music_model_dir / "music_lstm_chorale.keras")
+        (tmp_path / name / "music_lstm_chorale.json").write_text(json.dumps({**sidecar, **extra}))
+        dirs[name] = load_settings({"MODEL_DIR": str(tmp_path / name)})
+    upload = contracts.b64encode(_midi(composed))
+
+    def midi(name, temperature):
+        job = ContinueJob(job_id="c-4", midi_b64=upload, bars=2, genre="chorale", rng_seed=3, temperature=temperature)
+        result = pipeline.run_continue(job, dirs[name])
+        assert isinstance(result, MusicResult) and result.model == "lstm", result
+        return _midi(result)
+
+    assert midi("calibrated", 0.8) == midi("plain", 1.2)
+    assert midi("calibrated", 0.8) != midi("plain", 0.8)
+    # a new sidecar is read by the next job, without a restart (the weights are the same file)
+    side = tmp_path / "calibrated" / "music_lstm_chorale.json"
+    side.write_text(json.dumps({**sidecar, "sampling": {"temperature": 1.0}}))
+    os.utime(side, ns=(side.stat().st_atime_ns, side.stat().st_mtime_ns + 10**9))
+    assert midi("calibrated", 0.8) == midi("plain", 0.8)

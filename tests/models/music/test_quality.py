@@ -176,3 +176,56 @@ def test_genre_checks_samples_replace_the_genres_earlier_default_and_render_with
         "default_lstm_folk.mid", "default_lstm_folk.ogg", "default_nade_chorale.ogg"]
     assert (samples / "default_lstm_folk.ogg").read_bytes()[:4] == b"OggS"
     assert (samples / "default_lstm_folk.mid").read_bytes()[:4] == b"MThd"
+
+
+def _sparse_lstm(tmp_path, genre="chorale", sampling=None):
+    """A tiny LSTM checkpoint whose keys each sound with probability about 0.05."""
+    path = write_checkpoint(tmp_path, "lstm", genre, 9.0)
+    model, config, sidecar = registry.load(path)
+    kernel, _ = model.get_layer("logits").get_weights()
+    model.get_layer("logits").set_weights([kernel * 0.1, np.full(NUM_KEYS, -3.0, np.float32)])
+    model.save(path)
+    if sampling is not None:
+        quality.write_sampling(path, {"temperature": sampling})
+    return path
+
+
+def test_compose_multiplies_the_request_temperature_by_the_models_own(tmp_path):
+    path = _sparse_lstm(tmp_path, sampling=1.6)
+    model, config, sidecar = registry.load(path)
+    assert registry.sampling_temperature(sidecar) == 1.6
+    assert sidecar["sampling"]["date"]
+    clip = registry.compose("lstm", "chorale", 24, temperature=0.75, seed=5, directory=tmp_path)
+    np.testing.assert_array_equal(clip, lstm.generate(model, config, 24, temperature=1.2, seed=5))
+    assert not np.array_equal(clip, lstm.generate(model, config, 24, temperature=0.75, seed=5))
+    # the primer of an encoder-decoder comes from its lead at the lead's own temperature
+    write_checkpoint(tmp_path, "seq2seq", "chorale", 1.0)
+    bar = registry.bar_steps("chorale")
+    primed = registry.compose("seq2seq", "chorale", 24, seed=5, directory=tmp_path)
+    np.testing.assert_array_equal(primed[:bar], lstm.generate(model, config, bar, temperature=1.6, seed=5))
+    assert registry.sampling_temperature({}) == 1.0  # no calibration: the request's own
+
+
+def test_calibration_finds_the_temperature_whose_clips_have_the_target_density(tmp_path):
+    _sparse_lstm(tmp_path, sampling=0.5)  # an earlier calibration does not bias the search
+    steps = clf.clip_steps("chorale")
+    g = registry.genre_info("chorale")
+    seeds = range(1000, 1003)
+
+    def density(temperature):
+        path = registry.checkpoint_path("lstm", "chorale", tmp_path)
+        model, config, _ = registry.load(path)
+        rolls = [lstm.generate(model, config, steps, temperature=temperature, seed=s) for s in seeds]
+        from models.music.metrics import sample_statistics
+        return float(np.mean([sample_statistics(r, g["steps_per_beat"], beats_per_bar=g["beats_per_bar"])
+                              ["note_density"] for r in rolls]))
+
+    target = density(1.3)
+    found = quality.calibrate_temperature("lstm", "chorale", seeds=seeds, iterations=5, target=target,
+                                          directory=tmp_path)
+    assert abs(found["temperature"] - 1.3) < 0.06, found
+    assert abs(found["density"] - target) < 0.05 * target
+    assert found["density_at_1"] < target and found["seeds"] == [1000, 1002]
+    # out of reach within the bounds: the bound
+    assert quality.calibrate_temperature("lstm", "chorale", seeds=seeds, target=1e6,
+                                         directory=tmp_path)["temperature"] == quality.CALIBRATION_BOUNDS[1]
