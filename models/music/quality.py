@@ -94,8 +94,8 @@ def calibrate_temperature(
     """The sampling temperature at which the model's clips are as dense as its training data.
 
     A model trained on true histories (teacher forcing) and then fed its own output drifts:
-    the shipped NADEs' free-running clips have a quarter fewer notes a beat than the music,
-    while one frame drawn given the true history has the data's density
+    the ragtime and classical NADEs' free-running clips have a quarter fewer notes a beat
+    than the music, while one frame drawn given the true history has the data's density
     (``bench/music_density.py``). This finds, by bisection within ``bounds``, the
     temperature at which clips made as ``/compose`` makes them (``registry.compose``,
     ``seeds``, none of them a seed of the checks) have the mean ``note_density`` of

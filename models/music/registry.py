@@ -335,8 +335,8 @@ def sampling_temperature(sidecar: dict[str, Any]) -> float:
     """The model's own sampling temperature (``"sampling"`` in its sidecar; 1.0 without one).
 
     A request's temperature multiplies it, so 1.0 always means "as the model was calibrated"
-    (``quality.calibrate_temperature``): free-running clips drift sparser than the music the
-    model was trained on (it never read its own output in training), and this undoes that.
+    (``quality.calibrate_temperature``): free-running clips can drift sparser or denser than
+    the music the model was trained on (it never read its own output in training).
     """
     return float(sidecar.get("sampling", {}).get("temperature", 1.0))
 
