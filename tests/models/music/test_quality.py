@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -211,10 +212,11 @@ def test_calibration_finds_the_temperature_whose_clips_have_the_target_density(t
     steps = clf.clip_steps("chorale")
     g = registry.genre_info("chorale")
     seeds = range(1000, 1003)
+    load = functools.cache(registry.load)  # one model, so one compiled sampler
 
     def density(temperature):
         path = registry.checkpoint_path("lstm", "chorale", tmp_path)
-        model, config, _ = registry.load(path)
+        model, config, _ = load(path)
         rolls = [lstm.generate(model, config, steps, temperature=temperature, seed=s) for s in seeds]
         from models.music.metrics import sample_statistics
         return float(np.mean([sample_statistics(r, g["steps_per_beat"], beats_per_bar=g["beats_per_bar"])
@@ -222,10 +224,10 @@ def test_calibration_finds_the_temperature_whose_clips_have_the_target_density(t
 
     target = density(1.3)
     found = quality.calibrate_temperature("lstm", "chorale", seeds=seeds, iterations=5, target=target,
-                                          directory=tmp_path)
+                                          loader=load, directory=tmp_path)
     assert abs(found["temperature"] - 1.3) < 0.06, found
     assert abs(found["density"] - target) < 0.05 * target
     assert found["density_at_1"] < target and found["seeds"] == [1000, 1002]
     # out of reach within the bounds: the bound
-    assert quality.calibrate_temperature("lstm", "chorale", seeds=seeds, target=1e6,
+    assert quality.calibrate_temperature("lstm", "chorale", seeds=seeds, target=1e6, loader=load,
                                          directory=tmp_path)["temperature"] == quality.CALIBRATION_BOUNDS[1]
