@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -410,7 +411,9 @@ class JobRunner:
     async def record_history(self, pending: PendingJob, message: discord.Message) -> None:
         """Add a delivered result to the SQL history (idempotent per job id).
 
-        The result is already in the channel, so a database failure is logged, not raised.
+        A row is dated when the job was asked for, so /history lists a member's results in
+        the order of their commands, however the workers finished them. The result is
+        already in the channel, so a database failure is logged, not raised.
         """
         database = self.bot.database
         if database is None:
@@ -420,7 +423,8 @@ class JobRunner:
             await database.run(
                 database.history.record, job_id=pending.job_id, user_id=pending.user_id,
                 guild_id=pending.guild_id, channel_id=pending.channel_id,
-                kind=history_kind(pending.task_name), summary=pending.label, jump_url=message.jump_url)
+                kind=history_kind(pending.task_name), summary=pending.label, jump_url=message.jump_url,
+                created_at=datetime.fromtimestamp(pending.created_at, UTC))
         except (SQLAlchemyError, ValueError) as exc:
             log.error("could not record the history: %s", exc, extra={"job_id": pending.job_id})
 

@@ -297,6 +297,33 @@ def shift_to_c(tonic: int) -> int:
     return s - 12 if s > 5 else s
 
 
+def roll_to_c(roll: np.ndarray, steps_per_beat: int) -> tuple[np.ndarray, int]:
+    """``roll`` moved so that its estimated tonic (:func:`tonic_pitch_class`) is C, and the shift.
+
+    The shift is the smaller way round (:func:`shift_to_c`), or an octave further where that
+    would push notes off the keyboard; the mode is kept (a minor piece goes to C minor).
+    """
+    from models.music.pianoroll import roll_to_note_arrays, safe_shift_range, transpose
+
+    s = shift_to_c(tonic_pitch_class(roll_to_note_arrays(roll, steps_per_beat)))
+    lo, hi = safe_shift_range(roll, 18)
+    if not lo <= s <= hi:
+        s = next((c for c in (s - 12, s + 12) if lo <= c <= hi), s)
+    return (transpose(roll, s) if s else roll), s
+
+
+def train_in_c(data: dict[str, list[np.ndarray]], steps_per_beat: int) -> tuple[dict[str, list[np.ndarray]], list[int]]:
+    """``data`` with every train piece moved to C (:func:`roll_to_c`), and the shifts.
+
+    Valid and test are left as they are, so their figures stay comparable with models
+    trained on the pieces as written.
+    """
+    moved = [roll_to_c(r, steps_per_beat) for r in data["train"]]
+    out = {split: list(rolls) for split, rolls in data.items()}
+    out["train"] = [r for r, _ in moved]
+    return out, [s for _, s in moved]
+
+
 def transpose_notes(notes: NoteArrays, semitones: int) -> NoteArrays:
     pitch = np.array([fold_pitch(int(p) + semitones) for p in notes.pitch], np.int16)
     return NoteArrays(notes.start, notes.end, pitch, notes.velocity)

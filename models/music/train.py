@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--extra-cache-dir", type=Path, default=None, help="default var/cache/music21")
     parser.add_argument(
+        "--train-in-c", action="store_true",
+        help="move each train piece to C (its estimated tonic, the Boulanger sets' convention) "
+        "before training; valid and test stay as written",
+    )
+    parser.add_argument(
         "--init-from", type=Path, default=None, metavar="CHECKPOINT",
         help="fine-tune: start from the weights and config of a .keras checkpoint of the same kind "
         "(fresh optimizer and early-stopping state; --set overrides its config)",
@@ -233,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
         dataset = (f"{dataset} train + {extra['name']} {extra['version']} corpus "
                    f"({extra['pieces']} pieces, {extra['frames']} frames)")
         print(f"train split: {dataset}", file=sys.stderr)
+    train_key = None
+    if args.train_in_c:
+        from models.music import corpus
+
+        data, shifts = corpus.train_in_c(data, int(info["steps_per_beat"]))
+        train_key = {"tonic": "C", "estimate": "Krumhansl-Kessler", "shifts": shifts}
+        moved = sum(1 for s in shifts if s)
+        print(f"train split moved to C: {moved} of {len(shifts)} pieces shifted {shifts}", file=sys.stderr)
     run_dir = args.run_dir or RUNS_DIR / f"{args.model}_{args.genre}"
 
     state = None
@@ -297,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "genre": args.genre,
         "dataset": dataset,
         **({"extra_data": extra} if extra else {}),
+        **({"train_key": train_key} if train_key else {}),
         "steps_per_beat": getattr(config, "steps_per_beat", info.get("steps_per_beat")),
         "config": config.to_dict(),
         "metrics": metrics,

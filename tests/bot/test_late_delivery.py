@@ -58,3 +58,23 @@ async def test_without_attach_files_the_result_goes_out_without_its_files(discor
     assert posted["attachments"] == [] and "may not attach files" in posted["content"]
     assert posted["embeds"][0]["title"] == "Composition: jazz" and "image" not in posted["embeds"][0]
     assert [r.code for r in emulator.rejected()] == [50013]
+
+
+async def test_history_lists_results_in_the_order_they_were_asked_for(discord_emulator, scratch_redis_url,
+                                                                      tmp_path):
+    # The second job is delivered first (a worker may finish them in any order); /history
+    # still lists the newer request first, each dated when it was asked for.
+    emulator = discord_emulator
+    async with running_bot(emulator, redis_url=scratch_redis_url, data_dir=tmp_path) as bot:
+        user = emulator.add_user("orderly")
+        first, second = (PendingJob(job_id=job_id, task_name=contracts.TASK_COMPOSE, user_id=user,
+                                    channel_id=emulator.default_channel_id, guild_id=emulator.guild_id,
+                                    created_at=time.time() - age, label=label)
+                         for job_id, age, label in (("3a" * 16, 20 * 60, "asked first"),
+                                                    ("3b" * 16, 19 * 60, "asked second")))
+        for pending in (second, first):
+            await bot.store.add_pending(pending)
+            assert await bot.runner.deliver(pending, music_result(pending.job_id)) is not None
+        rows = await bot.database.run(bot.database.history.recent, user, limit=10)
+    assert [r.summary for r in rows] == ["asked second", "asked first"]
+    assert [r.created_at.timestamp() for r in rows] == pytest.approx([second.created_at, first.created_at])

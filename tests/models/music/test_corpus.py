@@ -74,6 +74,25 @@ def test_works_are_moved_to_c(tonic, minor, shift):
     assert moved.pitch.tolist() == (notes.pitch + shift).tolist()
 
 
+def test_train_pieces_are_moved_to_c_and_held_out_pieces_are_not():
+    g_major = corpus.to_roll(_scale_notes(67), 2)  # G4 major: five semitones up to C5
+    f_major = corpus.to_roll(_scale_notes(65), 2)  # F: seven up, the same as five down
+    data = {"train": [g_major, f_major], "valid": [g_major], "test": [f_major]}
+    moved, shifts = corpus.train_in_c(data, 2)
+    assert shifts == [5, -5]
+    assert np.array_equal(moved["train"][0], transpose(g_major, 5))
+    assert np.array_equal(moved["train"][1], transpose(f_major, -5))
+    assert moved["valid"][0] is g_major and moved["test"][0] is f_major
+    assert data["train"][0] is g_major  # the input is not changed
+
+
+def test_a_piece_at_the_top_of_the_keyboard_goes_to_c_an_octave_down():
+    high = corpus.to_roll(_scale_notes(103), 2)  # G7 major: up five would leave the keyboard
+    roll, shift = corpus.roll_to_c(high, 2)
+    assert shift == 5 - 12
+    assert int(roll.sum()) == int(high.sum())
+
+
 def _random_piece(seed: int, beats: int = 64, voices: int = 4) -> NoteArrays:
     """A chorale-like texture: ``voices`` voices, one random pitch per voice per beat."""
     rng = np.random.default_rng(seed)
