@@ -23,8 +23,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 demo: $(STAMP)
 	$(BIN)/python -m workers.demo
 
+# Two pytest-xdist workers, each taking whole test files (their module fixtures and order
+# stay together): most tests wait on subprocesses, so the second core halves the suite.
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

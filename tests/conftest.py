@@ -104,7 +104,10 @@ def _redis_dbs(redis_server_factory: Callable[..., RedisServer]) -> Iterator[tup
     """(celery url, scratch url) on the chosen server."""
     env_url = os.environ.get("REDIS_URL", "").strip()
     if env_url:
-        yield env_url, _with_db(env_url, (int(urlsplit(env_url).path.strip("/") or 0) + 1) % 16)
+        # Each pytest-xdist worker (gw0, gw1, ...) takes its own pair of databases.
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        base = int(urlsplit(env_url).path.strip("/") or 0) + 2 * worker
+        yield _with_db(env_url, base % 16), _with_db(env_url, (base + 1) % 16)
         return
     local = "redis://127.0.0.1:6379/0"
     if _answers(local):
