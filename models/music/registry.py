@@ -256,8 +256,8 @@ def _rank(kind: str, sidecar: dict[str, Any]) -> tuple[tuple, str] | None:
         short = 0.0 if passed else shortfall(checks)
         detail = (f"comparable NLL {nll:.3f}{' (AIS estimate)' if estimate else ''}; clips "
                   f"{float(checks.get('classifier_share', float('nan'))):.0%} classified as the genre, "
-                  f"mean overlap {float(checks.get('mean_overlap', float('nan'))):.2f}"
-                  + ("" if passed else f", {short:.2f} short of the targets"))
+                  f"mean overlap {float(checks.get('mean_overlap', float('nan'))):.3f}"
+                  + ("" if passed else f", {short:.3f} short of the targets"))
         return (0 if passed else 2, short, estimate, nll), detail
     metrics = sidecar["metrics"]
     # No comparable NLL recorded: fall back to the training NLL, which for a primed kind

@@ -146,7 +146,7 @@ def test_best_choice_falls_back_to_the_kind_closest_to_passing_then_lower_compar
     kind, reason = registry.best_choice("classical", directory=tmp_path)
     assert kind == "lstm"
     assert reason.startswith("no kind's clips pass the genre checks: the closest to passing")
-    assert "7.800" in reason and "34%" in reason and "0.36 short of the targets" in reason
+    assert "7.800" in reason and "34%" in reason and "0.360 short of the targets" in reason and "overlap 0.709" in reason
     assert registry.shortfall({"classifier_share": 0.9, "mean_overlap": 0.75}) == 0.0
     assert registry.shortfall({}) == registry.shortfall({"classifier_share": 0.0, "mean_overlap": 0.0}) > 0
     # the same shortfall: the lower comparable NLL breaks the tie
