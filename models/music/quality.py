@@ -24,6 +24,7 @@ the choice with its reason (``"default"``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -59,6 +60,12 @@ def comparable_nll(kind: str, model: Any, config: Any, rolls: Sequence[np.ndarra
     return out
 
 
+def loaded_once(loader: Callable[[Path], tuple[Any, Any, dict[str, Any]]]) -> Callable[[Path], tuple[Any, Any, dict[str, Any]]]:
+    """``loader``, or for the uncached :func:`registry.load` a copy that loads each checkpoint
+    once: every clip then runs the same model, and its compiled sampler is traced once."""
+    return functools.cache(registry.load) if loader is registry.load else loader
+
+
 def make_clips(
     kind: str,
     genre: str,
@@ -70,6 +77,7 @@ def make_clips(
 ) -> list[np.ndarray]:
     """``count`` clips of ``classifier.clip_steps(genre)`` frames, seeds ``0..count-1``."""
     steps = clf.clip_steps(genre)
+    loader = loaded_once(loader)
     return [registry.compose(kind, genre, steps, temperature=temperature, seed=seed, loader=loader,
                              directory=directory) for seed in range(count)]
 
@@ -106,6 +114,7 @@ def calibrate_temperature(
     g = get_genre(genre)
     steps = clf.clip_steps(genre)
     path = registry.checkpoint_path(kind, genre, directory)
+    loader = loaded_once(loader)
 
     def density(rolls: Sequence[np.ndarray]) -> float:
         return float(np.nanmean([sample_statistics(r, g.steps_per_beat, beats_per_bar=g.beats_per_bar)

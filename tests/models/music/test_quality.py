@@ -231,3 +231,14 @@ def test_calibration_finds_the_temperature_whose_clips_have_the_target_density(t
     # out of reach within the bounds: the bound
     assert quality.calibrate_temperature("lstm", "chorale", seeds=seeds, target=1e6, loader=load,
                                          directory=tmp_path)["temperature"] == quality.CALIBRATION_BOUNDS[1]
+
+
+def test_clips_made_with_the_default_loader_load_the_checkpoint_once(tmp_path, monkeypatch):
+    import keras
+
+    write_checkpoint(tmp_path, "lstm", "chorale", 1.0)
+    real, calls = keras.saving.load_model, []
+    monkeypatch.setattr(keras.saving, "load_model", lambda *a, **k: calls.append(a) or real(*a, **k))
+    clips = quality.make_clips("lstm", "chorale", 3, directory=tmp_path)
+    assert len(clips) == 3 and len(calls) == 1
+    assert not np.array_equal(clips[0], clips[1])  # one model, still a seed per clip
