@@ -107,7 +107,15 @@ import numpy as np
 
 from models.music.download import sha256_file
 from models.music.genres import get_genre
-from models.music.pianoroll import HIGHEST_PITCH, LOWEST_PITCH, NUM_KEYS, NoteArrays
+from models.music.pianoroll import (
+    HIGHEST_PITCH,
+    LOWEST_PITCH,
+    NUM_KEYS,
+    NoteArrays,
+    roll_to_note_arrays,
+    safe_shift_range,
+    transpose,
+)
 
 log = logging.getLogger(__name__)
 
@@ -303,8 +311,6 @@ def roll_to_c(roll: np.ndarray, steps_per_beat: int) -> tuple[np.ndarray, int]:
     The shift is the smaller way round (:func:`shift_to_c`), or an octave further where that
     would push notes off the keyboard; the mode is kept (a minor piece goes to C minor).
     """
-    from models.music.pianoroll import roll_to_note_arrays, safe_shift_range, transpose
-
     s = shift_to_c(tonic_pitch_class(roll_to_note_arrays(roll, steps_per_beat)))
     lo, hi = safe_shift_range(roll, 18)
     if not lo <= s <= hi:
@@ -720,7 +726,6 @@ def key_check(data_dir: str | Path | None = None) -> dict[str, dict[str, Any]]:
 
     from models.music.datasets import load_genre
     from models.music.genres import GENRES
-    from models.music.pianoroll import roll_to_note_arrays
 
     names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
     out = {}
