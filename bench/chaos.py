@@ -37,9 +37,11 @@ what Discord answered), after the last one settled and ``--settle`` seconds more
   posted in the channel), and not an error;
 - *duplicates*: more than one result for one interaction;
 - *errors shown*, by kind: an error embed or an error text in the reply, or a
-  refusal at the ack. "The generator is unavailable" refusals of interactions sent
-  while Redis was down are counted apart (``refused_redis_down``): they are correct;
-  every other one is an error of ours (``errors_ours``);
+  refusal at the ack. "The generator is unavailable" refusals given while Redis was
+  down, or after it went down while the bot handled the interaction (between its
+  arrival and the refusal, at the ack or in the deferred reply), are counted apart
+  (``refused_redis_down``): they are correct; every other one is an error of ours
+  (``errors_ours``);
 - *never delivered*: deferred (accepted), and nothing came;
 - *bot down*: never acknowledged, and the bot was down during the interaction's 3 s
   (sent while it was down, or received by the process just killed); counted apart.
@@ -480,6 +482,7 @@ class Fate:
     shown: list[str] = field(default_factory=list)  # error texts shown (not results)
     note: str = ""
     job_id: str | None = None
+    shown_at_s: float | None = None  # when the first error text was shown
 
     @property
     def delivered_at_s(self) -> float | None:
@@ -529,6 +532,8 @@ def judge(emulator: Any, schedule: list[Sent], chaos: Chaos) -> list[Fate]:
                 fate.results.append(_result(request, t0))
             elif body.get("content") and not _PROGRESS.match(str(body["content"]).strip()):
                 fate.shown.append(str(body["content"])[:200])
+                if fate.shown_at_s is None:
+                    fate.shown_at_s = round(request.at - t0, 3)
         fates.append(fate)
     _match_channel_posts(emulator, fates, t0)
     for fate, item in zip(fates, schedule, strict=True):
@@ -555,6 +560,12 @@ def _match_channel_posts(emulator: Any, fates: list[Fate], t0: float) -> None:
             owner.results.sort(key=lambda r: r["at_s"])
 
 
+def _refused_for_redis(fate: Fate, refused_at: float, chaos: Chaos) -> bool:
+    """Every text shown is the unavailable refusal, and Redis was down at some moment
+    between the interaction's arrival and ``refused_at``."""
+    return all(t.startswith(UNAVAILABLE) for t in fate.shown) and _overlaps(fate.at_s, refused_at, chaos.redis_down)
+
+
 def _outcome(fate: Fate, record: Any, chaos: Chaos) -> str:
     if record.callback_type is None:
         if _within(fate.at_s, chaos.bot_down):
@@ -568,7 +579,7 @@ def _outcome(fate: Fate, record: Any, chaos: Chaos) -> str:
         text = str(((record.callback_json or {}).get("data") or {}).get("content") or "")
         fate.shown.append(text[:200])
         if text.startswith(UNAVAILABLE):
-            if _within(fate.at_s, chaos.redis_down):
+            if _refused_for_redis(fate, fate.at_s + (fate.ack_s or 0.0), chaos):
                 return "refused_redis_down"
             fate.note = "refused as unavailable while Redis was up"
         return "refused"
@@ -577,6 +588,9 @@ def _outcome(fate: Fate, record: Any, chaos: Chaos) -> str:
     if fate.shown:  # an error text in the reply (even if a result replaced it later)
         if fate.results:
             fate.note = "the result came after it"
+        elif _refused_for_redis(fate, fate.shown_at_s if fate.shown_at_s is not None else fate.at_s, chaos):
+            fate.note = "accepted, then refused as unavailable: Redis went down before the job was queued"
+            return "refused_redis_down"
         return "error"
     if fate.results:
         return "ok" if fate.results[0]["ok"] else "error"

@@ -74,3 +74,18 @@ async def test_chaos_bench_tiny_run(tiny_all_models_dir: Path, tmp_path: Path):
     logs = [line for path in [report["stack"]["bot_log"], *report["stack"]["worker_logs"]]
             for line in Path(path).read_text().splitlines()]
     assert find_leaks(logs, [DEFAULT_TOKEN]) == []
+
+
+@pytest.mark.parametrize(("down_at", "outcome"), [(8.65, "refused_redis_down"), (9.9, "error")])
+def test_an_unavailable_reply_counts_as_correct_only_if_redis_went_down_before_it(down_at, outcome):
+    # A /compose sent at 8.58 s, deferred after 1.0 s, whose reply says the generator is
+    # unavailable at 9.7 s: correct if Redis died while the bot handled it, an error of ours
+    # if Redis was still up when the bot refused.
+    from types import SimpleNamespace
+
+    from bench.chaos import UNAVAILABLE, Fate, _outcome
+
+    fate = Fate(8.58, "compose", 1, ack_s=1.0, shown=[UNAVAILABLE + " Please try again later."], shown_at_s=9.7)
+    chaos = SimpleNamespace(redis_down=[[down_at, down_at + 0.5]], bot_down=[])
+    record = SimpleNamespace(callback_type=5, ephemeral=False, callback_json=None)
+    assert _outcome(fate, record, chaos) == outcome
