@@ -138,7 +138,7 @@ async def test_two_users_interleaving_get_their_own_results_and_history(discord_
         # History is written just after the reply goes out: ask until both are in.
         for _ in range(20):
             text = await history_text()
-            if "Alpha two" in text:
+            if "Alpha one" in text and "Alpha two" in text:
                 break
             await asyncio.sleep(0.25)
         assert "Alpha one" in text and "Alpha two" in text and "Bravo" not in text
