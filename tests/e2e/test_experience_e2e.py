@@ -76,8 +76,15 @@ async def test_queue_shows_positions_and_cancel_revokes(discord_emulator, redis_
 async def test_a_job_outliving_its_token_is_posted_in_the_channel(discord_emulator, music_stack_url):
     async with running_bot(discord_emulator, redis_url=music_stack_url):
         alice = discord_emulator.add_user("alice")
-        record = await deferred(discord_emulator, "wiki", {"seed": "Late news", "length": 120}, alice)
-        discord_emulator.expire_tokens()  # as if 15 minutes passed
+        record = await discord_emulator.invoke("wiki", {"seed": "Late news", "length": 120}, user=alice)
+        # The token runs out (as after 15 minutes) once the first progress edit is in, however
+        # soon the worker finishes: the result cannot edit the reply and must be posted.
+        record.edits_until_expiry = 1
+        await discord_emulator.wait_for_callback(record, timeout=3)
+        await discord_emulator.wait_for(
+            lambda: [e for e in discord_emulator.original_edits(record) if e.status == 200], 10,
+            "the first progress edit")
+        assert record.expired
         post = await discord_emulator.wait_for(lambda: channel_posts_for(discord_emulator, alice), 180,
                                                "a channel post")
         body = post[0].json
