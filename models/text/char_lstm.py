@@ -21,6 +21,7 @@ from models.text.lstm_cell import ScratchLSTM
 
 CELLS = ("keras", "scratch")
 PRECISIONS = ("float32", "mixed_bfloat16")
+STORED_DTYPES = ("float32", "float16")
 UNK_LEXICONS = ("train", "wordfreq")
 EXTRA_TEXTS = ("", "vital")
 
@@ -36,8 +37,11 @@ class CharLSTMConfig(JsonConfig):
     cell: str = "keras"  # "keras" (cuDNN on GPU) or "scratch" (lstm_cell.py)
     # Training precision on the CPU: "float32", or "mixed_bfloat16" (bf16 matmuls, fp32
     # weights; ~1.3x the chars/s on an avx512_bf16 CPU). A GPU always uses mixed_float16.
-    # Exported checkpoints are float32 either way.
+    # Exported checkpoints compute in float32 either way.
     precision: str = "float32"
+    # How the exported checkpoint holds its weights: "float32", or "float16" (half the file,
+    # for writers over ~6M parameters, which would pass 25 MB; loaded back as float32).
+    stored_dtype: str = "float32"
     # Training: stateful truncated BPTT over `batch` contiguous streams of the corpus.
     seq_len: int = 128
     batch: int = 64
@@ -74,6 +78,8 @@ class CharLSTMConfig(JsonConfig):
             raise ValueError(f"extra_text must be one of {EXTRA_TEXTS}, not {self.extra_text!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.stored_dtype not in STORED_DTYPES:
+            raise ValueError(f"stored_dtype must be one of {STORED_DTYPES}, not {self.stored_dtype!r}")
 
 
 
@@ -88,6 +94,12 @@ CONFIGS: dict[str, CharLSTMConfig] = {
                                    seq_len=32, batch=16, lr=1e-2, warmup_steps=0, steps=40,
                                    train_chars=200_000, valid_chars=20_000, test_chars=20_000,
                                    valid_every_min=0.0, checkpoint_every_min=0.0),
+    # tiny at 96 units, stored in float16: what `--init-from` a tiny writer `--widen` makes
+    # of it (tests).
+    "tiny_wide": CharLSTMConfig(layers=1, units=96, embedding=16, dropout=0.0, seq_len=32, batch=16,
+                                lr=1e-2, warmup_steps=0, steps=40, train_chars=200_000,
+                                valid_chars=20_000, test_chars=20_000, valid_every_min=0.0,
+                                checkpoint_every_min=0.0, stored_dtype="float16"),
     # A quick real run (~10 minutes on 2 cores).
     "small": CharLSTMConfig(layers=2, units=256, embedding=48, dropout=0.0, seq_len=100, batch=64,
                             lr=3e-3, steps=3000, valid_chars=200_000, valid_every_min=3.0),
@@ -137,6 +149,14 @@ CONFIGS: dict[str, CharLSTMConfig] = {
 # since at 3e-4 the first ~40 minutes went to recovering from the fresh optimizer.
 CONFIGS["wiki512_wordfreq_vital_low"] = dataclasses.replace(
     CONFIGS["wiki512_wordfreq_vital"], lr=1e-4, min_lr_ratio=0.2, warmup_steps=50, max_minutes=120.0)
+
+
+# A 2x768 writer grown from the 2x512 one (`--init-from` its checkpoint `--widen`: the same
+# function to start with, grow.py) on the same mix. 7.4M parameters are 29.7 MB in float32,
+# so it ships with 16-bit weights. The new units start from their initialisation, so the peak
+# rate is the first warm start's, not the later ones'.
+CONFIGS["wiki768_wordfreq_vital"] = dataclasses.replace(
+    CONFIGS["wiki512_wordfreq_vital"], units=768, stored_dtype="float16")
 
 
 # Earlier names, still found in older sidecars and run directories.

@@ -16,6 +16,7 @@ from typing import Any
 import keras
 
 from models.text import char_lstm, lstm_cell  # noqa: F401  (registers the custom classes)
+from models.text.char_lstm import STORED_DTYPES
 from models.text.vocab import Vocab
 
 FORMAT = "wikimuse-text/1"
@@ -25,18 +26,37 @@ def sidecar_path(path: str | Path) -> Path:
     return Path(path).with_suffix(".json")
 
 
+def _twin(model: keras.Model, dtype: str) -> keras.Model:
+    """A copy of ``model`` whose weights are held (and computed) in ``dtype``."""
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(dtype)  # sub-layers take the global policy
+    try:
+        twin = type(model).from_config({**model.get_config(), "dtype": dtype})
+        twin.build((None, None))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    twin.set_weights([w.astype(dtype) for w in model.get_weights()])
+    return twin
+
+
 def save(out_dir: str | Path, name: str, model: keras.Model, vocab: Vocab,
-         meta: dict[str, Any] | None = None) -> Path:
+         meta: dict[str, Any] | None = None, stored_dtype: str = "float32") -> Path:
     """Write ``out_dir/name.keras`` and ``out_dir/name.json`` atomically; returns the .keras path.
 
     Each file is written under a temporary name and renamed into place, so a
     reader (a worker reloading on mtime) never sees a half-written file.
+    ``stored_dtype="float16"`` halves the file (the sidecar records it); :func:`load`
+    gives back a float32 model either way.
     """
+    if stored_dtype not in STORED_DTYPES:
+        raise ValueError(f"stored_dtype must be one of {STORED_DTYPES}, not {stored_dtype!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.keras"
-    sidecar = {"format": FORMAT, "vocab": vocab.to_dict(), **(meta or {})}
+    sidecar = {"format": FORMAT, "vocab": vocab.to_dict(), **(meta or {}), "stored_dtype": stored_dtype}
     sidecar.setdefault("params", int(model.count_params()))
+    if stored_dtype != "float32":
+        model = _twin(model, stored_dtype)
     fd, tmp_json = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(sidecar, f, indent=1, ensure_ascii=False)
@@ -52,7 +72,8 @@ def load(path: str | Path) -> tuple[keras.Model, Vocab, dict[str, Any]]:
     """Load ``path`` (the .keras file, its .json sidecar, or a directory holding wiki_writer.keras).
 
     Returns:
-        (model, vocab, meta) where meta is the whole sidecar.
+        (model, vocab, meta) where meta is the whole sidecar; the model holds and
+        computes in float32 however its weights were stored.
 
     Raises:
         FileNotFoundError: the .keras file or its sidecar is missing.
@@ -67,4 +88,6 @@ def load(path: str | Path) -> tuple[keras.Model, Vocab, dict[str, Any]]:
             raise FileNotFoundError(f"no checkpoint file {p}")
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     model = keras.models.load_model(path, compile=False)
+    if meta.get("stored_dtype", "float32") != "float32" or model.dtype_policy.name != "float32":
+        model = _twin(model, "float32")  # sampling and evaluation run in float32
     return model, Vocab.from_dict(meta["vocab"]), meta

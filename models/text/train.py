@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init-from", type=Path, default=None, metavar="CHECKPOINT",
                         help="warm start: a new run (fresh optimizer, new schedule) from the weights "
                              "and vocabulary of a .keras checkpoint of the same architecture")
+    parser.add_argument("--widen", action="store_true",
+                        help="with --init-from: the config has more units than the checkpoint; "
+                             "start from the checkpoint widened to them, computing the same function")
     parser.add_argument("--spell-unk", type=int, default=None, metavar="MAX_COUNT",
                         help="override the config's spell_unk: spell each <unk> as a train word seen "
                              "at most MAX_COUNT times (0 keeps the UNK symbol)")
@@ -324,10 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.init_from:
         init_model, vocab, init_meta = checkpoint.load(args.init_from)
         arch = {k: init_meta["config"][k] for k in ("layers", "units", "embedding")}
-        if arch != {k: getattr(cfg, k) for k in arch}:
+        wanted = {k: getattr(cfg, k) for k in arch}
+        widen = args.widen and arch["units"] < cfg.units and arch | {"units": cfg.units} == wanted
+        if arch != wanted and not widen:
             sys.exit(f"--init-from {args.init_from}: its architecture {arch} differs from "
-                     f"config {args.config!r}")
-        prior = {"checkpoint": str(args.init_from),
+                     f"config {args.config!r}" + ("" if args.widen else " (--widen grows the units)"))
+        prior = {"checkpoint": str(args.init_from), **({"widened_from_units": arch["units"]} if widen else {}),
                  "steps": init_meta.get("total_steps", init_meta.get("steps", 0)),
                  "train_seconds": init_meta.get("total_train_seconds", init_meta.get("train_seconds", 0.0)),
                  "train_chars": init_meta.get("total_train_chars", init_meta.get("train_chars", 0)),
@@ -379,7 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     if on_gpu:
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     if init_model is not None:
-        model.set_weights(init_model.get_weights())
+        if init_model.units != cfg.units:
+            from models.text.grow import widen as widen_into
+
+            widen_into(init_model, model)
+            print(f"widened {init_model.units} -> {cfg.units} units per layer", flush=True)
+        else:
+            model.set_weights(init_model.get_weights())
         del init_model
     optimizer.build(model.trainable_variables)
     n_states = 2 * cfg.layers
@@ -429,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             meta.update(init_from=prior, total_steps=prior["steps"] + step,
                         total_train_seconds=round(prior["train_seconds"] + elapsed, 1),
                         total_train_chars=prior["train_chars"] + step * cfg.batch * cfg.seq_len)
-        checkpoint.save(out_dir, NAME, float32_copy(model, cfg, len(vocab), keras), vocab, meta)
+        checkpoint.save(out_dir, NAME, float32_copy(model, cfg, len(vocab), keras), vocab, meta,
+                        stored_dtype=cfg.stored_dtype)
 
     scalars = Scalars(run_dir / "tb", tf)
     print(f"config {args.config}: {params:,} params, vocab {len(vocab)}, {len(train_ids):,} train chars, "
