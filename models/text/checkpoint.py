@@ -88,6 +88,6 @@ def load(path: str | Path) -> tuple[keras.Model, Vocab, dict[str, Any]]:
             raise FileNotFoundError(f"no checkpoint file {p}")
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     model = keras.models.load_model(path, compile=False)
-    if meta.get("stored_dtype", "float32") != "float32" or model.dtype_policy.name != "float32":
-        model = _twin(model, "float32")  # sampling and evaluation run in float32
+    if model.dtype_policy.name != "float32":  # stored in 16 bits: sample and evaluate in float32
+        model = _twin(model, "float32")
     return model, Vocab.from_dict(meta["vocab"]), meta
