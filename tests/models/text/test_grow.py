@@ -1,7 +1,9 @@
 """Widening a writer keeps its function; 16-bit stored weights load back as float32."""
 
 import json
+import math
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -95,3 +97,27 @@ def test_init_from_widen_grows_a_tiny_writer_and_ships_it_in_float16(tmp_path):
     assert meta["init_from"]["widened_from_units"] == 64 and meta["total_steps"] == 24
     before = json.loads(narrow.with_suffix(".json").read_text())
     assert meta["valid_bpc"] < before["valid_bpc"]  # it went on learning from the narrow one
+
+
+WARM_START = Path(__file__).resolve().parents[3] / "models" / "warmstart" / "wiki_writer.keras"
+
+
+@pytest.mark.skipif(not WARM_START.is_file(), reason="no wider writer in training")
+def test_the_committed_warm_start_fits_its_config_and_grew_from_the_shipped_writer():
+    from models.text import evaluate
+    from models.text.char_lstm import get_config
+
+    model, vocab, meta = checkpoint.load(WARM_START)
+    _, shipped_vocab, shipped = checkpoint.load(evaluate.DEFAULT_CHECKPOINT)
+    cfg = get_config(meta["config_name"])
+    # what `train --init-from` checks before it starts
+    assert {k: meta["config"][k] for k in ("layers", "units", "embedding")} == {
+        "layers": cfg.layers, "units": cfg.units, "embedding": cfg.embedding}
+    assert model.units == cfg.units and model.count_params() == meta["params"]
+    assert WARM_START.stat().st_size < 25 * 2**20 and meta["stored_dtype"] == "float16"
+    assert vocab.to_dict() == shipped_vocab.to_dict()  # the same symbols, so it can replace the writer
+    assert meta["total_train_chars"] > shipped.get("total_train_chars", shipped["train_chars"])
+    assert meta["learning_curve"] and math.isfinite(meta["valid_bpc"])
+    ids = vocab.encode_array("The game was released in Japan in 1998 .")[None, :]
+    logits, _ = model(ids)
+    assert np.isfinite(np.asarray(logits)).all()
