@@ -1,9 +1,7 @@
 """Widening a writer keeps its function; 16-bit stored weights load back as float32."""
 
 import json
-import math
 import os
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -97,28 +95,3 @@ def test_init_from_widen_grows_a_tiny_writer_and_ships_it_in_float16(tmp_path):
     assert meta["init_from"]["widened_from_units"] == 64 and meta["total_steps"] == 24
     before = json.loads(narrow.with_suffix(".json").read_text())
     assert meta["valid_bpc"] < before["valid_bpc"]  # it went on learning from the narrow one
-
-
-
-REPO = Path(__file__).resolve().parents[3]
-WRITERS = [REPO / "models" / "checkpoints" / "wiki_writer.keras", REPO / "models" / "warmstart" / "wiki_writer.keras"]
-
-
-@pytest.mark.parametrize("path", [p for p in WRITERS if p.is_file()], ids=lambda p: p.parent.name)
-def test_a_committed_writer_fits_its_config_so_a_warm_restart_can_start_from_it(path):
-    """What ``train --init-from PATH --config <its config_name>`` checks before it starts."""
-    from models.text.char_lstm import get_config
-
-    model, vocab, meta = checkpoint.load(path)
-    _, shipped_vocab, shipped = checkpoint.load(WRITERS[0])
-    cfg = get_config(meta["config_name"])
-    assert {k: meta["config"][k] for k in ("layers", "units", "embedding")} == {
-        "layers": cfg.layers, "units": cfg.units, "embedding": cfg.embedding}
-    assert model.units == cfg.units and model.count_params() == meta["params"]
-    assert path.stat().st_size < 25 * 2**20 and meta["stored_dtype"] == cfg.stored_dtype
-    assert vocab.to_dict() == shipped_vocab.to_dict()  # the same symbols, so one can replace the other
-    assert meta["total_train_chars"] >= shipped["total_train_chars"]  # trained on from the shipped one
-    assert meta["learning_curve"] and math.isfinite(meta["valid_bpc"])
-    ids = vocab.encode_array("The game was released in Japan in 1998 .")[None, :]
-    logits, _ = model(ids)
-    assert np.isfinite(np.asarray(logits)).all()

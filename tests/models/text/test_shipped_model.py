@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest
 
 from models.text import evaluate
+from models.text.char_lstm import get_config
 from models.text.checkpoint import load
 from models.text.format import format_article
 from models.text.generate import TextGenerator
@@ -33,6 +34,11 @@ def test_checkpoint_and_sidecar(shipped):
     assert meta["params"] == model.count_params() and len(vocab) == model.vocab_size
     assert 0 < meta["test_bpc"] < meta["valid_bpc"] + 0.3 and meta["test_chars"] > 1_000_000
     assert meta["learning_curve"] and meta["train_seconds"] > 0
+    # what `train --init-from` checks, so a warm restart with the config the sidecar names can start
+    cfg = get_config(meta["config_name"])
+    assert {k: meta["config"][k] for k in ("layers", "units", "embedding")} == {
+        "layers": cfg.layers, "units": cfg.units, "embedding": cfg.embedding}
+    assert model.units == cfg.units and meta["stored_dtype"] == cfg.stored_dtype
 
 
 @pytest.mark.slow
