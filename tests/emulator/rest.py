@@ -535,13 +535,8 @@ async def get_webhook_message(request: web.Request) -> Reply:
 @routes.route("PATCH", API + "/webhooks/{application_id}/{token}/messages/{message_id}")
 async def edit_webhook_message(request: web.Request) -> Reply:
     em, r = _context(request)
-    record = _webhook(em, r, request)
-    message = _webhook_message(em, request, record)
-    edited = em.fresh(em.edit_message(message, r.json, r.files))
-    if record.edits_until_expiry is not None:
-        record.edits_until_expiry -= 1
-        record.expired = record.expired or record.edits_until_expiry <= 0
-    return 200, edited
+    message = _webhook_message(em, request, _webhook(em, r, request))
+    return 200, em.fresh(em.edit_message(message, r.json, r.files))
 
 
 @routes.route("DELETE", API + "/webhooks/{application_id}/{token}/messages/{message_id}")

@@ -114,7 +114,6 @@ class InteractionRecord:
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     expired: bool = False
-    edits_until_expiry: int | None = None  # the token runs out once this many edits are accepted
     followup_edited_original: bool = False  # the first followup after a deferral edited it
     callback_attempts: list[int] = field(default_factory=list)  # callback types tried, refused too
     modal_submitted: bool = False  # the modal it was answered with was submitted (and so closed)
