@@ -12,6 +12,13 @@
 * repetition rate: the share of each article's word 4-grams that already occurred
   earlier in the same article.
 
+``--widths U,U,...`` instead times batch 1 against the naive loop for writers of each
+width (the checkpoint's layers, embedding and vocabulary, random weights: the speed of
+dense float32 steps does not depend on their values), side by side in one run. At batch 1
+each character reads every weight once, so the rate falls off a cliff where the float32
+weights outgrow the last-level cache, while the naive loop, which runs one layer over the
+whole window at a time, keeps a layer's recurrent weights in cache.
+
 ``--sweep T,T,... --sweep-top-p P,P,...`` adds word validity and repetition rate for
 every temperature and top-p pair, in the same run (``--no-speed`` skips the timing).
 
@@ -21,6 +28,7 @@ Prints one JSON object (and a Markdown table with ``--markdown``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -87,6 +95,34 @@ def naive_chars_per_s(model, vocab, context: str, chars: int, window: int, compi
         p = np.exp(z - z.max())
         ids.append(int(rng.choice(len(p), p=p / p.sum())))
     return _rates(chars, start)
+
+
+def last_level_cache() -> str | None:
+    """The size of the largest CPU cache of cpu0 as the kernel reports it (e.g. ``"16384K"``)."""
+    caches = sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"))
+    sizes = [(int((c / "level").read_text()), (c / "size").read_text().strip()) for c in caches
+             if (c / "level").exists() and (c / "size").exists()]
+    return max(sizes)[1] if sizes else None
+
+
+def width_sweep(meta, vocab, widths: list[int], chars: int, naive_chars: int, window: int,
+                repeats: int, context: str) -> list[dict[str, float | int]]:
+    """Batch-1 and naive-loop chars/s for random-weight writers of each width."""
+    from models.text.char_lstm import build_model, get_config
+    from models.text.generate import TextGenerator
+
+    rows = []
+    for units in widths:
+        config = dataclasses.replace(get_config(meta["config_name"]), units=units)
+        model = build_model(config, len(vocab))
+        b1 = time_generate(TextGenerator(model, vocab), 1, chars, repeats)
+        naive = naive_chars_per_s(model, vocab, context, naive_chars, window, compiled=True)
+        params = int(model.count_params())
+        rows.append({"units": units, "params": params, "float32_mb": round(params * 4 / 1e6, 1),
+                     "chars_per_s_batch1": round(b1[0]), "naive_chars_per_s": round(naive[0], 1),
+                     "speedup_batch1_vs_naive": round(b1[0] / naive[0], 1)})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
 
 
 def repetition_rate(text: str, n: int = 4) -> tuple[int, int]:
@@ -160,6 +196,8 @@ def main() -> int:
                         help="temperatures for the validity and repetition sweep")
     parser.add_argument("--sweep-top-p", type=_floats, default=[1.0], metavar="P,P,...")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0 = default)")
+    parser.add_argument("--widths", type=lambda v: [int(u) for u in v.split(",") if u], default=[],
+                        metavar="U,U,...", help="only time batch 1 against the naive loop at these widths")
     parser.add_argument("--endings", type=int, default=0, metavar="N",
                         help="also write N articles of --article-chars as /wiki does and count how they end")
     args = parser.parse_args()
@@ -185,6 +223,22 @@ def main() -> int:
         nonlocal phase
         print(f"{name}: {time.perf_counter() - phase:.1f}s", file=sys.stderr, flush=True)
         phase = time.perf_counter()
+
+    if args.widths:
+        rows = width_sweep(meta, vocab, args.widths, args.chars, args.naive_chars, args.window,
+                           args.repeats, data.load_raw("valid")[:2000])
+        print(json.dumps({"widths": rows, "layers": model.num_layers, "naive_window": args.window,
+                          "last_level_cache": last_level_cache(), "cpu_count": os.cpu_count(),
+                          "load_average_1min": round(os.getloadavg()[0], 1),
+                          "machine": platform.machine(), "tensorflow": tf.__version__}))
+        if args.markdown:
+            print("| units | parameters | float32 weights | batch 1 | naive loop | batch 1 / naive |\n"
+                  "|---:|---:|---:|---:|---:|---:|")
+            for row in rows:
+                print(f"| {row['units']} | {row['params']:,} | {row['float32_mb']} MB "
+                      f"| {row['chars_per_s_batch1']:,} chars/s | {row['naive_chars_per_s']:,} chars/s "
+                      f"| {row['speedup_batch1_vs_naive']:,.0f}x |")
+        return 0
 
     b1 = b16 = naive = eager = (float("nan"), float("nan"))
     if not args.no_speed:

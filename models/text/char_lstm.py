@@ -158,6 +158,11 @@ CONFIGS["wiki512_wordfreq_vital_low"] = dataclasses.replace(
 CONFIGS["wiki768_wordfreq_vital"] = dataclasses.replace(
     CONFIGS["wiki512_wordfreq_vital"], units=768, stored_dtype="float16")
 
+# wiki768_wordfreq_vital warm-started again from its own export (no --widen): the lower peak
+# that worked for the 2x512's later restarts, so the fresh optimizer costs less of the budget.
+CONFIGS["wiki768_wordfreq_vital_low"] = dataclasses.replace(
+    CONFIGS["wiki768_wordfreq_vital"], lr=1e-4, min_lr_ratio=0.2, warmup_steps=50, max_minutes=120.0)
+
 
 # Earlier names, still found in older sidecars and run directories.
 CONFIG_ALIASES = {"wiki": "wiki256", "wiki512s": "wiki512_spelled", "wiki512s2": "wiki512_spelled_restart"}
