@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from typing import Any
 
 import redis.exceptions
@@ -67,9 +68,20 @@ def _execute(task: Any, job_id: str, payload: Any, runner: Any) -> Any:
     return runner(payload, report)
 
 
+def _soft_limit(task: Any) -> float | None:
+    """The soft time limit this request runs under: its own (``send_task(soft_time_limit=)``),
+    else the task's, else the app's; None when there is none."""
+    limits = getattr(task.request, "timelimit", None) or (None, None)
+    for soft in (limits[1], getattr(task, "soft_time_limit", None), task.app.conf.task_soft_time_limit):
+        if soft:
+            return float(soft)
+    return None
+
+
 def _run(task: Any, payload: Any, runner: Any) -> dict[str, Any]:
     job_id = _job_id_of(payload)
     spec = contracts.task_spec(task.name)
+    started = time.monotonic()
     with job_context(job_id), metrics.job_timer(spec.short) as outcome:
         try:
             result = _execute(task, job_id, payload, runner)
@@ -84,9 +96,17 @@ def _run(task: Any, payload: Any, runner: Any) -> dict[str, Any]:
             log.warning("job hit its time limit")
             result = ErrorResult.of(job_id, contracts.ERR_TIMEOUT, _TIMEOUT_MESSAGE)
         except Exception:
-            log.exception("job failed")
-            result = ErrorResult.of(job_id, contracts.ERR_INTERNAL,
-                                    "Something went wrong on our side. Please try again.")
+            soft = _soft_limit(task)
+            if soft is not None and time.monotonic() - started >= soft:
+                # The soft limit's exception is raised wherever the job happens to be; inside
+                # library code it can surface as another error (TensorFlow's tracing turns it
+                # into a StagingError). Past the limit, the limit is the cause.
+                log.warning("job failed past its time limit", exc_info=True)
+                result = ErrorResult.of(job_id, contracts.ERR_TIMEOUT, _TIMEOUT_MESSAGE)
+            else:
+                log.exception("job failed")
+                result = ErrorResult.of(job_id, contracts.ERR_INTERNAL,
+                                        "Something went wrong on our side. Please try again.")
         outcome.code = getattr(result, "code", "ok")
         log.info("job finished", extra={"result": result.kind, "code": outcome.code})
         return result.to_dict()

@@ -93,6 +93,43 @@ def test_malformed_payload_gives_bad_input(celery_app, celery_worker):
         assert "Traceback" not in result.message
 
 
+def test_an_error_past_the_soft_limit_is_a_timeout(redis_url):
+    """The soft limit's exception is raised wherever the job is; inside TensorFlow's tracing it
+    surfaces as a StagingError. Once the limit has passed, any error is the limit's: the user
+    is told the job took too long, not that something broke. Before it, an error is internal."""
+    from workers import tasks
+    from workers.app import create_app
+    from workers.settings import load_settings
+
+    app = create_app(load_settings({"REDIS_URL": redis_url}))
+
+    @app.task(name=contracts.TASK_WIKI, bind=True, shared=False)
+    def wiki(self, job):  # the task object _run reads its request, app and backend from
+        raise AssertionError("not called")
+
+    def failing_after(seconds: float):
+        def runner(payload, report):
+            time.sleep(seconds)
+            raise RuntimeError("in user code: SystemError: bad argument to internal function")
+        return runner
+
+    codes = {}
+    try:
+        for name, soft, sleep in (("past", 0.05, 0.2), ("within", 30.0, 0.0), ("none", None, 0.0)):
+            wiki.push_request(id=str(uuid.uuid4()), timelimit=(None, soft))
+            try:
+                if soft is None:
+                    app.conf.task_soft_time_limit = None
+                codes[name] = result_from_dict(tasks._run(wiki, {"job_id": name}, failing_after(sleep)))
+            finally:
+                wiki.pop_request()
+    finally:
+        app.close()
+    assert codes["past"].code == contracts.ERR_TIMEOUT and "too long" in codes["past"].message
+    assert codes["within"].code == contracts.ERR_INTERNAL
+    assert codes["none"].code == contracts.ERR_INTERNAL
+
+
 def test_pickle_message_is_refused(celery_app, celery_worker, redis_url):
     """A pickle-serialised message never runs: the worker only accepts JSON."""
     task_id = contracts.new_job_id()
