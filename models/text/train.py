@@ -34,7 +34,7 @@ NAME = "wiki_writer"
 LN2 = math.log(2.0)
 
 
-def _setup_tf(seed: int, precision: str = "float32", threads: int = 0):
+def _setup_tf(seed: int, precision: str = "float32", threads: int = 0, explicit: bool = True):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -46,9 +46,45 @@ def _setup_tf(seed: int, precision: str = "float32", threads: int = 0):
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:  # cuDNN LSTM kernels are used by keras.layers.LSTM automatically on GPU
         keras.mixed_precision.set_global_policy("mixed_float16")
-    elif precision != "float32":
-        keras.mixed_precision.set_global_policy(precision)
+    else:
+        keras.mixed_precision.set_global_policy(cpu_precision(precision, explicit))
     return tf, keras, bool(gpus)
+
+
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # native bfloat16 dot products on x86
+
+
+def bf16_native(cpuinfo: str | None = None) -> bool | None:
+    """Whether the CPU computes bfloat16 dot products natively (``avx512_bf16`` or ``amx_bf16``
+    among its flags); None where ``/proc/cpuinfo`` (or the ``cpuinfo`` text given) lists no flags."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return None
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            return any(flag in BF16_FLAGS for flag in line.split(":", 1)[1].split())
+    return None
+
+
+def cpu_precision(precision: str, explicit: bool, cpuinfo: str | None = None) -> str:
+    """The CPU training precision to use for ``precision``.
+
+    Without native bfloat16 (an AVX2-only CPU, say) TensorFlow emulates it, and a 2 x 768 writer
+    then trained 14 % slower in mixed_bfloat16 than in float32 (docs/BENCHMARKS.md), so a
+    config's mixed_bfloat16 falls back to float32 there. A precision asked for on the command
+    line (``explicit``) is kept, with a warning.
+    """
+    if precision != "mixed_bfloat16" or bf16_native(cpuinfo) is not False:
+        return precision
+    if explicit:
+        print("warning: this CPU has no native bfloat16 (avx512_bf16 or amx_bf16); "
+              "mixed_bfloat16 is emulated and slower than float32", file=sys.stderr)
+        return precision
+    print("this CPU has no native bfloat16 (avx512_bf16 or amx_bf16): training in float32 "
+          "instead of the config's mixed_bfloat16 (--precision mixed_bfloat16 forces it)", file=sys.stderr)
+    return "float32"
 
 
 def hardware() -> dict[str, Any]:
@@ -313,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.steps is not None:
             cfg.steps = args.steps
 
-    tf, keras, on_gpu = _setup_tf(cfg.seed, cfg.precision, args.threads)
+    tf, keras, on_gpu = _setup_tf(cfg.seed, cfg.precision, args.threads, explicit=args.precision is not None)
+    if not on_gpu:  # what it trains in, recorded in the run's config and sidecar
+        cfg.precision = keras.mixed_precision.global_policy().name
     from tqdm import tqdm
 
     from models.text import checkpoint, data

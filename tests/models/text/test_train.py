@@ -146,3 +146,23 @@ def test_earlier_config_names_still_resolve():
 
     for old, new in CONFIG_ALIASES.items():
         assert old not in CONFIGS and get_config(old) == get_config(new)
+
+
+ZEN2_FLAGS = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma f16c\n"
+BF16_FLAGS = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_tile\n"
+
+
+def test_a_config_s_mixed_bfloat16_falls_back_to_float32_without_native_bfloat16(capsys):
+    from models.text.train import bf16_native, cpu_precision
+
+    assert bf16_native(ZEN2_FLAGS) is False and bf16_native(BF16_FLAGS) is True
+    assert bf16_native("processor\t: 0\n") is None  # no flags line: unknown, keep the config
+    assert cpu_precision("mixed_bfloat16", explicit=False, cpuinfo=ZEN2_FLAGS) == "float32"
+    assert "float32 instead" in capsys.readouterr().err
+    # Asked for on the command line, it is kept, with a warning.
+    assert cpu_precision("mixed_bfloat16", explicit=True, cpuinfo=ZEN2_FLAGS) == "mixed_bfloat16"
+    assert "emulated" in capsys.readouterr().err
+    for info in (BF16_FLAGS, "processor\t: 0\n"):
+        assert cpu_precision("mixed_bfloat16", explicit=False, cpuinfo=info) == "mixed_bfloat16"
+    assert cpu_precision("float32", explicit=False, cpuinfo=ZEN2_FLAGS) == "float32"
+    assert capsys.readouterr().err == ""
