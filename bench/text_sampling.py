@@ -173,8 +173,9 @@ def endings(generator, articles: int, length: int, temperature: float, top_p: fl
     return counts
 
 
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",") if v]
+def _list_of(cast):
+    """An argparse type: a comma-separated list of ``cast`` values."""
+    return lambda text: [cast(v) for v in text.split(",") if v]
 
 
 def main() -> int:
@@ -192,11 +193,11 @@ def main() -> int:
     parser.add_argument("--no-speed", action="store_true", help="only word validity")
     parser.add_argument("--temperature", type=float, default=None, help="default: the /wiki default")
     parser.add_argument("--top-p", type=float, default=None, help="default: the /wiki default")
-    parser.add_argument("--sweep", type=_floats, default=[], metavar="T,T,...",
+    parser.add_argument("--sweep", type=_list_of(float), default=[], metavar="T,T,...",
                         help="temperatures for the validity and repetition sweep")
-    parser.add_argument("--sweep-top-p", type=_floats, default=[1.0], metavar="P,P,...")
+    parser.add_argument("--sweep-top-p", type=_list_of(float), default=[1.0], metavar="P,P,...")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0 = default)")
-    parser.add_argument("--widths", type=lambda v: [int(u) for u in v.split(",") if u], default=[],
+    parser.add_argument("--widths", type=_list_of(int), default=[],
                         metavar="U,U,...", help="only time batch 1 against the naive loop at these widths")
     parser.add_argument("--endings", type=int, default=0, metavar="N",
                         help="also write N articles of --article-chars as /wiki does and count how they end")
