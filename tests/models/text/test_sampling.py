@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from models import sampling  # noqa: E402
 
@@ -51,6 +53,36 @@ def test_top_p_at_the_boundary_does_not_depend_on_rounding():
         np.put_along_axis(by_symbol, perms, mask, axis=1)
         expected = np.array([True] * kept + [False] * (5 - kept))
         assert (by_symbol == expected).all(), (p, np.unique(by_symbol, axis=0))
+
+
+def _sorted_threshold(probs: np.ndarray, limit: float) -> np.ndarray:
+    """The nucleus threshold the slow way: sort, accumulate, keep while the mass before is below ``limit``."""
+    ordered = -np.sort(-probs.astype(np.float64), axis=-1)
+    before = np.cumsum(ordered, axis=-1) - ordered
+    keep = before < limit
+    keep[:, 0] = True
+    return np.where(keep, ordered, 2.0).min(axis=-1)
+
+
+def _rows(rng, rows: int, vocab: int) -> np.ndarray:
+    """Peaked, flat and heavily tied rows of logits, some with symbols masked out."""
+    scale = rng.choice([0.5, 2.0, 6.0], (rows, 1))
+    logits = rng.normal(0, 1, (rows, vocab)) * scale
+    tied = rng.random(rows) < 0.3
+    logits[tied] = np.round(logits[tied])  # equal logits: exactly equal probabilities
+    logits[rng.random((rows, vocab)) < 0.05] = sampling.NEG_INF
+    return logits.astype(np.float32)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_the_sort_free_threshold_matches_sorting(jit):
+    rng = np.random.default_rng(1)
+    logits = _rows(rng, 3000, 192)
+    probs = tf.nn.softmax(logits).numpy()
+    find = tf.function(sampling.nucleus_threshold, jit_compile=True) if jit else sampling.nucleus_threshold
+    for limit in (0.0, 0.3, 0.8, 0.95 - sampling.TOP_P_TOLERANCE, 0.99):
+        got = find(probs, tf.constant(limit, tf.float32)).numpy()[:, 0]
+        np.testing.assert_array_equal(got, _sorted_threshold(probs, limit).astype(np.float32), err_msg=str(limit))
 
 
 def test_filtered_symbols_are_never_sampled():
