@@ -80,5 +80,6 @@ def main() -> None:
     finally:
         sampling.nucleus_threshold = shipped
 
+
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-"""Can a batch-1 step read the writer's float16 weights in place? Three ways, timed side by side.
+"""Can a batch-1 step read the writer's float16 weights in place? Four ways, timed side by side.
 
 At batch 1 the sampling step reads every weight once per character, so with weights
 that outgrow the cache its speed is set by bytes read. The shipped writer stores its
@@ -16,7 +16,8 @@ input and recurrent ones) computed four ways:
 - ``float16 fused``: behind the barrier, the product written as cast, multiply and sum,
   which XLA fuses into one pass over the float16 weights.
 
-Each row's results are compared with the float32 row (float16 rounding only).
+Each row's results are compared with the float32 row. The shipped weights are stored in float16,
+so the rows differ only by the order of their sums.
 
 Run: ``.venv/bin/python bench/text_half_weights.py [--steps 2000] [--threads 2]``
 """

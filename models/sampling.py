@@ -81,8 +81,8 @@ def nucleus_threshold(probs: tf.Tensor, limit: tf.Tensor | float) -> tf.Tensor:
     row's probabilities, so a bisection over the bit patterns of non-negative float32
     values (ordered as the values are) finds the smallest ``t`` with less than
     ``limit`` above it, which is one of the probabilities. Each halving is one
-    compare-and-sum over the row: at batch 16 and 192 symbols, about ten times faster
-    than sorting under XLA on a CPU.
+    compare-and-sum over the row, much cheaper than sorting it under XLA on a CPU
+    (``bench/text_batch_top_p.py --nucleus search sort``).
     """
     probs = tf.convert_to_tensor(probs)
     limit = tf.cast(limit, probs.dtype)
@@ -100,7 +100,7 @@ def nucleus_threshold(probs: tf.Tensor, limit: tf.Tensor | float) -> tf.Tensor:
         return i + 1, tf.where(small, lo, mid), tf.where(small, mid, hi)
 
     _, _, hi = tf.while_loop(lambda i, *_: i < _THRESHOLD_HALVINGS, halve, (tf.constant(0), lo, hi))
-    return tf.reduce_min(tf.where(bits >= hi, probs, tf.ones_like(probs) * 2), axis=-1, keepdims=True)
+    return tf.reduce_min(tf.where(bits >= hi, probs, 2.0), axis=-1, keepdims=True)
 
 
 def filter_logits(logits: tf.Tensor, temperature: tf.Tensor | float, top_k: tf.Tensor | int = 0,
