@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
+from models.text.lstm_cell import lstm_step
 from models.text.train import char_bits
 
 
@@ -101,11 +102,59 @@ def gradient_ms(model, ids: np.ndarray, seg_len: int = 50, batches: int = 60, ba
     return [a * (batch / batches) for a in acc]
 
 
-def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None) -> Callable:
+def segment_loss_and_grads(model, x: tf.Tensor, y: tf.Tensor, states: list[tf.Tensor]):
+    """Per-position NLL of one segment, its gradients and the new states, in one pass.
+
+    The same as a tape over ``model(x, states)``, arranged for a batch-1 CPU, where a step
+    is bound by reading weights: each layer's input projection and its gradient are one
+    matmul over the segment, and the recurrent kernel is held constant inside the time
+    loop, so the loop's backward pass does not add a (units, 4 units) outer product into
+    an accumulator at every step. Its gradient is then one matmul at the end,
+    ``sum_t h_{t-1}^T dz_t``, from the gradient of the segment's pre-activations ``z``.
+    The loss differentiated is the sum over streams of each stream's mean NLL.
+
+    Returns:
+        ``(nll (B, T), grads in model.trainable_variables order, new states)``.
+    """
+    steps = x.shape[1]
+    if steps is None:
+        raise ValueError("the segment length must be static")
+    variables = model.trainable_variables
+    with tf.GradientTape() as tape:
+        inputs = model.embedding(x)  # (B, T, E)
+        new_states, pre, hidden = [], [], []
+        for i, rnn in enumerate(model.rnns):
+            cell = rnn.cell
+            xz = tf.einsum("btd,dk->tbk", inputs, cell.kernel) + cell.bias  # (T, B, 4U)
+            recurrent = tf.stop_gradient(tf.convert_to_tensor(cell.recurrent_kernel))
+            h, c = states[2 * i], states[2 * i + 1]
+            before, outputs = [], []
+            for t in range(steps):
+                before.append(h)
+                h, c = lstm_step(xz[t] + tf.matmul(h, recurrent), c)
+                outputs.append(h)
+            pre.append(xz)
+            hidden.append(tf.stack(before))  # h_{t-1} for each t: (T, B, U)
+            new_states += [h, c]
+            inputs = tf.stack(outputs, axis=1)  # (B, T, U)
+        logits = model.head(inputs)
+        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
+        loss = tf.reduce_sum(tf.reduce_mean(nll, axis=1))
+    grads = tape.gradient(loss, [*variables, *pre])
+    grads, pre_grads = grads[:len(variables)], grads[len(variables):]
+    index = {id(v): i for i, v in enumerate(variables)}
+    for rnn, h_before, dz in zip(model.rnns, hidden, pre_grads, strict=True):
+        grads[index[id(rnn.cell.recurrent_kernel)]] = tf.einsum("tbu,tbk->uk", h_before, dz)
+    return nll, [tf.convert_to_tensor(g) for g in grads], new_states
+
+
+def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
+                      loss_and_grads: Callable = segment_loss_and_grads) -> Callable:
     """A compiled ``(x, y, states) -> (nll, states)`` that scores each position, then adapts.
 
-    ``ms`` (from :func:`gradient_ms`) is required for ``method="rms"``.
-    ``step.restore()`` puts the trained weights back.
+    ``ms`` (from :func:`gradient_ms`) is required for ``method="rms"``. ``loss_and_grads``
+    has the signature and result of :func:`segment_loss_and_grads` (a benchmark passes
+    a plain tape to compare). ``step.restore()`` puts the trained weights back.
     """
     variables = model.trainable_variables
     theta0 = [tf.constant(v.numpy()) for v in variables]
@@ -120,19 +169,14 @@ def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = No
         scale = [tf.ones_like(t) for t in theta0]
         rate = [tf.fill(tf.shape(t), cfg.decay) for t in theta0]
     lr = tf.constant(cfg.lr, tf.float32)
-    state_spec = [tf.TensorSpec([None, None], tf.float32)] * (2 * model.num_layers)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
-                                  tf.TensorSpec([None, None], tf.int32), state_spec])
+    # The time loop is unrolled, so this traces once per segment shape (the last may be shorter).
+    @tf.function
     def step(x, y, states):
-        with tf.GradientTape() as tape:
-            logits, new_states = model(x, states=states, training=False)
-            nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
-            # Each stream contributes its own mean-loss gradient (their sum, not mean).
-            loss = tf.reduce_sum(tf.reduce_mean(nll, axis=1))
-        grads = tape.gradient(loss, variables)
+        # Each stream contributes its own mean-loss gradient (their sum, not mean).
+        nll, grads, new_states = loss_and_grads(model, x, y, states)
         for v, g, t0, s, r in zip(variables, grads, theta0, scale, rate, strict=True):
-            v.assign(v - lr * tf.convert_to_tensor(g) * s + r * (t0 - v))
+            v.assign(v - lr * g * s + r * (t0 - v))
         return nll, [tf.stop_gradient(tf.cast(h, tf.float32)) for h in new_states]
 
     step.restore = lambda: [v.assign(t) for v, t in zip(variables, theta0, strict=True)]

@@ -94,3 +94,32 @@ def test_evaluate_dynamic_prints_both_scores(tiny_model_dir, run_json_cli):
     # Two shard processes of two streams each: every character but the first of each stream.
     assert result["procs"] == 2 and 2994 <= result["chars"] <= 2999
     assert result["bpc"] == pytest.approx(result["bits"] / result["chars"], abs=1e-3)
+
+
+@pytest.mark.parametrize("cell", ["keras", "scratch"])
+def test_the_segment_gradients_are_those_of_a_tape_over_the_model(cell):
+    import tensorflow as tf
+
+    from models.text.char_lstm import CharLSTMConfig, build_model
+    from models.text.dynamic import segment_loss_and_grads
+
+    model = build_model(CharLSTMConfig(layers=2, units=12, embedding=6, dropout=0.0, cell=cell), vocab_size=23)
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.normal(0, 0.4, w.shape).astype(np.float32) for w in model.get_weights()])
+    ids = rng.integers(0, 23, size=(3, 10)).astype(np.int32)
+    x, y = tf.constant(ids[:, :-1]), tf.constant(ids[:, 1:])
+    states = [tf.constant(rng.normal(0, 0.5, (3, 12)).astype(np.float32)) for _ in range(4)]
+    with tf.GradientTape() as tape:
+        logits, want_states = model(x, states=states)
+        want_nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
+        loss = tf.reduce_sum(tf.reduce_mean(want_nll, axis=1))
+    want = tape.gradient(loss, model.trainable_variables)
+    nll, grads, new_states = segment_loss_and_grads(model, x, y, states)
+    np.testing.assert_allclose(nll.numpy(), want_nll.numpy(), rtol=1e-5, atol=1e-6)
+    for got, ref in zip(new_states, want_states, strict=True):
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-5, atol=1e-6)
+    assert len(grads) == len(want)
+    for v, got, ref in zip(model.trainable_variables, grads, want, strict=True):
+        ref = tf.convert_to_tensor(ref).numpy()
+        assert np.abs(ref).max() > 0, v.path
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-4, atol=1e-6, err_msg=v.path)
