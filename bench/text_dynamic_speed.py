@@ -5,7 +5,8 @@
 
 Both read the first ``--chars`` characters of raw valid as one stream with the same
 update (SGD, lr 0.1, decay 3e-3) through :func:`models.text.dynamic.make_dynamic_step`;
-only the gradient differs. ``tape`` differentiates ``model(x, states)`` as it stands:
+only the gradient differs. ``tape`` (:func:`models.text.dynamic.tape_loss_and_grads`)
+differentiates ``model(x, states)`` as it stands:
 Keras' LSTM (or the scratch one) adds each step's recurrent-kernel outer product into an
 accumulator in the backward loop. ``segment`` is
 :func:`models.text.dynamic.segment_loss_and_grads`. Each step is traced and warmed on
@@ -29,18 +30,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 SHIPPED = REPO_ROOT / "models" / "checkpoints" / "wiki_writer.keras"
 
 
-def tape_loss_and_grads(model, x, y, states):
-    """The reference: a tape over the model's own call, as a training step takes it."""
-    import tensorflow as tf
-
-    with tf.GradientTape() as tape:
-        logits, new_states = model(x, states=states, training=False)
-        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
-        loss = tf.reduce_sum(tf.reduce_mean(nll, axis=1))
-    grads = tape.gradient(loss, model.trainable_variables)
-    return nll, [tf.convert_to_tensor(g) for g in grads], new_states
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", type=Path, default=SHIPPED)
@@ -56,7 +45,12 @@ def main() -> None:
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     from models.text import checkpoint, data
-    from models.text.dynamic import DynamicConfig, make_dynamic_step, segment_loss_and_grads
+    from models.text.dynamic import (
+        DynamicConfig,
+        make_dynamic_step,
+        segment_loss_and_grads,
+        tape_loss_and_grads,
+    )
     from models.text.train import char_bits
 
     model, vocab, _ = checkpoint.load(args.checkpoint)

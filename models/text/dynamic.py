@@ -148,13 +148,26 @@ def segment_loss_and_grads(model, x: tf.Tensor, y: tf.Tensor, states: list[tf.Te
     return nll, [tf.convert_to_tensor(g) for g in grads], new_states
 
 
+def tape_loss_and_grads(model, x: tf.Tensor, y: tf.Tensor, states: list[tf.Tensor]):
+    """:func:`segment_loss_and_grads` computed plainly, with a tape over ``model(x, states)``.
+
+    The reference it is tested and timed against (``bench/text_dynamic_speed.py``).
+    """
+    with tf.GradientTape() as tape:
+        logits, new_states = model(x, states=states, training=False)
+        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(y, tf.cast(logits, tf.float32))
+        loss = tf.reduce_sum(tf.reduce_mean(nll, axis=1))
+    grads = tape.gradient(loss, model.trainable_variables)
+    return nll, [tf.convert_to_tensor(g) for g in grads], new_states
+
+
 def make_dynamic_step(model, cfg: DynamicConfig, ms: list[tf.Tensor] | None = None,
                       loss_and_grads: Callable = segment_loss_and_grads) -> Callable:
     """A compiled ``(x, y, states) -> (nll, states)`` that scores each position, then adapts.
 
     ``ms`` (from :func:`gradient_ms`) is required for ``method="rms"``. ``loss_and_grads``
     has the signature and result of :func:`segment_loss_and_grads` (a benchmark passes
-    a plain tape to compare). ``step.restore()`` puts the trained weights back.
+    :func:`tape_loss_and_grads` to compare). ``step.restore()`` puts the trained weights back.
     """
     variables = model.trainable_variables
     theta0 = [tf.constant(v.numpy()) for v in variables]
